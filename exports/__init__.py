@@ -1,0 +1,1 @@
+"""Archival PDF dossiers, their fixity, batch archival and aggregate reports (DESIGN §6)."""

@@ -1,0 +1,1 @@
+"""Legal aid given to victims by legal aid centres (plan 三.4)."""

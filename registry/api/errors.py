@@ -1,0 +1,65 @@
+"""One error shape for the whole API: ``{"code": …, "message": …, "fields": {…}}``.
+
+``code`` is stable and machine-readable; ``message`` is for people; ``fields`` (only for
+validation errors) maps each offending field to its reasons. An unexpected exception is left to
+Django (a 500 is a bug to fix, not an answer to shape).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from registry.errors import RegistryError
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "malformed_request",
+    exceptions.ValidationError: "validation_error",
+}
+
+
+def _fields(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(key): [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+    return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+
+
+def error_response(status_code: int, code: str, message: str, fields: dict | None = None) -> Response:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response(body, status=status_code)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, RegistryError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return error_response(exc.status, exc.code, exc.message, fields)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return error_response(status.HTTP_400_BAD_REQUEST, "validation_error", "The request has invalid fields.", _fields(detail))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((name for cls, name in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": code, "message": "The request has invalid fields.", "fields": _fields(exc.detail)}
+    else:
+        response.data = {"code": code, "message": str(exc.detail)}
+    return response

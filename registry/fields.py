@@ -1,0 +1,170 @@
+"""Model fields that keep personal values encrypted at rest, and their blind indexes.
+
+- :class:`EncryptedTextField`, :class:`EncryptedDateField`, :class:`EncryptedJSONField` store
+  AEAD ciphertext (``registry.crypto``) bound to the column ``app_label.model_name.field_name``
+  of the model that declares them. django-simple-history copies the field object into the
+  history model, and the copy keeps that label, so history rows decrypt with the same binding.
+- Only ``isnull`` lookups are allowed on an encrypted field: any other lookup would compare
+  ciphertext and silently match nothing, so it raises ``FieldError`` instead.
+- :class:`BlindIndexField` holds the keyed HMAC of another field, recomputed in ``pre_save``
+  (which ``save()`` and ``bulk_create()`` both call), so no write path that the tracked
+  queryset allows can leave it stale. History models never copy it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.exceptions import FieldError, ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from registry import crypto
+from registry.keyring import active_keyring
+
+
+class EncryptedField(models.TextField):
+    """Base of the encrypted fields: subclasses say how a Python value becomes bytes."""
+
+    description = _("Encrypted value")
+    column_label: str | None = None
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only=private_only)
+        if self.column_label is None:
+            # The history model's copy arrives here with the label already set (copy.copy).
+            # A historical model rebuilt by migrations names its tracked model `instance_type`.
+            owner = getattr(cls, "instance_type", cls)
+            self.column_label = f"{owner._meta.label_lower}.{name}"
+
+    # Subclasses: value <-> bytes.
+    def to_bytes(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def from_bytes(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def get_prep_value(self, value):
+        value = self.to_python(value)
+        if value is None:
+            return None
+        return crypto.encrypt(self.to_bytes(value), column=self.column_label, keyring=active_keyring())
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return self.from_bytes(crypto.decrypt(value, column=self.column_label, keyring=active_keyring()))
+
+    def get_lookup(self, lookup_name):
+        if lookup_name != "isnull":
+            raise FieldError(
+                f"{self.column_label} is encrypted: the '{lookup_name}' lookup cannot work on it; "
+                "search through its blind index instead"
+            )
+        return super().get_lookup(lookup_name)
+
+    def get_transform(self, lookup_name):
+        raise FieldError(f"{self.column_label} is encrypted and has no '{lookup_name}' transform")
+
+    def value_to_string(self, obj):
+        # Serialisation (dumpdata) writes ciphertext, never the clear value.
+        return self.get_prep_value(self.value_from_object(obj))
+
+
+class EncryptedTextField(EncryptedField):
+    description = _("Encrypted text")
+
+    def to_python(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return str(value)
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def from_bytes(self, data: bytes) -> str:
+        return data.decode("utf-8")
+
+    def formfield(self, **kwargs):
+        # A plain text input for short values; callers choose a Textarea where they want one.
+        from django import forms
+
+        return super(models.TextField, self).formfield(**{"form_class": forms.CharField, **kwargs})
+
+
+class EncryptedDateField(EncryptedField):
+    description = _("Encrypted date")
+
+    def to_python(self, value):
+        if value is None or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+            return value
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="invalid") from None
+
+    def to_bytes(self, value: datetime.date) -> bytes:
+        return value.isoformat().encode("ascii")
+
+    def from_bytes(self, data: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(data.decode("ascii"))
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return super(models.TextField, self).formfield(**{"form_class": forms.DateField, **kwargs})
+
+
+class EncryptedJSONField(EncryptedField):
+    description = _("Encrypted JSON")
+
+    def to_python(self, value):
+        return value
+
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def from_bytes(self, data: bytes) -> Any:
+        return json.loads(data)
+
+
+class BlindIndexField(models.CharField):
+    """Keyed HMAC of ``source`` (another field of the same model), kept current on every save.
+
+    Search with ``Model.objects.filter(**{name: Model._meta.get_field(name).digest(value)})``
+    or the tracked queryset's ``blind_search``.
+    """
+
+    description = _("Blind index")
+
+    def __init__(self, *args, source: str, **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        kwargs.setdefault("null", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    @property
+    def index_label(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.source}"
+
+    def digest(self, value: str | None) -> str | None:
+        """The index value for ``value`` (``None`` for an empty value)."""
+        if value in (None, ""):
+            return None
+        return crypto.blind_index(str(value), column=self.index_label, keyring=active_keyring())
+
+    def pre_save(self, model_instance, add):
+        value = self.digest(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value

@@ -1,0 +1,112 @@
+"""History of every model that holds victim data (django-simple-history, made strict).
+
+Guarantees:
+- Each saved change of a tracked model writes a history row naming the acting user and a
+  change reason. Operations state both with :func:`recorded_change`; a web request supplies the
+  user through simple-history's middleware, but the reason must still be given. A tracked save
+  with no reason raises :class:`HistoryBypassError` instead of leaving an unexplained gap.
+- ``QuerySet.update()`` and ``bulk_update()`` write no history and skip blind indexes, so the
+  tracked queryset refuses them.
+- Blind-index columns are never copied into history tables.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from registry.fields import BlindIndexField
+
+
+class HistoryBypassError(RuntimeError):
+    """A write to a tracked model would have left no (or an unexplained) history row."""
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    actor: models.Model | None
+    reason: str
+
+
+_current_change: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
+    "registry_current_change", default=None
+)
+
+
+@contextmanager
+def recorded_change(*, actor, reason: str) -> Iterator[ChangeContext]:
+    """Attribute every tracked write inside the block to ``actor`` with ``reason``.
+
+    ``actor`` may be ``None`` only for system work (a command run by an operator states that
+    in ``reason``). Nested blocks override the outer one until they end.
+    """
+    if not reason or not reason.strip():
+        raise ValueError("a change reason is required")
+    context = ChangeContext(actor=actor, reason=reason.strip())
+    token = _current_change.set(context)
+    try:
+        yield context
+    finally:
+        _current_change.reset(token)
+
+
+def current_change() -> ChangeContext | None:
+    return _current_change.get()
+
+
+class TrackedQuerySet(models.QuerySet):
+    """Queryset of a tracked model: refuses the bulk writes that bypass history."""
+
+    def update(self, **kwargs):
+        raise HistoryBypassError(
+            f"{self.model.__name__}.objects.update() would write no history; "
+            "change rows through an operation that saves each one"
+        )
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise HistoryBypassError(
+            f"{self.model.__name__}.objects.bulk_update() would write no history; use the *_with_history helpers"
+        )
+
+    def blind_search(self, field_name: str, value: str):
+        """Exact match through the blind index ``field_name`` (never decrypts a row)."""
+        field = self.model._meta.get_field(field_name)
+        if not isinstance(field, BlindIndexField):
+            raise TypeError(f"{field_name} is not a blind index")
+        digest = field.digest(value)
+        return self.filter(**{field_name: digest}) if digest else self.none()
+
+
+class RegistryHistory(HistoricalRecords):
+    """simple-history with the registry's rules: explicit reason, no blind index copied."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
+        kwargs.setdefault("cascade_delete_history", False)
+        super().__init__(**kwargs)
+
+    def fields_included(self, model):
+        return [field for field in super().fields_included(model) if not isinstance(field, BlindIndexField)]
+
+    def get_history_user(self, instance):
+        context = current_change()
+        if context is not None and context.actor is not None:
+            return context.actor
+        return super().get_history_user(instance)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        if reason:
+            return reason
+        context = current_change()
+        if context is None:
+            raise HistoryBypassError(
+                f"a {instance.__class__.__name__} was written without a change reason; "
+                "wrap the write in registry.history.recorded_change(actor=…, reason=…)"
+            )
+        return context.reason

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScaffoldConfig(AppConfig):
+    name = "tests.scaffold"
+    label = "scaffold"
