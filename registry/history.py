@@ -5,8 +5,10 @@ Guarantees:
   change reason. Operations state both with :func:`recorded_change`; a web request supplies the
   user through simple-history's middleware, but the reason must still be given. A tracked save
   with no reason raises :class:`HistoryBypassError` instead of leaving an unexplained gap.
-- ``QuerySet.update()`` and ``bulk_update()`` write no history and skip blind indexes, so the
-  tracked queryset refuses them.
+- ``QuerySet.update()``, ``bulk_update()`` and a bare ``bulk_create()`` write no history (the
+  first two also skip blind indexes), so the tracked queryset refuses them; batch inserts go
+  through :func:`bulk_create_with_history`, which writes the history rows alongside.
+- The check happens before the row is written (``pre_save``), so a refused save leaves nothing.
 - Blind-index columns are never copied into history tables.
 """
 
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 
 from django.db import models
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history as _simple_history_bulk_create
+from simple_history.utils import get_change_reason_from_object
 
 from registry.fields import BlindIndexField
 
@@ -36,6 +40,7 @@ class ChangeContext:
 _current_change: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
     "registry_current_change", default=None
 )
+_bulk_with_history: contextvars.ContextVar[bool] = contextvars.ContextVar("registry_bulk_with_history", default=False)
 
 
 @contextmanager
@@ -59,6 +64,35 @@ def current_change() -> ChangeContext | None:
     return _current_change.get()
 
 
+def _reason_for(instance) -> str:
+    """The change reason of a write: the instance's own, else the surrounding context's."""
+    reason = get_change_reason_from_object(instance)
+    if reason:
+        return reason
+    context = current_change()
+    if context is None:
+        raise HistoryBypassError(
+            f"a {instance.__class__.__name__} was written without a change reason; "
+            "wrap the write in registry.history.recorded_change(actor=…, reason=…)"
+        )
+    return context.reason
+
+
+def bulk_create_with_history(objs, model, *, batch_size: int = 500) -> list:
+    """Insert ``objs`` and one history row each, attributed to the surrounding
+    :func:`recorded_change` (required). Blind indexes are computed as in ``save()``."""
+    context = current_change()
+    if context is None:
+        raise HistoryBypassError("bulk_create_with_history needs a recorded_change(actor=…, reason=…) block")
+    token = _bulk_with_history.set(True)
+    try:
+        return _simple_history_bulk_create(
+            objs, model, batch_size=batch_size, default_user=context.actor, default_change_reason=context.reason
+        )
+    finally:
+        _bulk_with_history.reset(token)
+
+
 class TrackedQuerySet(models.QuerySet):
     """Queryset of a tracked model: refuses the bulk writes that bypass history."""
 
@@ -67,6 +101,14 @@ class TrackedQuerySet(models.QuerySet):
             f"{self.model.__name__}.objects.update() would write no history; "
             "change rows through an operation that saves each one"
         )
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if not _bulk_with_history.get():
+            raise HistoryBypassError(
+                f"{self.model.__name__}.objects.bulk_create() would write no history; "
+                "use registry.history.bulk_create_with_history"
+            )
+        return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, batch_size=None):
         raise HistoryBypassError(
@@ -100,13 +142,15 @@ class RegistryHistory(HistoricalRecords):
         return super().get_history_user(instance)
 
     def get_change_reason_for_object(self, instance, history_type, using):
-        reason = super().get_change_reason_for_object(instance, history_type, using)
-        if reason:
-            return reason
-        context = current_change()
-        if context is None:
-            raise HistoryBypassError(
-                f"a {instance.__class__.__name__} was written without a change reason; "
-                "wrap the write in registry.history.recorded_change(actor=…, reason=…)"
-            )
-        return context.reason
+        return _reason_for(instance)
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls or (self.inherit and issubclass(sender, self.cls)):
+            # Refuse an unexplained write before it reaches the table, not after.
+            models.signals.pre_save.connect(_require_reason, sender=sender, weak=False)
+            models.signals.pre_delete.connect(_require_reason, sender=sender, weak=False)
+
+
+def _require_reason(sender, instance, **kwargs) -> None:
+    _reason_for(instance)

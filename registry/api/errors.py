@@ -32,7 +32,10 @@ _DRF_CODES = {
 
 def _fields(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
-        return {str(key): [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        return {
+            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
     return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
 
 
@@ -49,7 +52,9 @@ def exception_handler(exc, context):
         return error_response(exc.status, exc.code, exc.message, fields)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return error_response(status.HTTP_400_BAD_REQUEST, "validation_error", "The request has invalid fields.", _fields(detail))
+        return error_response(
+            status.HTTP_400_BAD_REQUEST, "validation_error", "The request has invalid fields.", _fields(detail)
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

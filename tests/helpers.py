@@ -1,0 +1,45 @@
+"""Helpers that look at what the database really stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import connection
+
+
+def database_bytes() -> bytes:
+    """Every byte the database holds: the SQLite file (and its WAL), or a dump of every table
+    on PostgreSQL. Call from a ``transactional_db`` test so the writes are committed."""
+    if connection.vendor == "sqlite":
+        path = Path(connection.settings_dict["NAME"])
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(FULL)")
+        parts = [path.read_bytes()]
+        for suffix in ("-wal", "-journal"):
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                parts.append(extra.read_bytes())
+        return b"".join(parts)
+    dump = bytearray()
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:  # names come from the catalogue
+                for block in copy:
+                    dump += bytes(block)
+    return bytes(dump)
+
+
+def assert_not_stored(*values: str) -> None:
+    """Fail naming the first value whose UTF-8 bytes appear anywhere in the database."""
+    stored = database_bytes()
+    for value in values:
+        assert value.encode("utf-8") not in stored, f"plaintext {value!r} found in the database"
+
+
+def history_raw_values(model, field_name: str) -> list[str | None]:
+    """The raw stored text of ``field_name`` in every history row of ``model``."""
+    table = model.history.model._meta.db_table
+    column = model.history.model._meta.get_field(field_name).column
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "{column}" FROM "{table}"')  # noqa: S608 (names from model metadata)
+        return [row[0] for row in cursor.fetchall()]
