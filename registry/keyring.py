@@ -95,8 +95,10 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] not in {"new", "add"}:
         print(usage, file=sys.stderr)
         return 2
-    cipher = argv[argv.index("--cipher") + 1] if "--cipher" in argv else os.environ.get(
-        "REGISTRY_FIELD_CIPHER", "aes-256-gcm"
+    cipher = (
+        argv[argv.index("--cipher") + 1]
+        if "--cipher" in argv
+        else os.environ.get("REGISTRY_FIELD_CIPHER", "aes-256-gcm")
     )
     path = Path(argv[1])
     if argv[0] == "new":

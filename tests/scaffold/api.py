@@ -29,6 +29,7 @@ class SampleCaseSerializer(SectionFieldsMixin, serializers.ModelSerializer):
 class SampleCaseViewSet(mixins.UpdateModelMixin, ScopedViewSet):
     serializer_class = SampleCaseSerializer
     model = SampleCase
+    write_section = Section.PERSON
 
     def perform_update(self, serializer):
         expected = version_from_if_match(self.request.headers.get("If-Match"))

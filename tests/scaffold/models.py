@@ -39,6 +39,9 @@ class SampleCase(models.Model):
     objects = SampleCaseQuerySet.as_manager()
     history = RegistryHistory()
 
+    class Meta:
+        ordering = ["id"]
+
     def __str__(self) -> str:
         return str(self.uuid)
 

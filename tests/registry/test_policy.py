@@ -1,0 +1,134 @@
+"""registry/policy.py answers exactly what DESIGN §3 says."""
+
+import pytest
+
+from registry import policy
+from registry.choices import Role
+from registry.models import User
+from registry.policy import Access, Action, Scope, Section
+
+# DESIGN §3, copied verbatim: the test fails if the code drifts from the design (or the
+# design changes without the code).
+DESIGN_TABLE = """
+| section | caseworker | civil_affairs | education | legal_aid | labor |
+|---|---|---|---|---|---|
+| person (name, sex, age, case no.) | RW | R | R | R | R |
+| identity (ID document, birth date, native place…) | RW | R | – | R | – |
+| contacts & family | RW | R | – | – | – |
+| rescue | RW | R | – | R | – |
+| health | RW | R | – | – | – |
+| dna | RW | R | – | – | – |
+| consents, referrals | RW | RW | R | R | R |
+| shelter | RW | R | – | – | – |
+| schooling | R | R | RW | – | – |
+| training & employment | R | R | – | – | RW |
+| legal_aid | R | R | – | RW | – |
+| return_home | RW | RW | – | – | – |
+| follow_ups | RW | R | – | – | – |
+"""
+ROW_SECTIONS = {
+    "person": [Section.PERSON],
+    "identity": [Section.IDENTITY],
+    "contacts": [Section.CONTACTS],
+    "rescue": [Section.RESCUE],
+    "health": [Section.HEALTH],
+    "dna": [Section.DNA],
+    "consents,": [Section.CONSENTS, Section.REFERRALS],
+    "shelter": [Section.SHELTER],
+    "schooling": [Section.SCHOOLING],
+    "training": [Section.TRAINING],
+    "legal_aid": [Section.LEGAL_AID],
+    "return_home": [Section.RETURN_HOME],
+    "follow_ups": [Section.FOLLOW_UPS],
+}
+CELL = {"RW": Access.WRITE, "R": Access.READ, "–": Access.NONE}
+
+
+def design_expectations():
+    lines = [line for line in DESIGN_TABLE.strip().splitlines() if line.startswith("|")]
+    roles = [Role(cell.strip()) for cell in lines[0].strip("|").split("|")[1:]]
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        for section in ROW_SECTIONS[cells[0].split()[0]]:
+            for role, cell in zip(roles, cells[1:], strict=True):
+                yield section, role, CELL[cell]
+        # Auditors and system administrators read no section of any case.
+        for section in ROW_SECTIONS[cells[0].split()[0]]:
+            yield section, Role.AUDITOR, Access.NONE
+            yield section, Role.SYSADMIN, Access.NONE
+
+
+EXPECTED = list(design_expectations())
+
+
+def test_the_design_table_covers_every_section_and_role():
+    assert {(section, role) for section, role, _ in EXPECTED} == {(s, r) for s in Section for r in Role}
+
+
+@pytest.mark.parametrize(("section", "role", "access"), EXPECTED, ids=lambda v: str(getattr(v, "value", v)))
+def test_policy_answers_each_section_and_role_as_the_design_says(section, role, access):
+    user = User(role=role, is_active=True)
+    assert policy.section_access(user, section) is access
+    assert policy.may_read(user, section) is (access >= Access.READ)
+    assert policy.may_write(user, section) is (access is Access.WRITE)
+    assert (section in policy.readable_sections(user)) is (access >= Access.READ)
+
+
+DESIGN_ACTIONS = {
+    Action.APPROVE_RETURN: {Role.CIVIL_AFFAIRS},
+    Action.APPROVE_CHILD_REFERRAL: {Role.CIVIL_AFFAIRS},
+    Action.RESOLVE_DUPLICATE: {Role.CIVIL_AFFAIRS},
+    Action.CLOSE_CASE: {Role.CIVIL_AFFAIRS},
+    Action.EXPORT_DOSSIER: {Role.CIVIL_AFFAIRS},
+    Action.RESPOND_REFERRAL: {Role.EDUCATION, Role.LEGAL_AID, Role.LABOR},
+    Action.VIEW_AUDIT: {Role.AUDITOR},
+    Action.VIEW_REPORTS: {Role.AUDITOR, Role.CIVIL_AFFAIRS},
+    Action.MANAGE_USERS: {Role.SYSADMIN},
+}
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_actions_belong_to_the_roles_the_design_names(action, role):
+    user = User(role=role, is_active=True)
+    assert policy.may(user, action) is (role in DESIGN_ACTIONS[action])
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        (Role.CASEWORKER, Scope.ORGANIZATION),
+        (Role.CIVIL_AFFAIRS, Scope.JURISDICTION),
+        (Role.EDUCATION, Scope.REFERRAL),
+        (Role.LEGAL_AID, Scope.REFERRAL),
+        (Role.LABOR, Scope.REFERRAL),
+        (Role.AUDITOR, Scope.NONE),
+        (Role.SYSADMIN, Scope.NONE),
+    ],
+)
+def test_each_role_has_the_record_scope_of_the_design(role, scope):
+    assert policy.scope_of(User(role=role, is_active=True)) is scope
+
+
+def test_sysadmin_can_manage_users_but_read_no_section():
+    heidi = User(role=Role.SYSADMIN, is_active=True)
+    assert policy.readable_sections(heidi) == ()
+    assert policy.allowed_actions(heidi) == (Action.MANAGE_USERS,)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        User(role=Role.CASEWORKER, is_active=False),
+        User(role="", is_active=True),
+        User(role="superhero", is_active=True),
+    ],
+    ids=["inactive", "no role", "unknown role"],
+)
+def test_inactive_anonymous_and_unknown_users_get_nothing(user):
+    from django.contrib.auth.models import AnonymousUser
+
+    for who in (user, AnonymousUser(), None):
+        assert policy.readable_sections(who) == ()
+        assert policy.allowed_actions(who) == ()
+        assert policy.scope_of(who) is Scope.NONE
