@@ -158,16 +158,62 @@ class TestIfMatch:
 
 
 @pytest.mark.django_db
-def test_writing_a_field_of_a_read_only_or_hidden_section_is_refused_naming_it(places, cast, api_client_for):
+def test_a_role_without_write_access_to_the_section_gets_403_and_nothing_changes(places, cast, api_client_for):
     case = sample_case(places, cast)
     url = reverse("sample-detail", kwargs={"id": case.uuid})
-    # A field outside every section (the version) is read-only: ignored, as DRF does.
-    response = api_client_for(cast.alice).patch(
-        url, {"name": "x", "version": 99}, format="json", headers={"If-Match": '"1"'}
-    )
-    assert response.status_code == 200 and response.json()["version"] == 2  # read-only field ignored
-    response = api_client_for(cast.dave).patch(url, {"name": "x"}, format="json", headers={"If-Match": '"2"'})
+    response = api_client_for(cast.dave).patch(url, {"name": "x"}, format="json", headers={"If-Match": '"1"'})
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
+    assert SampleCase.objects.get(pk=case.pk).name == "王小梅"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("member", "data", "reason"),
+    [
+        ("dave", {"name": "x"}, "This field is read-only for your role."),
+        ("bob", {"id_number": "x"}, "Unknown field."),
+        ("bob", {"health_note": "x"}, "Unknown field."),
+    ],
+)
+def test_serializer_refuses_fields_of_sections_the_role_may_not_write(places, cast, member, data, reason):
+    from rest_framework.test import APIRequestFactory
+
+    from tests.scaffold.api import SampleCaseSerializer
+
+    request = APIRequestFactory().patch("/")
+    request.user = getattr(cast, member)
+    serializer = SampleCaseSerializer(sample_case(places, cast), data=data, partial=True, context={"request": request})
+    assert not serializer.is_valid()
+    assert serializer.errors == {next(iter(data)): [reason]}
+
+
+@pytest.mark.django_db
+def test_serializer_fields_follow_the_policy_per_request_without_leaking_between_requests(places, cast):
+    from rest_framework.test import APIRequestFactory
+
+    from tests.scaffold.api import SampleCaseSerializer
+
+    case = sample_case(places, cast)
+    shown = {}
+    for member in ("alice", "bob", "alice"):
+        request = APIRequestFactory().get("/")
+        request.user = getattr(cast, member)
+        shown.setdefault(member, []).append(set(SampleCaseSerializer(case, context={"request": request}).data))
+    assert (
+        shown["alice"][0]
+        == shown["alice"][1]
+        == {"id", "version", "name", "sex", "id_number", "birth_date", "health_note"}
+    )
+    assert shown["bob"][0] == {"id", "version", "name", "sex"}
+    assert SampleCaseSerializer.Meta.fields == (
+        "id",
+        "version",
+        "name",
+        "sex",
+        "id_number",
+        "birth_date",
+        "health_note",
+    )
 
 
 @pytest.mark.django_db
