@@ -36,6 +36,18 @@ def assert_not_stored(*values: str) -> None:
         assert value.encode("utf-8") not in stored, f"plaintext {value!r} found in the database"
 
 
+def assert_history_holds_only_ciphertext(model) -> None:
+    """Every encrypted field of ``model``'s history table stores ciphertext (or NULL) only."""
+    from registry.fields import EncryptedField
+
+    encrypted = [f.name for f in model.history.model._meta.concrete_fields if isinstance(f, EncryptedField)]
+    assert encrypted, f"{model.__name__} history has no encrypted field"
+    assert model.history.model.objects.exists(), f"{model.__name__} has no history rows to check"
+    for name in encrypted:
+        for raw in history_raw_values(model, name):
+            assert raw is None or raw.startswith("e1$"), f"{model.__name__} history {name} holds {raw!r}"
+
+
 def history_raw_values(model, field_name: str) -> list[str | None]:
     """The raw stored text of ``field_name`` in every history row of ``model``."""
     table = model.history.model._meta.db_table
