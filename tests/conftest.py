@@ -23,6 +23,9 @@ from registry.choices import Department, OrganizationKind, Role
 from tests.factories import TEST_PASSWORD, JurisdictionFactory, OrganizationFactory, UserFactory
 
 
+JOINT_OFFICE = "福建省反对拐卖人口工作联席会议办公室"
+
+
 @pytest.fixture
 def places(db):
     province = JurisdictionFactory(code="35", name="福建省")
@@ -45,7 +48,7 @@ def places(db):
         fz_labor=org("福州市人力资源和社会保障局", Department.LABOR, OrganizationKind.BUREAU, fuzhou),
         xm_shelter=org("厦门市救助管理站", Department.CIVIL_AFFAIRS, OrganizationKind.SHELTER, xiamen),
         xm_civil_affairs=org("厦门市民政局", Department.CIVIL_AFFAIRS, OrganizationKind.BUREAU, xiamen),
-        office=org("福建省反对拐卖人口工作联席会议办公室", Department.PUBLIC_SECURITY, OrganizationKind.BUREAU, province),
+        office=org(JOINT_OFFICE, Department.PUBLIC_SECURITY, OrganizationKind.BUREAU, province),
     )
 
 
