@@ -22,7 +22,6 @@ from rest_framework.test import APIClient
 from registry.choices import Department, OrganizationKind, Role
 from tests.factories import TEST_PASSWORD, JurisdictionFactory, OrganizationFactory, UserFactory
 
-
 JOINT_OFFICE = "福建省反对拐卖人口工作联席会议办公室"
 
 
