@@ -51,7 +51,7 @@ test: lint pytest
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=var
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,10 +1,23 @@
-"""The UI shell: login, logout and the dashboard."""
+"""The UI shell: login, logout and the dashboard.
+
+The dashboard is one page per role. Everything it says about the user's work comes from
+``registry.policy`` — the sections the role may read and write, the actions it may take, the
+cases it sees — so the page can never promise more than the policy grants. An account without a
+role the policy knows gets a plain 403 page: it may do nothing here.
+"""
+
+from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from registry import policy
+from registry.choices import Role
+from registry.policy import Scope
 
 
 class LoginView(auth_views.LoginView):
@@ -13,18 +26,41 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Django 5 signs out on POST only, so a link or an image on another page cannot do it."""
 
 
+DASHBOARD_TEMPLATES: dict[Role, str] = {role: f"registry/dashboard/{role.value}.html" for role in Role}
+
+# What each record scope means, in the words the dashboard uses (policy.Scope holds the rule).
+SCOPE_DESCRIPTIONS = {
+    Scope.ORGANIZATION: _("Cases of your organization and cases assigned to you."),
+    Scope.JURISDICTION: _("Cases whose jurisdiction lies within yours."),
+    Scope.REFERRAL: _(
+        "Cases with an active referral to your organization. Once a referral is completed, "
+        "you can still read your section but no longer change it."
+    ),
+    Scope.NONE: _("No case. Your role does not open victims' files."),
+}
+
+
+@require_safe
 @login_required
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's start page, chosen by role; 403 for an account without a known role."""
     user = request.user
+    role = policy.role_of(user)
+    if role is None:
+        return render(request, "registry/forbidden.html", status=403)
+
+    writable = policy.writable_sections(user)
     return render(
         request,
-        "registry/dashboard.html",
+        DASHBOARD_TEMPLATES[role],
         {
-            "readable_sections": policy.readable_sections(user),
-            "writable_sections": policy.writable_sections(user),
+            "role": role,
+            "writable_sections": writable,
+            "read_only_sections": tuple(s for s in policy.readable_sections(user) if s not in writable),
             "actions": policy.allowed_actions(user),
+            "scope_description": SCOPE_DESCRIPTIONS[policy.scope_of(user)],
         },
     )
