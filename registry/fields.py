@@ -133,15 +133,19 @@ class EncryptedJSONField(EncryptedField):
 
 
 class BlindIndexField(models.CharField):
-    """Keyed HMAC of ``source`` (another field of the same model), kept current on every save.
+    """Keyed HMAC of one field, or of several together, of the same model, kept current on
+    every save.
 
-    Search with ``Model.objects.filter(**{name: Model._meta.get_field(name).digest(value)})``
-    or the tracked queryset's ``blind_search``.
+    ``source`` names one field (``"id_number"``) or a tuple of fields (``("full_name",
+    "birth_date")``, for "same name and same birth date"); the index is empty when any of them
+    is. Search with the tracked queryset's ``blind_search(name, value)`` — for a composite index
+    pass a tuple of values in the order of ``source``. The parts are joined with NUL, which
+    normalisation keeps (it strips white space, and the ASCII separators count as white space).
     """
 
     description = _("Blind index")
 
-    def __init__(self, *args, source: str, **kwargs):
+    def __init__(self, *args, source: str | tuple[str, ...], **kwargs):
         self.source = source
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("editable", False)
@@ -155,16 +159,26 @@ class BlindIndexField(models.CharField):
         return name, path, args, kwargs
 
     @property
-    def index_label(self) -> str:
-        return f"{self.model._meta.label_lower}.{self.source}"
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
-    def digest(self, value: str | None) -> str | None:
-        """The index value for ``value`` (``None`` for an empty value)."""
-        if value in (None, ""):
+    @property
+    def index_label(self) -> str:
+        return f"{self.model._meta.label_lower}.{'+'.join(self.sources)}"
+
+    def digest(self, value) -> str | None:
+        """The index value for ``value`` — a tuple for a composite index — or ``None`` when a
+        part is empty. Dates count by their ISO form."""
+        parts = value if isinstance(value, tuple) else (value,)
+        if len(parts) != len(self.sources):
+            raise ValueError(f"{self.name} indexes {len(self.sources)} values, got {len(parts)}")
+        if any(part in (None, "") for part in parts):
             return None
-        return crypto.blind_index(str(value), column=self.index_label, keyring=active_keyring())
+        text = "\x00".join(part.isoformat() if hasattr(part, "isoformat") else str(part) for part in parts)
+        return crypto.blind_index(text, column=self.index_label, keyring=active_keyring())
 
     def pre_save(self, model_instance, add):
-        value = self.digest(getattr(model_instance, self.source))
+        values = tuple(getattr(model_instance, name) for name in self.sources)
+        value = self.digest(values if len(values) > 1 else values[0])
         setattr(model_instance, self.attname, value)
         return value
