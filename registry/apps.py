@@ -16,5 +16,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from registry import checks  # noqa: F401  (registers the system checks)
+        from registry.audit import connect_signals as connect_audit_signals
+
+        connect_audit_signals()
+        from registry.accounts import connect_signals as connect_account_signals
+
+        connect_account_signals()
 
         setting_changed.connect(_reset_keyring)

@@ -6,11 +6,13 @@ tracked managers of ``registry.scope`` and ``registry.history``.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import RESIDENTIAL_KINDS, Department, JurisdictionLevel, OrganizationKind, Role
@@ -113,3 +115,247 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class AuditAction(models.TextChoices):
+    """What an audit event records. Stable values: filters, exports and reports use them."""
+
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Failed sign-in")
+    LOGOUT = "logout", _("Signed out")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    CASE_VIEWED = "case_viewed", _("Case viewed")
+    CASE_LISTED = "case_listed", _("Cases listed")
+    CASE_SEARCHED = "case_searched", _("Cases searched")
+    RECORD_CREATED = "record_created", _("Record created")
+    RECORD_UPDATED = "record_updated", _("Record updated")
+    REFERRAL_CREATED = "referral_created", _("Referral created")
+    REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
+    REFERRAL_DECLINED = "referral_declined", _("Referral declined")
+    REFERRAL_COMPLETED = "referral_completed", _("Referral completed")
+    REFERRAL_REVOKED = "referral_revoked", _("Referral revoked")
+    APPROVAL_GRANTED = "approval_granted", _("Approval granted")
+    APPROVAL_REFUSED = "approval_refused", _("Approval refused")
+    CASE_STAGE_CHANGED = "case_stage_changed", _("Case stage changed")
+    DUPLICATE_RESOLVED = "duplicate_resolved", _("Possible duplicate resolved")
+    DOSSIER_GENERATED = "dossier_generated", _("Dossier generated")
+    DOSSIER_DOWNLOADED = "dossier_downloaded", _("Dossier downloaded")
+    REPORT_VIEWED = "report_viewed", _("Report viewed")
+    ACCESS_DENIED = "access_denied", _("Access denied")
+    USER_CREATED = "user_created", _("User created")
+    USER_UPDATED = "user_updated", _("User updated")
+    USER_DISABLED = "user_disabled", _("User disabled")
+    USER_ENABLED = "user_enabled", _("User enabled")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor enrolled")
+    SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
+    ACCOUNT_LOCKED = "account_locked", _("Account locked")
+    SESSIONS_ENDED = "sessions_ended", _("Sessions ended")
+    ORGANIZATION_CREATED = "organization_created", _("Organization created")
+    ORGANIZATION_UPDATED = "organization_updated", _("Organization updated")
+    AUDIT_VIEWED = "audit_viewed", _("Audit log viewed")
+    AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
+    KEY_ROTATED = "key_rotated", _("Encryption keys rotated")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    DENIED = "denied", _("Denied")
+    FAILURE = "failure", _("Failure")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """The audit log only grows: no queryset path changes or removes a row.
+
+    The database triggers of migration ``0002_audit_event`` refuse the same at the SQL level;
+    this refusal only makes the mistake loud earlier, in Python. New rows come only from
+    ``registry.audit.record_event`` (which chains their hashes).
+    """
+
+    def update(self, **kwargs):
+        raise AuditLogImmutableError("audit events are append-only; update() is refused")
+
+    def delete(self):
+        raise AuditLogImmutableError("audit events are append-only; delete() is refused")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditLogImmutableError("audit events are append-only; bulk_update() is refused")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditLogImmutableError("audit events are written one by one by registry.audit.record_event")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditLogImmutableError("audit events are append-only; update_or_create() is refused")
+
+
+class AuditLogImmutableError(RuntimeError):
+    """Something tried to change or remove an audit event."""
+
+
+def canonical_json(value) -> str:
+    """Compact JSON with sorted keys and unescaped non-ASCII: one text for one value."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class CanonicalJSONField(models.TextField):
+    """JSON kept as its canonical text (:func:`canonical_json`) in a plain text column.
+
+    Unlike ``JSONField`` (``jsonb`` on PostgreSQL, which reorders keys and spaces), both
+    databases hand back the very text that was written, so the audit chain can hash the stored
+    column as it is, without parsing it: that keeps ``verify_audit`` fast.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        return None if value is None else canonical_json(value)
+
+    def value_to_string(self, obj):
+        return canonical_json(self.value_from_object(obj))
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit log: who did what to which case, when, from where, with what outcome.
+
+    Append-only and hash-chained (``registry.audit``): ``hash`` is the digest of ``prev_hash``
+    and the canonical form of the row's own fields, so a changed, removed or reordered row breaks
+    the chain at that row (``manage.py verify_audit``). Who acted is copied (username, role,
+    organization id and name) so the entry still reads the same after the account or the
+    organization changes. ``detail`` never holds a personal value: search terms and attempted
+    usernames are stored only as keyed HMACs. Kept at least 180 days; nothing deletes it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        "registry.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_uuid = models.UUIDField(_("user id"), null=True, blank=True)
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=32, blank=True)
+    # The organization's primary key, kept as a plain number: the entry must outlive the row.
+    organization_ref = models.BigIntegerField(_("organization id"), null=True, blank=True)
+    organization_name = models.CharField(_("organization"), max_length=128, blank=True)
+    # Validated against AuditAction by record_event; not declared as ``choices`` so that a new
+    # kind of event needs no migration of this append-only table.
+    action = models.CharField(_("action"), max_length=40)
+    case_uuid = models.UUIDField(_("case UUID"), null=True, blank=True, db_index=True)
+    sections = CanonicalJSONField(_("sections"), default=list, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Normalized by record_event and stored as text, so both databases return the exact bytes
+    # that were hashed (PostgreSQL's inet type would print some addresses differently).
+    ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=AuditOutcome.choices)
+    detail = CanonicalJSONField(_("detail"), default=dict, blank=True)
+    # Unique: two writers that read the same last hash cannot both append (no fork of the chain).
+    prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["actor_username", "id"], name="audit_username_idx"),
+            models.Index(fields=["action", "id"], name="audit_action_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=AuditOutcome.values), name="audit_outcome_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogImmutableError("audit events are append-only; an existing event cannot be saved again")
+        if not getattr(self, "_chained", False):
+            raise AuditLogImmutableError("write audit events through registry.audit.record_event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogImmutableError("audit events are append-only; delete() is refused")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action
+
+    @property
+    def role_label(self) -> str:
+        try:
+            return Role(self.role).label
+        except ValueError:
+            return self.role
+
+    @property
+    def section_labels(self) -> list[str]:
+        from registry.policy import Section
+
+        return [Section(value).label if value in Section.values else value for value in self.sections]
+
+
+class ApiToken(models.Model):
+    """A credential for the REST API, issued by ``POST /api/v1/auth/token/`` (``registry.accounts``).
+
+    Only the SHA-256 digest of the token is stored: the token itself is shown once, in the answer
+    that issues it, and a copy of the database cannot be used to call the API. ``prefix`` (its
+    first characters) lets a person tell one token from another. A token stops working when it
+    expires, when its account is disabled, or when the account's credentials are revoked.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class UserSession(models.Model):
+    """The index of an account's open web sessions: one row per session key, written at sign-in.
+
+    Ending every session of an account (``registry.accounts.revoke_credentials``) reads the keys
+    here instead of decoding every session in the store. Rows of sessions that ended on their
+    own are pruned at the account's next sign-in.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="session_index")
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

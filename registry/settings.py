@@ -7,6 +7,7 @@ start-up stops with a message naming the variable to set.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,11 @@ if not (REGISTRY_KEYRING or REGISTRY_KEYRING_FILE):
 # under the commercial-cryptography rules. Existing keys keep the cipher they were made with.
 REGISTRY_FIELD_CIPHER = env_choice("REGISTRY_FIELD_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 
+# --- Audit log (registry/audit.py) -----------------------------------------------------------
+# Digest of the audit hash chain: SHA-256, or SM3 for commercial-cryptography deployments.
+# Chosen once per deployment: verify_audit checks the whole chain with this digest.
+REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm3"))
+
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
     "registry",
@@ -73,7 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -82,14 +90,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long cache lifetime; every other answer gets
+    # the Content-Security-Policy and Cache-Control: no-store.
+    "registry.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.middleware.SessionTimeoutMiddleware",
+    "registry.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -142,14 +158,75 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes watches every authentication (web sign-in, API token, step-up confirmation);
+# ModelBackend does the checking. AxesBackend comes first, as axes requires.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Second factor (TOTP, django-otp): required for every account unless the deployment turns it
+# off. The demo (REGISTRY_MODE=demo, written by `python -m registry.devsetup demo`) has it off
+# by default, and its login page says so.
+REGISTRY_REQUIRE_2FA = env_bool("REGISTRY_REQUIRE_2FA", REGISTRY_MODE != "demo")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Victim registry")
+# A sign-in waiting for its second factor is forgotten after this many seconds.
+REGISTRY_PENDING_LOGIN_SECONDS = 300
+
+# Lockout (django-axes): 5 failures lock for 15 minutes, per account and per address — either
+# alone is enough. The lockout runs 15 minutes from the last counted failure; attempts made
+# while locked out are refused without extending it. A wrong second-factor code counts too.
+AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOCKOUT_SECONDS", 15 * 60, minimum=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "registry.accounts.lockout_response"
+# Axes counts the name typed by its keyed digest: its table never holds the name itself.
+AXES_USERNAME_CALLABLE = "registry.accounts.lockout_username"
+# Our audit log records sign-ins; axes keeps only the failure counters it needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner in every management command
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp", "otp_token", "csrfmiddlewaretoken"]
+# The address counted is REMOTE_ADDR, as in the audit log (axes' default without ipware): a
+# reverse proxy in front must pass the client's address there; X-Forwarded-For is never read.
+
+# Sessions end after SESSION_IDLE_SECONDS without a request, and SESSION_MAX_AGE_SECONDS after
+# sign-in at most, however active (registry.middleware.SessionTimeoutMiddleware). The cookie
+# dies with the browser.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_SECONDS", 8 * 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_SECONDS", 8 * 3600, minimum=60)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# API tokens (registry.models.ApiToken): stored as digests, valid this long after issue.
+API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 8 * 3600, minimum=60)
+
+# --- Security headers ------------------------------------------------------------------------
+# Content-Security-Policy (registry.middleware.SecurityHeadersMiddleware): no inline script or
+# style and nothing from another origin, on every page including the API docs.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS is sent on HTTPS answers only: a year in production, off elsewhere unless asked for.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -171,7 +248,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -190,6 +267,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to a public validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Logging: never personal values (see README "Threat model") -----------------------------

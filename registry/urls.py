@@ -2,21 +2,58 @@
 
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from registry import views
+from registry import account_views, admin_views, audit_views, views
+from registry.api.audit import AuditEventList
 from registry.api.auth import ObtainTokenView
+from registry.api.docs import ApiDocsView
+
+# The system administrator's pages. Not under /admin/: Django's admin is not installed, and no
+# URL of the registry pretends to be it.
+manage = [
+    path("users/", admin_views.user_list, name="manage-users"),
+    path("users/new/", admin_views.user_create, name="manage-user-create"),
+    path("users/<uuid:uuid>/", admin_views.user_edit, name="manage-user"),
+    path("users/<uuid:uuid>/disable/", admin_views.user_disable, name="manage-user-disable"),
+    path("users/<uuid:uuid>/enable/", admin_views.user_enable, name="manage-user-enable"),
+    path(
+        "users/<uuid:uuid>/reset-second-factor/",
+        admin_views.user_reset_second_factor,
+        name="manage-user-reset-second-factor",
+    ),
+    path("organizations/", admin_views.organization_list, name="manage-organizations"),
+    path("organizations/new/", admin_views.organization_create, name="manage-organization-create"),
+    path("organizations/<uuid:uuid>/", admin_views.organization_edit, name="manage-organization"),
+    path(
+        "organizations/<uuid:uuid>/deactivate/",
+        admin_views.organization_deactivate,
+        name="manage-organization-deactivate",
+    ),
+    path(
+        "organizations/<uuid:uuid>/activate/",
+        admin_views.organization_activate,
+        name="manage-organization-activate",
+    ),
+]
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
 ]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", account_views.two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/enrol/", account_views.two_factor_enrol, name="two-factor-enrol"),
+    path("accounts/confirm/", account_views.confirm_identity, name="confirm-identity"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("manage/", include(manage)),
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,4 +1,4 @@
-"""The UI shell: login, logout and the dashboard.
+"""The UI shell: the dashboard (sign-in and sign-out are in ``registry.account_views``).
 
 The dashboard is one page per role. Everything it says about the user's work comes from
 ``registry.policy`` — the sections the role may read and write, the actions it may take, the
@@ -8,7 +8,6 @@ role the policy knows gets a plain 403 page: it may do nothing here.
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,16 +17,6 @@ from django.views.decorators.http import require_safe
 from registry import policy
 from registry.choices import Role
 from registry.policy import Scope
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "registry/login.html"
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    """Django 5 signs out on POST only, so a link or an image on another page cannot do it."""
-
 
 DASHBOARD_TEMPLATES: dict[Role, str] = {role: f"registry/dashboard/{role.value}.html" for role in Role}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -55,3 +57,37 @@ def history_raw_values(model, field_name: str) -> list[str | None]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT "{column}" FROM "{table}"')  # noqa: S608 (names from model metadata)
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- The audit log's append-only triggers ----------------------------------------------------
+
+
+def _audit_migration():
+    import importlib
+
+    return importlib.import_module("registry.migrations.0002_audit_event")
+
+
+def audit_trigger_statements(vendor: str) -> tuple[list[str], list[str]]:
+    """(lift, restore): the statements that drop the audit table's triggers and put them back,
+    taken from the migration that created them, so a restored trigger is the production one."""
+    migration = _audit_migration()
+    return migration.drop_statements(vendor), migration.create_statements(vendor)
+
+
+@contextmanager
+def audit_triggers_lifted(using: str = "default") -> Iterator[None]:
+    """Inside the block the audit table accepts UPDATE and DELETE (to tamper on purpose)."""
+    from django.db import connections
+
+    db = connections[using]
+    lift, restore = audit_trigger_statements(db.vendor)
+    with db.cursor() as cursor:
+        for statement in lift:
+            cursor.execute(statement)
+    try:
+        yield
+    finally:
+        with db.cursor() as cursor:
+            for statement in restore:
+                cursor.execute(statement)

@@ -24,3 +24,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; a
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests can scan the raw bytes of the database; one per process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# Most tests sign in with a password alone; tests/registry/test_two_factor.py (and the others
+# about sign-in) turn the second factor on with the ``settings`` fixture.
+REGISTRY_REQUIRE_2FA = False

@@ -3,6 +3,10 @@
 ``code`` is stable and machine-readable; ``message`` is for people; ``fields`` (only for
 validation errors) maps each offending field to its reasons. An unexpected exception is left to
 Django (a 500 is a bug to fix, not an answer to shape).
+
+Every 403, and every 404 of a scoped detail route (a case that is absent or out of the caller's
+scope, which the caller cannot tell apart), is recorded in the audit log as ``access_denied``
+with the route's name and, for a detail route, the case UUID asked for.
 """
 
 from __future__ import annotations
@@ -47,6 +51,41 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
 
 
 def exception_handler(exc, context):
+    response = _shaped_response(exc, context)
+    if response is not None and response.status_code in (403, 404):
+        _audit_refusal(response, context)
+    return response
+
+
+def _audit_refusal(response, context) -> None:
+    """Record a 403, or a 404 of a detail route over scoped records, as ``access_denied``."""
+    from registry.api.viewsets import ScopedViewSet
+    from registry.audit import AuditAction, AuditOutcome, record_event
+
+    view, request = context.get("view"), context.get("request")
+    if request is None:
+        return
+    case_uuid = None
+    if isinstance(view, ScopedViewSet):
+        case_uuid = view.audit_case_uuid_of_lookup()
+    if response.status_code == 404 and case_uuid is None:
+        return  # a 404 that names no scoped record (an unknown page number, say) refuses nothing
+    match = getattr(request, "resolver_match", None)
+    record_event(
+        action=AuditAction.ACCESS_DENIED,
+        request=request,
+        case_uuid=case_uuid,
+        outcome=AuditOutcome.DENIED,
+        detail={
+            "status": response.status_code,
+            "code": response.data.get("code", "") if isinstance(response.data, dict) else "",
+            "method": request.method[:10],
+            "route": (match.view_name if match else "")[:100],
+        },
+    )
+
+
+def _shaped_response(exc, context):
     if isinstance(exc, RegistryError):
         fields = {exc.field: [exc.message]} if exc.field else None
         return error_response(exc.status, exc.code, exc.message, fields)

@@ -6,14 +6,24 @@ addressed by UUID; a retrieved record carries its version as ``ETag`` for ``If-M
 unsafe request on a view that names its ``write_section`` is refused with 403 unless the policy
 lets the caller write that section (and only after scope has been checked, so an outsider still
 gets 404).
+
+Every read is audited here, so no endpoint built on this class can forget it: a retrieve records
+``case_viewed`` with the sections shown, a list ``case_listed``, and a list with any query
+parameter beyond paging ``case_searched`` with each term only as a keyed HMAC (a parameter is a
+search term unless the view names it in ``audit_plain_params``). A refused or out-of-scope
+request is recorded as ``access_denied`` by the API's exception handler.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.response import Response
 
 from registry import policy
+from registry.audit import AuditAction, keyed_digest, log_read, search_terms_detail, sections_shown
 from registry.concurrency import etag
 from registry.errors import PermissionDenied
 from registry.policy import Section
@@ -25,6 +35,14 @@ class ScopedViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.G
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     write_section: Section | None = None
+    # Query parameters that carry no personal value (e.g. ``stage``), kept in clear in the audit
+    # log, and the search parameters (``id_number``, ``name``), whose values are kept only as
+    # keyed HMACs under the parameter's name. Any other parameter but paging is hashed whole,
+    # name included, since a client may put anything there.
+    audit_plain_params: tuple[str, ...] = ()
+    audit_search_params: tuple[str, ...] = ()
+    # A search answered with at most this many results names the cases it revealed.
+    audit_max_named_results = 20
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
@@ -37,9 +55,71 @@ class ScopedViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.G
             raise PermissionDenied("Your role may not change this part of the case.")
         return instance
 
+    def audit_case_uuid(self, instance) -> uuid.UUID | None:
+        """The case a record belongs to, for the audit log; records hung on a case override."""
+        return instance.uuid
+
+    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
+        """The case a detail URL asks for (for ``access_denied``); ``None`` if it names none."""
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        try:
+            return uuid.UUID(str(value)) if value else None
+        except ValueError:
+            return None
+
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        version = response.data.get("version")
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        log_read(
+            request,
+            action=AuditAction.CASE_VIEWED,
+            case_uuid=self.audit_case_uuid(instance),
+            sections=sections_shown(request.user, self.get_serializer_class()),
+        )
+        response = Response(data)
+        version = data.get("version")
         if version is not None:
             response["ETag"] = etag(version)
+        return response
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        paging = {"page", "page_size", "format"}
+        if self.paginator is not None:
+            paging |= {self.paginator.page_query_param, self.paginator.page_size_query_param or "page_size"}
+        terms, plain, undeclared = {}, {}, []
+        for name, values in request.query_params.lists():
+            if name in paging:
+                continue
+            value = values[0] if len(values) == 1 else ",".join(values)
+            if name in self.audit_plain_params:
+                plain[name] = value
+            elif name in self.audit_search_params:
+                terms[name] = value
+            else:
+                # Even the name of an unknown parameter is the client's text: hash it with the value.
+                undeclared.append(f"{name}={value}")
+        data = response.data
+        results = data.get("results", []) if isinstance(data, dict) else data
+        detail = {"count": data.get("count") if isinstance(data, dict) else len(results)}
+        page = request.query_params.get(self.paginator.page_query_param) if self.paginator is not None else None
+        if page and page.isdigit() and len(page) < 10:
+            detail["page"] = int(page)
+        if plain:
+            detail["filters"] = {name: str(value)[:100] for name, value in sorted(plain.items())}
+        if terms:
+            detail["terms"] = search_terms_detail(terms)
+        if undeclared:
+            detail["undeclared_terms"] = [
+                keyed_digest(item, purpose="audit.search_term") for item in sorted(undeclared)[:10]
+            ]
+        if terms or undeclared:
+            if len(results) <= self.audit_max_named_results:
+                detail["cases"] = [str(item["id"]) for item in results if isinstance(item, dict) and "id" in item]
+        log_read(
+            request,
+            action=AuditAction.CASE_SEARCHED if terms or undeclared else AuditAction.CASE_LISTED,
+            sections=sections_shown(request.user, self.get_serializer_class()),
+            detail=detail,
+        )
         return response

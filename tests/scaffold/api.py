@@ -30,6 +30,14 @@ class SampleCaseViewSet(mixins.UpdateModelMixin, ScopedViewSet):
     serializer_class = SampleCaseSerializer
     model = SampleCase
     write_section = Section.PERSON
+    audit_search_params = ("id_number",)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        id_number = self.request.query_params.get("id_number") if self.action == "list" else None
+        if id_number is not None:
+            queryset = queryset.blind_search("id_number_index", id_number)
+        return queryset
 
     def perform_update(self, serializer):
         expected = version_from_if_match(self.request.headers.get("If-Match"))

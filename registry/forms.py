@@ -1,0 +1,217 @@
+"""Forms of the registry core's pages: the system administrator's accounts and organizations.
+
+Choices name organizations by UUID and jurisdictions by their GB/T 2260 code: integer keys stay
+internal, in pages and query strings alike.
+
+Forms check the shape of what was typed (required, lengths, choices); the rules across records
+— which organization fits which role, whose jurisdiction lies within whose, who may be disabled —
+live in the operations of ``registry.user_admin``, whose ``ValidationError`` the views put back
+on these forms (:func:`show_errors`), field by field, next to what was typed.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import Department, OrganizationKind, Role
+from registry.models import Jurisdiction, Organization, User
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    """Organizations by name and jurisdiction: two units may share a name in different cities."""
+
+    def label_from_instance(self, obj: Organization) -> str:
+        if obj.is_active:
+            return f"{obj.name}（{obj.jurisdiction.name}）"
+        return _("%(name)s (%(jurisdiction)s), deactivated") % {"name": obj.name, "jurisdiction": obj.jurisdiction.name}
+
+
+def _jurisdictions(current: Jurisdiction | None = None):
+    """Current divisions, plus the one a record already points at (it may have been abolished)."""
+    queryset = Jurisdiction.objects.filter(is_current=True)
+    if current is not None:
+        queryset = Jurisdiction.objects.filter(pk=current.pk) | queryset
+    return queryset.order_by("code")
+
+
+def _organizations(current: Organization | None = None):
+    """Active organizations, plus the one an account already belongs to."""
+    queryset = Organization.objects.filter(is_active=True)
+    if current is not None:
+        queryset = Organization.objects.filter(pk=current.pk) | queryset
+    return queryset.select_related("jurisdiction").order_by("jurisdiction__code", "name")
+
+
+def show_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put an operation's errors on the form: on the field they name, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class _AccountFields(forms.Form):
+    """The fields an account's placement is made of, shared by creation and editing."""
+
+    last_name = forms.CharField(label=_("family name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("given name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    organization = OrganizationChoiceField(
+        label=_("organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        to_field_name="uuid",
+        help_text=_("Needed by every role that works on cases; optional for auditors and system administrators."),
+    )
+    jurisdiction = forms.ModelChoiceField(
+        label=_("jurisdiction"),
+        queryset=Jurisdiction.objects.none(),
+        to_field_name="code",
+        help_text=_("The organization's jurisdiction or a division within it."),
+    )
+
+
+class UserCreateForm(_AccountFields):
+    username = forms.CharField(
+        label=_("username"),
+        max_length=150,
+        validators=User._meta.get_field("username").validators,
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    password = forms.CharField(
+        label=_("initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to have a strong password generated and shown to you once."),
+    )
+    password_again = forms.CharField(
+        label=_("initial password again"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = [
+        "username",
+        "last_name",
+        "first_name",
+        "role",
+        "organization",
+        "jurisdiction",
+        "password",
+        "password_again",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = _organizations()
+        self.fields["jurisdiction"].queryset = _jurisdictions()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password", "") != cleaned.get("password_again", ""):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
+
+
+class UserUpdateForm(_AccountFields):
+    field_order = ["last_name", "first_name", "role", "organization", "jurisdiction"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "last_name": user.last_name,
+                "first_name": user.first_name,
+                "role": user.role,
+                "organization": user.organization,
+                "jurisdiction": user.jurisdiction,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = _organizations(user.organization)
+        self.fields["jurisdiction"].queryset = _jurisdictions(user.jurisdiction)
+
+
+class UserFilterForm(forms.Form):
+    """The user list's filters, read from the query string (a GET form: nothing changes)."""
+
+    ACTIVE_CHOICES = [("", _("All")), ("yes", _("Active")), ("no", _("Disabled"))]
+
+    role = forms.ChoiceField(label=_("role"), choices=[("", _("All")), *Role.choices], required=False)
+    organization = OrganizationChoiceField(
+        label=_("organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        to_field_name="uuid",
+    )
+    active = forms.ChoiceField(label=_("status"), choices=ACTIVE_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.select_related("jurisdiction").order_by(
+            "jurisdiction__code", "name"
+        )
+
+    def filter(self, queryset):
+        """The queryset narrowed by the valid filters (an invalid filter is ignored)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["role"]:
+            queryset = queryset.filter(role=data["role"])
+        if data["organization"]:
+            queryset = queryset.filter(organization=data["organization"])
+        if data["active"]:
+            queryset = queryset.filter(is_active=data["active"] == "yes")
+        return queryset
+
+
+class UserDisableForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"),
+        max_length=200,  # what the audit event keeps
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the audit log. A few words, with no personal details."),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A form with nothing to fill in: the button and its CSRF token are the confirmation."""
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=128)
+    department = forms.ChoiceField(label=_("department"), choices=Department.choices)
+    kind = forms.ChoiceField(label=_("kind"), choices=OrganizationKind.choices)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("jurisdiction"), queryset=Jurisdiction.objects.none(), to_field_name="code"
+    )
+    capacity = forms.IntegerField(
+        label=_("bed capacity"),
+        min_value=1,
+        required=False,
+        help_text=_(
+            "Required for relief stations, welfare homes and children's welfare institutions; empty otherwise."
+        ),
+    )
+
+    def __init__(self, *args, organization: Organization | None = None, **kwargs):
+        if organization is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": organization.name,
+                    "department": organization.department,
+                    "kind": organization.kind,
+                    "jurisdiction": organization.jurisdiction,
+                    "capacity": organization.capacity,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = _jurisdictions(organization.jurisdiction if organization else None)
