@@ -8,6 +8,7 @@ from registry import account_views, admin_views, audit_views, views
 from registry.api.audit import AuditEventList
 from registry.api.auth import ObtainTokenView
 from registry.api.docs import ApiDocsView
+from victims.urls import api_urlpatterns as victims_api
 
 # The system administrator's pages. Not under /admin/: Django's admin is not installed, and no
 # URL of the registry pretends to be it.
@@ -40,6 +41,7 @@ manage = [
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
+    *victims_api,  # cases, records, referrals (victims.urls)
 ]
 
 urlpatterns = [
@@ -51,6 +53,7 @@ urlpatterns = [
     path("accounts/confirm/", account_views.confirm_identity, name="confirm-identity"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("manage/", include(manage)),
+    path("cases/", include("victims.ui_urls")),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from registry.choices import Department, OrganizationKind, Role
 from registry.models import Jurisdiction, Organization, User
+from victims.models import Case, Victim
 
 PASSWORD = "demo-password-123"
 
@@ -30,8 +31,9 @@ CONTRACT = {
 
 
 def seed(**options) -> str:
+    """Run the command; no synthetic victims unless asked (tests/victims/test_seed.py covers them)."""
     out = StringIO()
-    call_command("seed_demo", stdout=out, **options)
+    call_command("seed_demo", stdout=out, **{"victims": 0, **options})
     return out.getvalue()
 
 
@@ -200,4 +202,18 @@ def test_seeding_refuses_to_run_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
         seed(password=PASSWORD)
+    assert counts() == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_victims_zero_seeds_the_registry_without_any_victim():
+    output = seed(password=PASSWORD, victims=0)
+    assert not Victim.objects.exists() and not Case.objects.exists()
+    assert "Victims" not in output
+
+
+@pytest.mark.django_db
+def test_a_negative_number_of_victims_is_refused_before_anything_is_written():
+    with pytest.raises(CommandError, match="--victims"):
+        seed(password=PASSWORD, victims=-1)
     assert counts() == (0, 0, 0)

@@ -8,7 +8,11 @@ Creates (DESIGN §5, "The contract other tools rely on"):
   resources and social security, a training centre, public security; and the provincial joint
   conference office;
 - one account per role: ``<role>_fz`` and ``<role>_xm`` for the five case roles, and the
-  provincial ``auditor`` and ``sysadmin``. Every person named here is synthetic.
+  provincial ``auditor`` and ``sysadmin``. Every person named here is synthetic;
+- ``--victims N`` (default 200, 0 for none) synthetic victims with their cases, drawn from
+  ``--seed`` (``victims.seed``), registered and followed by those accounts through the
+  operations, so history and the audit log hold what a real registry would. A progress bar
+  shows on a terminal (stderr), never when the output is captured.
 
 Guarantees:
 
@@ -18,13 +22,18 @@ Guarantees:
   every demo account to it.
 - Without ``--password`` one strong random password is generated for the accounts created in
   this run and shown once, in the table of logins at the end; it is stored only as a hash.
-- All or nothing: one transaction.
+- Victims are idempotent too: each synthetic person is known by a deterministic document
+  number (or name and birth date), looked up through the blind index and skipped when present,
+  so a second run adds nobody and a larger ``--victims`` adds only the people a smaller one lacked.
+- All or nothing per step: the reference data in one transaction, then each synthetic person in
+  one of their own (an interrupted run leaves whole people; the next run completes it).
+- Prints counts only, never a victim's name or number.
 - Refuses to run in production mode: it creates accounts whose password is printed.
 
-Only reference data is written today, none of it tracked by history. Seed steps that write
-tracked models (synthetic victims) must run inside
-``registry.history.recorded_change(actor=None, reason="seed_demo")``; add them as further
-``_seed_*`` steps in :meth:`Command.handle`.
+Seed steps that write tracked models (like ``victims.seed``) go through the operations of their
+app, which name the acting demo user in history and the audit log, inside
+``registry.history.recorded_change(actor=None, reason="seed_demo")`` for any write that might
+not; add them as further ``_seed_*`` steps in :meth:`Command.handle`.
 """
 
 from __future__ import annotations
@@ -43,6 +52,9 @@ from django.db import models, transaction
 from registry.choices import Department, OrganizationKind, Role
 from registry.jurisdictions import load_province
 from registry.models import Jurisdiction, Organization, User
+
+DEFAULT_VICTIMS = 200
+DEFAULT_SEED = 1
 
 PROVINCE = "35"
 JOINT_OFFICE = f"{PROVINCE}:office"  # seed key of the provincial joint conference office
@@ -236,13 +248,35 @@ class Command(BaseCommand):
             help="Set every demo account's password to this (resets existing accounts). "
             "Without it, accounts created now get one generated password, shown once.",
         )
+        parser.add_argument(
+            "--victims",
+            type=int,
+            default=DEFAULT_VICTIMS,
+            help=f"How many synthetic victims to seed (default {DEFAULT_VICTIMS}; 0 for none). "
+            "People already present are skipped.",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"Seed of the random generator the synthetic victims are drawn from (default {DEFAULT_SEED}).",
+        )
 
-    def handle(self, *args, password: str | None = None, **options):
+    def handle(
+        self,
+        *args,
+        password: str | None = None,
+        victims: int = DEFAULT_VICTIMS,
+        seed: int = DEFAULT_SEED,
+        **options,
+    ):
         if settings.PRODUCTION:
             raise CommandError(
                 "seed_demo creates accounts with a printed password and refuses to run in production "
                 "mode; set REGISTRY_MODE=demo (or dev) for a demonstration database."
             )
+        if victims < 0:
+            raise CommandError("--victims: give 0 or more.")
         generated = password is None
         if generated:
             password = secrets.token_urlsafe(18)
@@ -255,9 +289,29 @@ class Command(BaseCommand):
             written = load_province(PROVINCE)
             organizations, org_outcomes = self._seed_organizations()
             logins = self._seed_users(organizations, password, reset=not generated)
-            # Synthetic victims go here, inside recorded_change(actor=None, reason="seed_demo").
+        victim_summary = self._seed_victims(victims, seed) if victims else None
 
         self._report(written, org_outcomes, logins, password, generated)
+        if victim_summary:
+            self.stdout.write(victim_summary)
+
+    def _seed_victims(self, count: int, seed: int) -> str:
+        """``count`` synthetic victims of ``seed``, each in its own transaction; a line of counts."""
+        # The demo command composes the apps; registry modules proper never import one.
+        from tqdm import tqdm
+
+        from victims.models import Case
+        from victims.seed import seed_victims
+
+        # tqdm's file: disabled unless stderr is a terminal (so quiet in tests, CI and pipes).
+        with tqdm(total=count, desc="Victims", unit="victim", file=_ProgressStream(self.stderr), disable=None) as bar:
+            result = seed_victims(count=count, seed=seed, progress=bar.update)
+        stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
+        by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
+        return (
+            f"Victims (seed {seed}): {result.created} created, {result.present} already present; "
+            f"cases by stage: {by_stage or 'none'}"
+        )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
         seeds = [*PROVINCIAL_ORGANIZATIONS, *(seed for city in CITIES for seed in city.organizations())]
@@ -336,6 +390,24 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(_line(header, widths)))
         for row in rows:
             self.stdout.write(_line(row, widths))
+
+
+class _ProgressStream:
+    """The file tqdm draws on: a command's stderr, written as is. Django's ``OutputWrapper``
+    would end every write with a newline and colour it as an error; a progress bar redraws one
+    line with carriage returns."""
+
+    def __init__(self, wrapper):
+        self._wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self._wrapper.write(text, style_func=str, ending="")
+
+    def flush(self) -> None:
+        self._wrapper.flush()
+
+    def isatty(self) -> bool:
+        return self._wrapper.isatty()
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:

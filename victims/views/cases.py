@@ -1,0 +1,408 @@
+"""The case list with its search, registration, and the case file (tabs and timeline)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry import policy
+from registry.audit import AuditAction, log_read, search_terms_detail
+from registry.errors import Conflict, RuleViolation
+from registry.policy import Action, Section
+from victims import forms, operations, selectors
+from victims.choices import DocumentType, ReferralStatus, Service, Stage
+from victims.models import Case, Consent, DNASample, HealthAssessment, Household, Referral, Rescue, Victim
+from victims.stages import TRANSITIONS
+from victims.views.common import (
+    EDITABLE_VICTIM_SECTIONS,
+    HISTORY_ACTIONS,
+    KIND_LABELS,
+    SECTION_RECORDS,
+    TIMELINE,
+    VICTIM_TAB_FIELDS,
+    case_page,
+    case_url,
+    display,
+    facts,
+    label_of,
+    mask_id_number,
+    may_register,
+    organization_names,
+    place_names,
+    record_list,
+    require,
+    section_data,
+    works_on_cases,
+)
+
+PAGE_SIZE = 25
+
+# --- case list and search ---------------------------------------------------------------------
+
+# Victim columns the list never shows: left out of the query, so they are never decrypted.
+_LIST_NEVER = ("victim__aliases", "victim__birth_date", "victim__phone", "victim__address")
+
+
+def _list_rows(user, cases) -> tuple[list[dict], bool, bool]:
+    show_person = policy.may_read(user, Section.PERSON)
+    show_identity = policy.may_read(user, Section.IDENTITY)
+    # The flag tells that the person may be registered elsewhere: only for those who resolve it.
+    show_duplicates = policy.may(user, Action.RESOLVE_DUPLICATE)
+    rows = []
+    for case in cases:
+        row = {
+            "uuid": case.uuid,
+            "number": case.number,
+            "stage": Stage(case.stage).label,
+            "jurisdiction": case.jurisdiction.name,
+            "opened_on": case.opened_on.isoformat(),
+            "possible_duplicate": show_duplicates and case.possible_duplicate,
+        }
+        if show_person:
+            row["name"] = case.victim.full_name
+            row["sex"] = display(Victim, "sex", case.victim.sex)
+        if show_identity:
+            has_number = case.victim.document_type != DocumentType.NONE
+            row["id_number"] = mask_id_number(case.victim.id_number if has_number else None)
+        rows.append(row)
+    return rows, show_person, show_identity
+
+
+def _listable(user, **filters):
+    deferred = list(_LIST_NEVER)
+    if not policy.may_read(user, Section.IDENTITY):
+        deferred.append("victim__id_number")
+    if not policy.may_read(user, Section.PERSON):
+        deferred.append("victim__full_name")
+    return selectors.cases_for(user, **filters).defer(*deferred)
+
+
+def _page_number(value) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+@case_page("GET", "HEAD", "POST")
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user sees, newest first, filtered by stage; exact search by ID number or
+    full name is posted (the terms never enter a URL) and answered in the same response."""
+    user = request.user
+    require(works_on_cases(user), _("Your role does not open victims' files."))
+    stages = dict(Stage.choices)
+    searching = False
+    if request.method == "POST":
+        form = forms.CaseSearchForm(request.POST)
+        if not form.is_valid():
+            return render(request, "victims/case_list.html", {"form": form, "page": None, "searching": True})
+        stage = form.cleaned_data["stage"] or None
+        terms = form.terms()
+        if not terms:  # a plain filter: answer with a normal link, so Back and Reload behave
+            url = reverse("victims:list")
+            return HttpResponseRedirect(f"{url}?stage={stage}" if stage else url)
+        searching = True
+        page_number = form.cleaned_data["page"] or 1
+    else:
+        stage = request.GET.get("stage") if request.GET.get("stage") in stages else None
+        terms = {}
+        page_number = _page_number(request.GET.get("page"))
+        form = forms.CaseSearchForm(initial={"stage": stage or ""})
+
+    cases = _listable(user, stage=stage, **terms)
+    page = Paginator(cases, PAGE_SIZE).get_page(page_number)
+    rows, show_person, show_identity = _list_rows(user, page.object_list)
+    sections = [s for s in (Section.PERSON, Section.IDENTITY) if policy.may_read(user, s)]
+    detail: dict[str, Any] = {"count": page.paginator.count, "page": page.number}
+    if stage:
+        detail["filters"] = {"stage": stage}
+    if searching:
+        detail["terms"] = search_terms_detail(terms)
+        if page.paginator.count <= 20:
+            detail["cases"] = [str(row["uuid"]) for row in rows]
+    log_read(
+        request,
+        action=AuditAction.CASE_SEARCHED if searching else AuditAction.CASE_LISTED,
+        sections=sections,
+        detail=detail,
+    )
+    return render(
+        request,
+        "victims/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "show_person": show_person,
+            "show_identity": show_identity,
+            "searching": searching,
+            "stage_label": stages.get(stage) if stage else None,
+            "may_register": may_register(user),
+        },
+    )
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+@case_page("GET", "HEAD", "POST")
+def case_register(request: HttpRequest) -> HttpResponse:
+    """Register a rescued person (caseworkers): victim, responsible jurisdiction, rescue."""
+    user = request.user
+    require(may_register(user), _("Only shelter caseworkers register victims."))
+    form = forms.RegistrationForm(request.POST or None, organization=user.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = operations.case_register(
+                actor=user,
+                victim=form.victim(),
+                jurisdiction=form.cleaned_data["jurisdiction"],
+                opened_on=form.cleaned_data["opened_on"],
+                rescue=form.rescue(),
+            )
+        except RuleViolation as refused:
+            forms.show_error(form, refused, forms.identity_error_aliases(form.cleaned_data.get("document_type")))
+        except Conflict as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Case %(number)s is registered.") % {"number": case.number})
+            return HttpResponseRedirect(case_url(case))
+    return render(request, "victims/case_register.html", {"form": form})
+
+
+# --- the case file ----------------------------------------------------------------------------
+
+
+def _referral_actions(user, case: Case, referral: dict) -> list[dict]:
+    """The buttons the user gets on one referral, as the policy and its status allow."""
+    status = referral["status"]
+    actions = []
+    if policy.may(user, Action.RESPOND_REFERRAL) and referral["to_organization"] == str(
+        getattr(user.organization, "uuid", "")
+    ):
+        if status == ReferralStatus.PENDING:
+            actions += [("accept", _("Accept"), "primary", False), ("decline", _("Decline"), "danger", True)]
+        elif status == ReferralStatus.ACCEPTED:
+            actions.append(("complete", _("Mark as completed"), "primary", True))
+    if policy.may(user, Action.APPROVE_CHILD_REFERRAL) and status == ReferralStatus.AWAITING_APPROVAL:
+        actions.append(("approve", _("Approve"), "primary", False))
+    if policy.may_write(user, Section.REFERRALS) and status in (
+        ReferralStatus.AWAITING_APPROVAL,
+        ReferralStatus.PENDING,
+        ReferralStatus.ACCEPTED,
+    ):
+        actions.append(("revoke", _("Revoke"), "danger", False))
+    return [
+        {
+            "verb": verb,
+            "label": label,
+            "style": style,
+            "with_note": with_note,
+            "url": reverse("victims:referral-act", args=[case.uuid, referral["id"], verb]),
+            "version": referral["version"],
+        }
+        for verb, label, style, with_note in actions
+    ]
+
+
+def _case_facts(case: Case) -> list[dict]:
+    """The case's own facts, under the person's on the first tab: who handles it, since when."""
+    rows = [
+        ("jurisdiction", str(case.jurisdiction)),
+        ("lead_organization", case.lead_organization.name),
+        ("opened_on", case.opened_on.isoformat()),
+    ]
+    if case.closed_on:
+        rows.append(("closed_on", case.closed_on.isoformat()))
+    return [{"name": name, "label": label_of(Case, name), "value": value} for name, value in rows]
+
+
+def _tab_blocks(user, case: Case, section: Section, data) -> list[dict]:
+    """What a section's tab shows: a definition list of the victim's fields, then each list of
+    records (cards or a table), with edit and add links where the user may write."""
+    writable = policy.may_write(user, section)
+    blocks = []
+    if section in VICTIM_TAB_FIELDS:
+        names = place_names([data.get("native_place_code", "")]) if section == Section.IDENTITY else None
+        block = {"layout": "facts", "facts": facts(Victim, data, VICTIM_TAB_FIELDS[section], names=names)}
+        if section == Section.PERSON:
+            block["facts"] += _case_facts(case)
+        if writable and section in EDITABLE_VICTIM_SECTIONS:
+            block["edit_url"] = reverse("victims:victim-edit", args=[case.uuid, section.value])
+        blocks.append(block)
+    for key, model, kind, title, layout in SECTION_RECORDS.get(section, ()):
+        records = record_list(data, key)
+        field_names = selectors.RECORD_FIELDS[model]
+        names = {}
+        if model is Referral:
+            names = organization_names(record["to_organization"] for record in records)
+        if model is Household:
+            names = place_names(record["jurisdiction_code"] for record in records)
+        items = []
+        for record in records:
+            item = {"id": record["id"], "facts": facts(model, record, field_names, names=names)}
+            if writable and kind:
+                item["edit_url"] = reverse("victims:record-edit", args=[case.uuid, kind, record["id"]])
+            if model is Referral:
+                item["actions"] = _referral_actions(user, case, record)
+            items.append(item)
+        block = {
+            "layout": layout,
+            # A list alone on its tab needs no heading of its own: the tab's heading names it.
+            "title": title if len(SECTION_RECORDS[section]) > 1 or section in VICTIM_TAB_FIELDS else None,
+            "kind": kind or "referral",
+            "columns": [label_of(model, name) for name in field_names],
+            "records": items,
+        }
+        if writable and kind:
+            block["add_url"] = reverse("victims:record-add", args=[case.uuid, kind])
+            block["add_label"] = _("Add: %(kind)s") % {"kind": KIND_LABELS[kind]}
+        if model is Referral and writable:
+            block["refer_links"] = [
+                {"label": service.label, "url": reverse("victims:referral-create", args=[case.uuid, service.value])}
+                for service in Service
+            ]
+        blocks.append(block)
+    return blocks
+
+
+# Dates in records that the timeline shows as events of their own.
+RECORD_DATES: dict[type, tuple[tuple[str, Any], ...]] = {
+    Rescue: (("rescued_on", gettext_lazy("Rescued")),),
+    HealthAssessment: (("assessed_on", gettext_lazy("Health assessed")),),
+    DNASample: (
+        ("collected_on", gettext_lazy("DNA sample collected")),
+        ("submitted_on", gettext_lazy("DNA sample submitted to the national database")),
+        ("matched_on", gettext_lazy("DNA match confirmed")),
+    ),
+    Consent: (("given_on", gettext_lazy("Consent given")), ("withdrawn_on", gettext_lazy("Consent withdrawn"))),
+}
+_HISTORY_MODELS = {"case": Case, "victim": Victim, **{m._meta.model_name: m for m in selectors.RECORD_FIELDS}}
+
+
+def timeline(user, case: Case) -> list[dict]:
+    """The case's history (``selectors.case_history``) merged with the dates its records carry
+    (rescued on, assessed on, consent given …), newest first."""
+    entries = [
+        {
+            "sort": (case.opened_on, datetime.time.min),
+            "date": case.opened_on.isoformat(),
+            "title": _("Case opened"),
+            "details": [],
+        }
+    ]
+    if case.closed_on:
+        entries.append(
+            {
+                "sort": (case.closed_on, datetime.time.max),
+                "date": case.closed_on.isoformat(),
+                "title": _("Case closed"),
+                "details": [],
+            }
+        )
+    shown = selectors.shown_sections(user)
+    for section, blocks in SECTION_RECORDS.items():
+        if section not in shown:
+            continue
+        data = selectors.SECTION_BUILDERS[section](case, user)
+        for key, model, _kind, _title, _layout in blocks:
+            for record in record_list(data, key):
+                for name, title in RECORD_DATES.get(model, ()):
+                    if record.get(name):
+                        details = []
+                        if "service" in record:
+                            details.append(display(model, "service", record["service"]))
+                        entries.append(
+                            {
+                                "sort": (record[name], datetime.time.min),
+                                "date": record[name].isoformat(),
+                                "title": str(title),
+                                "details": details,
+                            }
+                        )
+    organizations: dict[str, str] = {}
+    for entry in selectors.case_history(user, case):
+        model = _HISTORY_MODELS.get(entry["kind"])
+        if model is None:
+            continue
+        at = timezone.localtime(entry["at"])
+        details = []
+        if entry["action"] == "changed":
+            if "to_organization" in entry["changes"]:
+                organizations.update(organization_names([entry["changes"]["to_organization"]]))
+            details = [
+                f"{label_of(model, name)}: {display(model, name, value, names=organizations)}"
+                for name, value in entry["changes"].items()
+            ]
+        entries.append(
+            {
+                "sort": (at.date(), at.time()),
+                "date": at.strftime("%Y-%m-%d"),
+                "time": at.strftime("%H:%M"),
+                "title": str(HISTORY_ACTIONS[entry["action"]]) % {"kind": KIND_LABELS[entry["kind"]]},
+                "actor": entry["actor"],
+                "details": details,
+            }
+        )
+    entries.sort(key=lambda item: item["sort"], reverse=True)
+    return entries
+
+
+def _case_actions(user, case: Case) -> list[dict]:
+    """Civil affairs' buttons in the case header: close, reopen, resolve a possible duplicate."""
+    actions = []
+    if policy.may(user, Action.CLOSE_CASE):
+        if Stage.CLOSED in TRANSITIONS[Stage(case.stage)]:
+            actions.append({"verb": "close", "label": _("Close the case"), "style": "danger"})
+        if case.stage == Stage.CLOSED:
+            actions.append({"verb": "reopen", "label": _("Reopen the case"), "style": "primary"})
+    if policy.may(user, Action.RESOLVE_DUPLICATE) and case.possible_duplicate:
+        actions.append({"verb": "resolve-duplicate", "label": "", "style": "duplicate"})
+    for action in actions:
+        action["url"] = reverse("victims:case-act", args=[case.uuid, action["verb"]])
+    return actions
+
+
+@case_page("GET", "HEAD")
+def case_file(request: HttpRequest, case_id) -> HttpResponse:
+    """The case file: a header, one tab per section the user may read, and a timeline."""
+    user = request.user
+    case = selectors.case_for(user, case_id)
+    shown = selectors.shown_sections(user)
+    tabs = [(section.value, section.label) for section in shown] + [(TIMELINE, _("Timeline"))]
+    tab = request.GET.get("tab")
+    if tab not in {value for value, _label in tabs}:
+        tab = tabs[0][0]
+    person = section_data(user, case, Section.PERSON) if Section.PERSON in shown else None
+    context: dict[str, Any] = {
+        "case": case,
+        "person": person,
+        "tabs": [{"value": value, "label": label, "url": case_url(case, value)} for value, label in tabs],
+        "tab": tab,
+        "case_actions": _case_actions(user, case),
+    }
+    if tab == TIMELINE:
+        context["timeline"] = timeline(user, case)
+        sections = list(shown)
+    else:
+        section = Section(tab)
+        context["tab_label"] = section.label
+        context["blocks"] = _tab_blocks(user, case, section, section_data(user, case, section))
+        sections = list(dict.fromkeys([s for s in (Section.PERSON, section) if s in shown]))
+    # Whether the person may be registered elsewhere is for civil affairs, who resolve it; the
+    # registering caseworker learns nothing of a case outside her scope (operations.case_register).
+    context["show_duplicate"] = case.possible_duplicate and policy.may(user, Action.RESOLVE_DUPLICATE)
+    if context["show_duplicate"] and case.duplicate_of_id:
+        others = selectors.cases_for(user).filter(pk=case.duplicate_of_id).select_related(None)
+        context["duplicate_of"] = others.only("uuid", "number").first()
+    log_read(request, action=AuditAction.CASE_VIEWED, case_uuid=case.uuid, sections=sections)
+    return render(request, "victims/case_file.html", context)
