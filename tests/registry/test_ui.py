@@ -414,20 +414,25 @@ def test_pages_carry_no_inline_script_or_style(client, signed_in, member):
 CATALOGUE = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def _po_entries(text: str) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) of each entry of a .po file, header included."""
+def _po_entries(text: str) -> list[tuple[str, str, bool, str]]:
+    """(msgid, msgstr, fuzzy, msgid_plural) of each entry of a .po file, header included; for a
+    plural entry msgstr is its only form (Chinese has one, msgstr[0])."""
     entries = []
     for block in text.strip().split("\n\n"):
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
-        parts = {"msgid": [], "msgstr": []}
+        parts = {"msgid": [], "msgid_plural": [], "msgstr": []}
         current = None
         for line in block.splitlines():
-            if line.startswith(("msgid ", "msgstr ")):
+            if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
                 current, _, line = line.partition(" ")
-            elif not line.startswith('"'):
+                current = current.removesuffix("[0]")
+            elif line.startswith("msgstr["):  # further plural forms: none for Chinese
+                current = None
+                continue
+            elif not line.startswith('"') or current is None:
                 continue
             parts[current].append(line[1:-1])
-        entries.append(("".join(parts["msgid"]), "".join(parts["msgstr"]), fuzzy))
+        entries.append(("".join(parts["msgid"]), "".join(parts["msgstr"]), fuzzy, "".join(parts["msgid_plural"])))
     return entries
 
 
@@ -447,12 +452,18 @@ def test_every_choice_label_has_a_chinese_translation(choices):
 
 def test_chinese_catalogue_is_complete_without_fuzzy_entries_and_compiled():
     entries = _po_entries((CATALOGUE / "django.po").read_text(encoding="utf-8"))
-    messages = [(msgid, msgstr, fuzzy) for msgid, msgstr, fuzzy in entries if msgid]
+    messages = [entry for entry in entries if entry[0]]
 
     assert messages, "the catalogue is empty"
-    assert [msgid for msgid, _, fuzzy in entries if fuzzy] == []
-    assert [msgid for msgid, msgstr, _ in messages if not msgstr] == []
+    assert [msgid for msgid, _, fuzzy, _ in entries if fuzzy] == []
+    assert [msgid for msgid, msgstr, _, _ in messages if not msgstr] == []
     with (CATALOGUE / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
-    stale = [msgid for msgid, msgstr, _ in messages if compiled.gettext(unescape_po(msgid)) != unescape_po(msgstr)]
+
+    def compiled_form(msgid, plural):
+        if plural:
+            return compiled.ngettext(unescape_po(msgid), unescape_po(plural), 1)
+        return compiled.gettext(unescape_po(msgid))
+
+    stale = [msgid for msgid, msgstr, _, plural in messages if compiled_form(msgid, plural) != unescape_po(msgstr)]
     assert stale == [], "django.mo is older than django.po: run compilemessages"

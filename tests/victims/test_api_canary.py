@@ -6,6 +6,7 @@ import datetime
 import logging
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 from stdnum.cn import ric
@@ -184,6 +185,17 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
     current = version_of(call(dave, "post", reverse(flagged_url("reopen"), kwargs={"id": case.uuid}), headers=current))
     call(dave, "post", reverse(flagged_url("transfer"), kwargs={"id": young["id"]}), {"reason": "移交云南省民政厅"},
          headers={"If-Match": '"1"'})  # fmt: skip
+
+    # --- the web pages read the same file: list, search, every tab, the timeline ---
+    for member in (cast.alice, cast.dave, cast.erin):
+        pages = Client()
+        pages.force_login(member)
+        assert pages.get(reverse("victims:list")).status_code == 200
+        assert (
+            pages.post(reverse("victims:list"), {"id_number": adult_id, "name": adult["full_name"]}).status_code == 200
+        )
+        for tab in ("person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals", "timeline"):
+            pages.get(reverse("victims:case", kwargs={"case_id": case.uuid}), {"tab": tab})
 
     # --- nothing in clear: database (models, history, audit) and every log record ---
     assert_not_stored(*secrets)
