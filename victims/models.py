@@ -34,31 +34,26 @@ from victims.choices import (
 )
 
 
-class CaseQuerySet(ScopedQuerySet):
-    scope_paths = ScopePaths(
-        organization="lead_organization",
-        assignees="assigned_caseworkers",
-        jurisdiction_code="jurisdiction__code",
-        referrals="referrals",
+def _case_scope(path: str) -> ScopePaths:
+    """Scope paths of a model that reaches its case through ``path`` ("" for the case itself)."""
+    return ScopePaths(
+        organization=f"{path}lead_organization",
+        assignees=f"{path}assigned_caseworkers",
+        jurisdiction_code=f"{path}jurisdiction__code",
+        referrals=f"{path}referrals",
     )
+
+
+class CaseQuerySet(ScopedQuerySet):
+    scope_paths = _case_scope("")
 
 
 class VictimQuerySet(ScopedQuerySet):
-    scope_paths = ScopePaths(
-        organization="cases__lead_organization",
-        assignees="cases__assigned_caseworkers",
-        jurisdiction_code="cases__jurisdiction__code",
-        referrals="cases__referrals",
-    )
+    scope_paths = _case_scope("cases__")
 
 
 class CaseRecordQuerySet(ScopedQuerySet):
-    scope_paths = ScopePaths(
-        organization="case__lead_organization",
-        assignees="case__assigned_caseworkers",
-        jurisdiction_code="case__jurisdiction__code",
-        referrals="case__referrals",
-    )
+    scope_paths = _case_scope("case__")
 
 
 class Victim(models.Model):
