@@ -27,6 +27,7 @@ sysdeps-test: $(VENV)/.installed
 
 devenv: $(VENV)/.installed
 	$(PY) -m registry.devsetup demo
+	mkdir -p staticfiles
 
 migrate: devenv sysdeps
 	$(PY) manage.py migrate --no-input

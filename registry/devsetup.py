@@ -19,12 +19,12 @@ VAR = Path(__file__).resolve().parent.parent / "var"
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "dev"
     if mode not in {"dev", "demo"}:
-        print("usage: python -m registry.devsetup [dev|demo]", file=sys.stderr)
+        sys.stderr.write("usage: python -m registry.devsetup [dev|demo]\n")
         return 2
     keyring = VAR / "keyring.json"
     if not keyring.exists():
         write_secret_file(keyring, new_keyring_document())
-        print(f"created a development keyring at {keyring}")
+        sys.stdout.write(f"created a development keyring at {keyring}\n")
     env_file = VAR / "dev.env"
     if not env_file.exists():
         write_secret_file(
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
             f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
             f"REGISTRY_KEYRING_FILE={keyring}\n",
         )
-        print(f"created {env_file}")
+        sys.stdout.write(f"created {env_file}\n")
     return 0
 
 

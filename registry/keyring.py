@@ -93,7 +93,7 @@ def active_keyring() -> Keyring:
 def main(argv: list[str]) -> int:
     usage = "usage: python -m registry.keyring new|add PATH [--cipher aes-256-gcm|sm4-gcm]"
     if len(argv) < 2 or argv[0] not in {"new", "add"}:
-        print(usage, file=sys.stderr)
+        sys.stderr.write(usage + "\n")
         return 2
     cipher = (
         argv[argv.index("--cipher") + 1]
@@ -103,12 +103,12 @@ def main(argv: list[str]) -> int:
     path = Path(argv[1])
     if argv[0] == "new":
         if path.exists():
-            print(f"{path} exists; refusing to overwrite a keyring", file=sys.stderr)
+            sys.stderr.write(f"{path} exists; refusing to overwrite a keyring\n")
             return 1
         write_secret_file(path, new_keyring_document(cipher))
-        print(f"wrote a new keyring to {path}")
+        sys.stdout.write(f"wrote a new keyring to {path}\n")
     else:
-        print(f"added key {add_key(path, cipher)} in front of {path}; now run manage.py rotate_keys")
+        sys.stdout.write(f"added key {add_key(path, cipher)} in front of {path}; now run manage.py rotate_keys\n")
     return 0
 
 

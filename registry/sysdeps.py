@@ -84,20 +84,19 @@ def main(argv: list[str]) -> int:
         return 0
     packages = sorted({item.package for item in absent})
     for item in absent:
-        print(f"missing: {item.what} (Debian package {item.package}) - {item.why}", file=sys.stderr)
+        sys.stderr.write(f"missing: {item.what} (Debian package {item.package}) - {item.why}\n")
     if "--install" in argv and _can_apt():
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        print(f"installing with apt-get: {' '.join(packages)}", file=sys.stderr)
+        sys.stderr.write(f"installing with apt-get: {' '.join(packages)}\n")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S603, S607
         subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)  # noqa: S603, S607
         still = missing(requirements)
         if not still:
             return 0
         absent = still
-    print(
+    sys.stderr.write(
         "Install the missing system packages, then run make again:\n"
-        f"    sudo apt-get install {' '.join(sorted({item.package for item in absent}))}",
-        file=sys.stderr,
+        f"    sudo apt-get install {' '.join(sorted({item.package for item in absent}))}\n"
     )
     return 1
 
