@@ -905,3 +905,24 @@ def test_civil_affairs_is_led_to_the_earlier_case_only_when_it_is_in_his_jurisdi
 
     assert 'id="duplicate-notice"' in notice and first.number not in notice
     assert reverse("victims:case", args=[first.uuid]) in linked and first.number in linked
+
+
+@pytest.mark.django_db
+def test_edit_forms_that_show_a_section_record_the_read_in_the_audit_log(register, cast, client):
+    from registry.models import AuditAction, AuditEvent
+    from victims.models import Rescue
+
+    case = register(seed=70)
+    rescue = Rescue.objects.get(case=case)
+    client.force_login(cast.alice)
+    pages = {
+        "identity": reverse("victims:victim-edit", kwargs={"case_id": case.uuid, "section": "identity"}),
+        "rescue": reverse(
+            "victims:record-edit", kwargs={"case_id": case.uuid, "kind": "rescue", "record_id": rescue.uuid}
+        ),
+    }
+    for section, url in pages.items():
+        before = AuditEvent.objects.filter(action=AuditAction.CASE_VIEWED, case_uuid=case.uuid).count()
+        assert client.get(url).status_code == 200
+        viewed = AuditEvent.objects.filter(action=AuditAction.CASE_VIEWED, case_uuid=case.uuid).order_by("id")
+        assert viewed.count() == before + 1 and viewed.last().sections == [section]

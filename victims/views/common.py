@@ -283,9 +283,10 @@ def record_data(user, case: Case, model, record_id) -> dict:
     raise NotFound(_("No such record."))
 
 
-def record_object(user, model, record_id):
-    """The model instance the operations need, through the scoped manager."""
-    record = model.objects.visible_to(user).filter(uuid=record_id).first()
+def record_object(user, model, case: Case, record_id):
+    """The model instance the operations need: through the scoped manager, and on ``case``
+    (the case in the URL), so a record of another case is never reached through this one."""
+    record = model.objects.visible_to(user).filter(case=case, uuid=record_id).first()
     if record is None:
         raise NotFound(_("No such record."))
     return record

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from registry import policy
+from registry.audit import AuditAction, log_read
 from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from registry.policy import Section
 from victims import forms, operations, selectors
@@ -76,6 +77,8 @@ def record_edit(request: HttpRequest, case_id, kind: str, record_id) -> HttpResp
     case = selectors.case_for(user, case_id)
     require(policy.may_write(user, model.section))
     current = record_data(user, case, model, record_id)
+    if request.method in ("GET", "HEAD"):  # the form shows the record: a read of the case
+        log_read(request, action=AuditAction.CASE_VIEWED, case_uuid=case.uuid, sections=[model.section])
     field_names = selectors.RECORD_FIELDS[model]
     initial = {name: current[name] for name in field_names} | {"version": current["version"]}
     form = forms.RecordForm(request.POST or None, initial=initial, model=model, editing=True)
@@ -85,7 +88,7 @@ def record_edit(request: HttpRequest, case_id, kind: str, record_id) -> HttpResp
         changes = {name: value for name, value in form.values().items() if value != current[name]}
         try:
             if changes:
-                record = record_object(user, model, record_id)
+                record = record_object(user, model, case, record_id)
                 operations.record_amend(actor=user, record=record, expected_version=version, changes=changes)
             elif version != current["version"]:
                 raise StaleVersion("stale")
@@ -117,6 +120,8 @@ def victim_edit(request: HttpRequest, case_id, section: str) -> HttpResponse:
     case = selectors.case_for(user, case_id)
     require(policy.may_write(user, section))
     data = section_data(user, case, section)
+    if request.method in ("GET", "HEAD"):  # the form shows the section's values: a read
+        log_read(request, action=AuditAction.CASE_VIEWED, case_uuid=case.uuid, sections=[section])
     fields = operations.VICTIM_SECTION_FIELDS[section]
     current = {name: data.get(name) for name in fields}
     initial = forms.victim_initial(section.value, current) | {"version": case.version}

@@ -113,7 +113,7 @@ def referral_act(request: HttpRequest, case_id, referral_id, verb: str) -> HttpR
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return HttpResponseRedirect(back)
-    referral = record_object(user, Referral, referral_id)
+    referral = record_object(user, Referral, case, referral_id)
     version = form.cleaned_data["version"]
     try:
         if verb == "approve":
