@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,8 @@ from victims.choices import (
     Sex,
     Stage,
 )
+
+DIVISION_CODE = RegexValidator(r"^[0-9]{6}$", _("Use the six-digit GB/T 2260 code of a county."))
 
 
 def _case_scope(path: str) -> ScopePaths:
@@ -77,7 +80,9 @@ class Victim(models.Model):
     disability = models.CharField(
         _("disability category"), max_length=16, choices=DisabilityCategory.choices, default=DisabilityCategory.NONE
     )
-    native_place_code = models.CharField(_("native place (GB/T 2260)"), max_length=6, blank=True)
+    native_place_code = models.CharField(
+        _("native place (GB/T 2260)"), max_length=6, blank=True, validators=[DIVISION_CODE]
+    )
     phone = EncryptedTextField(_("phone"), null=True, blank=True)
     address = EncryptedTextField(_("address"), null=True, blank=True)
 
@@ -221,7 +226,9 @@ class Household(CaseRecord):
 
     section = Section.CONTACTS
     address = EncryptedTextField(_("address"))
-    jurisdiction_code = models.CharField(_("jurisdiction (GB/T 2260)"), max_length=6, blank=True)
+    jurisdiction_code = models.CharField(
+        _("jurisdiction (GB/T 2260)"), max_length=6, blank=True, validators=[DIVISION_CODE]
+    )
     is_purchaser = models.BooleanField(_("purchasing household"), default=False)
     notes = EncryptedTextField(_("notes"), blank=True, default="")
 

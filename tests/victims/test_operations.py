@@ -325,3 +325,14 @@ def test_a_legacy_15_digit_search_finds_the_upconverted_number(register, cast):
 
     case = register(seed=45, id_number="530102900101123")
     assert list(selectors.cases_for(cast.alice, id_number="530102900101123")) == [case]
+
+
+def test_division_codes_must_be_six_digits(register, cast):
+    with pytest.raises(RuleViolation) as refused:
+        register(seed=46, native_place_code="abc")
+    assert refused.value.field == "native_place_code"
+    case = register(seed=47)
+    with pytest.raises(RuleViolation) as refused:
+        operations.record_add(actor=cast.alice, case=case, model="household",
+                              data={"address": "某村", "jurisdiction_code": "zz"})  # fmt: skip
+    assert refused.value.field == "jurisdiction_code"
