@@ -86,6 +86,8 @@ class ReferralStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+# A referral still open: it can be approved, answered or revoked, and blocks a second one.
+OPEN_REFERRAL_STATUSES = (ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
 # A referral lets the receiving organization see the case while pending (to decide), accepted
 # or completed (read-only then); never while awaiting approval, declined or revoked.
 REFERRAL_VISIBLE_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)

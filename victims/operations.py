@@ -25,7 +25,7 @@ from registry.history import recorded_change
 from registry.models import AuditAction, Jurisdiction, Organization
 from registry.policy import Action, Section
 from victims import stages, validation
-from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
+from victims.choices import OPEN_REFERRAL_STATUSES, ConsentGiver, ReferralStatus, Service, Stage
 from victims.models import Case, CaseNumberCounter, CaseRecord, Consent, Referral, Victim
 
 # Fields of the victim each section owns (the person section also shows the case number and age).
@@ -335,7 +335,7 @@ def referral_create(
             raise RuleViolation(message, field="consent", code="consent_required")
         if Referral.objects.filter(
             case=case, to_organization=to_organization, service=service,
-            status__in=[ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING, ReferralStatus.ACCEPTED],
+            status__in=OPEN_REFERRAL_STATUSES,
         ).exists():  # fmt: skip
             raise Conflict(_("An open referral to this organization already exists."), code="duplicate_referral")
         referral = Referral(
@@ -428,7 +428,7 @@ def referral_revoke(*, actor, referral: Referral, expected_version: int | None =
     _require_write(actor, Section.REFERRALS)
     with transaction.atomic(), recorded_change(actor=actor, reason="referral revoked"):
         locked = _lock_referral(actor, referral, expected_version)
-        if locked.status not in (ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING, ReferralStatus.ACCEPTED):
+        if locked.status not in OPEN_REFERRAL_STATUSES:
             raise Conflict(
                 _("Only an open referral can be revoked."), field="status", code="invalid_referral_transition"
             )
