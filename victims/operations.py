@@ -11,6 +11,7 @@ actor and the reason, and writes its audit event in the same transaction. Errors
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -66,17 +67,17 @@ PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
 # --- checks shared by the operations --------------------------------------------------------
 
 
-def _require_write(actor, section: Section) -> None:
+def require_write(actor, section: Section) -> None:
     if not policy.may_write(actor, section):
         raise PermissionDenied(_("Your role may not change the “%(section)s” section.") % {"section": section.label})
 
 
-def _require_action(actor, action: Action) -> None:
+def require_action(actor, action: Action) -> None:
     if not policy.may(actor, action):
         raise PermissionDenied(_("Your role may not do this: %(action)s.") % {"action": Action(action).label})
 
 
-def _lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
+def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
     """The case row, locked, if ``actor`` may see it (404 otherwise), at ``expected_version``."""
     locked = Case.objects.visible_to(actor).select_for_update().filter(pk=case.pk).first()
     if locked is None:
@@ -86,7 +87,7 @@ def _lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
     return locked
 
 
-def _full_clean(instance, exclude=()) -> None:
+def full_clean(instance, exclude=()) -> None:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
@@ -94,7 +95,7 @@ def _full_clean(instance, exclude=()) -> None:
         raise RuleViolation(messages[0], field=None if field == "__all__" else field) from None
 
 
-def _still_visible(actor, case: Case) -> None:
+def still_visible(actor, case: Case) -> None:
     """After a write, the actor must still see the case (no one moves a case out of their reach)."""
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise PermissionDenied(_("This change would put the case outside your reach."))
@@ -158,7 +159,7 @@ def case_register(
     the other case.
     """
     for section in REGISTRATION_SECTIONS:
-        _require_write(actor, section)
+        require_write(actor, section)
     organization = actor.organization
     if organization is None or not jurisdiction.code.startswith(organization.jurisdiction.code):
         raise RuleViolation(_("Choose a jurisdiction within your organization's."), field="jurisdiction")
@@ -169,7 +170,7 @@ def case_register(
     opened_on = opened_on or validation.today()
     validation.check_not_future(opened_on, "opened_on")
     person = Victim(**validation.clean_identity(victim))
-    _full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
+    full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
     with transaction.atomic(), recorded_change(actor=actor, reason="registration"):
         # A case within the actor's reach is named even when a newer one lies outside it.
         within_reach = _find_duplicate(person, Case.objects.visible_to(actor))
@@ -190,7 +191,7 @@ def case_register(
             possible_duplicate=duplicate is not None,
             duplicate_of=duplicate,
         )
-        _full_clean(case, exclude=["victim", "duplicate_of"])
+        full_clean(case, exclude=["victim", "duplicate_of"])
         case.save()
         case.assigned_caseworkers.add(actor)
         record_event(
@@ -202,7 +203,7 @@ def case_register(
         )
         if rescue:
             record_add(actor=actor, case=case, model="rescue", data=rescue)
-        _still_visible(actor, case)
+        still_visible(actor, case)
     return case
 
 
@@ -210,13 +211,13 @@ def victim_update(*, actor, case: Case, expected_version: int, section: Section,
     """Change the victim's fields of one section (person, identity, contacts, health) and bump
     the case version. Identity changes are re-validated as a whole."""
     section = Section(section)
-    _require_write(actor, section)
+    require_write(actor, section)
     fields = VICTIM_SECTION_FIELDS.get(section, ())
     unknown = set(changes) - set(fields)
     if unknown:
         raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{section.value} updated"):
-        case = _lock_case(actor, case, expected_version)
+        case = lock_case(actor, case, expected_version)
         person = Victim.objects.get(pk=case.victim_id)
         for name, value in changes.items():
             setattr(person, name, value)
@@ -224,7 +225,7 @@ def victim_update(*, actor, case: Case, expected_version: int, section: Section,
             identity = {name: getattr(person, name) for name in fields}
             for name, value in validation.clean_identity(identity).items():
                 setattr(person, name, value)
-        _full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
+        full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
         person.save()
         case.version += 1
         case.save()
@@ -252,12 +253,12 @@ def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) 
     """Add a record (rescue, health assessment, DNA sample, household, family member, consent)
     to a case the actor may see, in a section the actor may write."""
     model = record_model(model) if isinstance(model, str) else model
-    _require_write(actor, model.section)
+    require_write(actor, model.section)
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} added"):
-        case = _lock_case(actor, case)
+        case = lock_case(actor, case)
         record = model(case=case, **data)
         _check_record(record)
-        _full_clean(record, exclude=["case"])
+        full_clean(record, exclude=["case"])
         record.save()
         record_event(
             action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
@@ -269,9 +270,9 @@ def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) 
 def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: dict) -> CaseRecord:
     """Change fields of a record at the version the caller read (412 when stale)."""
     model = type(record)
-    _require_write(actor, model.section)
+    require_write(actor, model.section)
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} amended"):
-        _lock_case(actor, record.case)
+        lock_case(actor, record.case)
         locked = model.objects.select_for_update().get(pk=record.pk)
         ensure_version(locked.version, expected_version)
         for name, value in changes.items():
@@ -279,7 +280,7 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
                 raise RuleViolation(_("This field cannot be changed."), field=name)
             setattr(locked, name, value)
         _check_record(locked)
-        _full_clean(locked, exclude=["case"])
+        full_clean(locked, exclude=["case"])
         locked.version += 1
         locked.save()
         record_event(
@@ -318,11 +319,11 @@ def referral_create(
     basis for a child under 14). A child's referral waits for a civil affairs officer's approval
     before the receiving organization sees anything."""
     service = Service(service)
-    _require_write(actor, Section.REFERRALS)
+    require_write(actor, Section.REFERRALS)
     if not to_organization.is_active or to_organization.department != SERVICE_DEPARTMENT[service]:
         raise RuleViolation(_("This organization does not provide that service."), field="to_organization")
     with transaction.atomic(), recorded_change(actor=actor, reason="referral created"):
-        case = _lock_case(actor, case)
+        case = lock_case(actor, case)
         age = victim_age(case.victim)
         child = age is None or age < CHILD_CONSENT_AGE
         consent = _active_consent(case, service, child=child)
@@ -347,7 +348,7 @@ def referral_create(
             reason=reason,
             created_by=actor,
         )
-        _full_clean(referral, exclude=["case", "consent", "created_by", "to_organization"])
+        full_clean(referral, exclude=["case", "consent", "created_by", "to_organization"])
         referral.save()
         record_event(
             action=AuditAction.REFERRAL_CREATED, actor=actor, case_uuid=case.uuid, sections=[Section.REFERRALS],
@@ -391,7 +392,7 @@ def referral_respond(
     accepted one. Only users of that organization whose role may respond."""
     if decision not in _RESPONSES:
         raise RuleViolation(_("Answer accept, decline or complete."), field="decision")
-    _require_action(actor, Action.RESPOND_REFERRAL)
+    require_action(actor, Action.RESPOND_REFERRAL)
     expected, new, event = _RESPONSES[decision]
     with transaction.atomic(), recorded_change(actor=actor, reason=f"referral {decision}"):
         locked = _lock_referral(actor, referral, expected_version)
@@ -410,7 +411,7 @@ def referral_respond(
 
 def referral_approve(*, actor, referral: Referral, expected_version: int | None = None) -> Referral:
     """A civil affairs officer approves a child's referral; the receiver sees the case from now."""
-    _require_action(actor, Action.APPROVE_CHILD_REFERRAL)
+    require_action(actor, Action.APPROVE_CHILD_REFERRAL)
     with transaction.atomic(), recorded_change(actor=actor, reason="child referral approved"):
         locked = _lock_referral(actor, referral, expected_version)
         _set_status(locked, ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING)
@@ -425,7 +426,7 @@ def referral_approve(*, actor, referral: Referral, expected_version: int | None 
 
 def referral_revoke(*, actor, referral: Referral, expected_version: int | None = None) -> Referral:
     """Withdraw a referral that is still open; the receiver loses access at once."""
-    _require_write(actor, Section.REFERRALS)
+    require_write(actor, Section.REFERRALS)
     with transaction.atomic(), recorded_change(actor=actor, reason="referral revoked"):
         locked = _lock_referral(actor, referral, expected_version)
         if locked.status not in OPEN_REFERRAL_STATUSES:
@@ -445,10 +446,26 @@ def referral_revoke(*, actor, referral: Referral, expected_version: int | None =
 # --- the case's stage -------------------------------------------------------------------------
 
 
-def _change_stage(*, actor, case: Case, expected_version: int | None, to: Stage, reason: str, **fields) -> Case:
+CloseCheck = Callable[[Case], None]
+CLOSE_CHECKS: list[CloseCheck] = []
+
+
+def register_close_check(check: CloseCheck) -> None:
+    """Let another app refuse to close a case: ``check(case)`` runs inside :func:`case_close`'s
+    transaction with the case row locked, and raises a ``registry.errors`` exception to refuse
+    (e.g. the services app while a follow-up visit is due)."""
+    if check not in CLOSE_CHECKS:
+        CLOSE_CHECKS.append(check)
+
+
+def _change_stage(
+    *, actor, case: Case, expected_version: int | None, to: Stage, reason: str, checks=(), **fields
+) -> Case:
     with transaction.atomic(), recorded_change(actor=actor, reason=reason):
-        locked = _lock_case(actor, case, expected_version)
+        locked = lock_case(actor, case, expected_version)
         stages.move(locked, to)
+        for check in checks:
+            check(locked)
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1
@@ -462,7 +479,7 @@ def _change_stage(*, actor, case: Case, expected_version: int | None, to: Stage,
 
 def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> Case:
     """Hand the case to another province (it leaves this registry's active work)."""
-    _require_action(actor, Action.CLOSE_CASE)
+    require_action(actor, Action.CLOSE_CASE)
     if not reason.strip():
         raise RuleViolation(_("Give the reason and the receiving province."), field="reason")
     # The free text may name people or places: it goes to an encrypted field, never into the
@@ -472,17 +489,17 @@ def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> C
 
 
 def case_close(*, actor, case: Case, expected_version: int) -> Case:
-    """Close a case (civil affairs)."""
-    _require_action(actor, Action.CLOSE_CASE)
+    """Close a case (civil affairs), unless a check registered by another app refuses."""
+    require_action(actor, Action.CLOSE_CASE)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.CLOSED, reason="case closed",
-        closed_on=validation.today(),
+        checks=CLOSE_CHECKS, closed_on=validation.today(),
     )  # fmt: skip
 
 
 def case_reopen(*, actor, case: Case, expected_version: int) -> Case:
     """Reopen a closed case (civil affairs), e.g. when the person needs help again."""
-    _require_action(actor, Action.CLOSE_CASE)
+    require_action(actor, Action.CLOSE_CASE)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.REGISTERED, reason="case reopened",
         closed_on=None,
@@ -492,9 +509,9 @@ def case_reopen(*, actor, case: Case, expected_version: int) -> Case:
 def case_resolve_duplicate(*, actor, case: Case, expected_version: int, same_person: bool) -> Case:
     """Civil affairs settles a possible duplicate: not the same person (flag cleared), or the
     same person (kept linked to the earlier case for the record)."""
-    _require_action(actor, Action.RESOLVE_DUPLICATE)
+    require_action(actor, Action.RESOLVE_DUPLICATE)
     with transaction.atomic(), recorded_change(actor=actor, reason="possible duplicate resolved"):
-        locked = _lock_case(actor, case, expected_version)
+        locked = lock_case(actor, case, expected_version)
         if not locked.possible_duplicate:
             raise Conflict(_("This case is not flagged as a possible duplicate."), code="not_a_duplicate")
         locked.possible_duplicate = False
@@ -511,11 +528,11 @@ def case_resolve_duplicate(*, actor, case: Case, expected_version: int, same_per
 
 def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
     """Assign a caseworker (of the lead organization, or another one helping) to the case."""
-    _require_write(actor, Section.PERSON)
+    require_write(actor, Section.PERSON)
     if caseworker.role != Role.CASEWORKER or not caseworker.is_active:
         raise RuleViolation(_("Only an active caseworker can be assigned."), field="caseworker")
     with transaction.atomic(), recorded_change(actor=actor, reason="caseworker assigned"):
-        locked = _lock_case(actor, case, expected_version)
+        locked = lock_case(actor, case, expected_version)
         locked.assigned_caseworkers.add(caseworker)
         locked.version += 1
         locked.save()

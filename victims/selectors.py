@@ -131,6 +131,17 @@ def register_section(section: Section, builder: SectionBuilder) -> None:
     SECTION_BUILDERS[Section(section)] = builder
 
 
+# Models whose history the case shows, with the fields shown (the victim file's records, and
+# what other apps add through :func:`register_history`).
+HISTORY_FIELDS: dict[type, tuple[str, ...]] = dict(RECORD_FIELDS)
+
+
+def register_history(model, fields: tuple[str, ...]) -> None:
+    """Let another app show the changes of ``model`` — a record with a ``case`` foreign key and a
+    ``section`` — in :func:`case_history`, limited to ``fields`` and to readers of its section."""
+    HISTORY_FIELDS[model] = tuple(fields)
+
+
 def shown_sections(user) -> tuple[Section, ...]:
     """The sections a case file shows ``user``: readable and provided by some app."""
     return tuple(section for section in policy.readable_sections(user) if section in SECTION_BUILDERS)
@@ -155,7 +166,7 @@ def _field_sections(model) -> dict[str, Section]:
         return {name: section for section, names in VICTIM_SECTION_FIELDS.items() for name in names}
     if model is Case:
         return {name: section for section, names in _CASE_FIELDS.items() for name in names}
-    return {name: model.section for name in RECORD_FIELDS[model]}
+    return {name: model.section for name in HISTORY_FIELDS[model]}
 
 
 def _history_entries(user, model, rows) -> list[dict]:
@@ -195,7 +206,7 @@ def case_history(user, case: Case) -> list[dict]:
     readable = set(policy.readable_sections(user))
     entries = _history_entries(user, Case, Case.history.filter(id=case.pk))
     entries += _history_entries(user, Victim, Victim.history.filter(id=case.victim_id))
-    for model in RECORD_FIELDS:
+    for model in HISTORY_FIELDS:
         if model.section in readable:
             rows = model.history.filter(case_id=case.pk)
             if model is Referral and policy.scope_of(user) is policy.Scope.REFERRAL:

@@ -43,6 +43,7 @@ from victims.views.common import (
     section_data,
     works_on_cases,
 )
+from victims.views.extensions import TAB_VIEWS, case_links
 
 PAGE_SIZE = 25
 
@@ -286,7 +287,18 @@ RECORD_DATES: dict[type, tuple[tuple[str, Any], ...]] = {
     ),
     Consent: (("given_on", gettext_lazy("Consent given")), ("withdrawn_on", gettext_lazy("Consent withdrawn"))),
 }
-_HISTORY_MODELS = {"case": Case, "victim": Victim, **{m._meta.model_name: m for m in selectors.RECORD_FIELDS}}
+
+
+def _history_model(kind: str):
+    """The model a history entry of ``kind`` is about (registered apps' models included)."""
+    if kind in ("case", "victim"):
+        return Case if kind == "case" else Victim
+    return next((model for model in selectors.HISTORY_FIELDS if model._meta.model_name == kind), None)
+
+
+def _kind_label(model) -> str:
+    name = model._meta.model_name
+    return KIND_LABELS[name] if name in KIND_LABELS else model._meta.verbose_name
 
 
 def timeline(user, case: Case) -> list[dict]:
@@ -331,7 +343,7 @@ def timeline(user, case: Case) -> list[dict]:
                         )
     organizations: dict[str, str] = {}
     for entry in selectors.case_history(user, case):
-        model = _HISTORY_MODELS.get(entry["kind"])
+        model = _history_model(entry["kind"])
         if model is None:
             continue
         at = timezone.localtime(entry["at"])
@@ -348,7 +360,7 @@ def timeline(user, case: Case) -> list[dict]:
                 "sort": (at.date(), at.time()),
                 "date": at.strftime("%Y-%m-%d"),
                 "time": at.strftime("%H:%M"),
-                "title": str(HISTORY_ACTIONS[entry["action"]]) % {"kind": KIND_LABELS[entry["kind"]]},
+                "title": str(HISTORY_ACTIONS[entry["action"]]) % {"kind": _kind_label(model)},
                 "actor": entry["actor"],
                 "details": details,
             }
@@ -389,6 +401,7 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
         "tabs": [{"value": value, "label": label, "url": case_url(case, value)} for value, label in tabs],
         "tab": tab,
         "case_actions": _case_actions(user, case),
+        "case_links": case_links(user, case),
     }
     if tab == TIMELINE:
         context["timeline"] = timeline(user, case)
@@ -396,7 +409,12 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
     else:
         section = Section(tab)
         context["tab_label"] = section.label
-        context["blocks"] = _tab_blocks(user, case, section, section_data(user, case, section))
+        data = section_data(user, case, section)
+        if section in TAB_VIEWS:
+            context["tab_template"], extra = TAB_VIEWS[section](request, case, data)
+            context.update(extra)
+        else:
+            context["blocks"] = _tab_blocks(user, case, section, data)
         sections = list(dict.fromkeys([s for s in (Section.PERSON, section) if s in shown]))
     # Whether the person may be registered elsewhere is for civil affairs, who resolve it; the
     # registering caseworker learns nothing of a case outside her scope (operations.case_register).
