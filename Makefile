@@ -1,13 +1,15 @@
 # Two commands do all the set-up on a fresh clone:
 #   make run   - a seeded demo on SQLite at http://127.0.0.1:8000 (logins printed)
 #   make test  - lint, checks and the whole suite
+# and one runs it as a province does (see README "Deployment"):
+#   make serve - gunicorn + Celery workers against the local PostgreSQL and Redis
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_PASSWORD ?= demo-password-2026
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint pytest sysdeps sysdeps-test devenv migrate seed messages clean
+.PHONY: run serve test lint pytest sysdeps sysdeps-test devenv migrate seed messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +39,15 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py runserver $(HOST)
+
+SERVE_ENV := REGISTRY_ENV_FILE=var/serve.env
+
+serve: sysdeps
+	$(PY) -m registry.devsetup serve
+	$(SERVE_ENV) $(PY) manage.py migrate --no-input
+	$(SERVE_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
+	$(SERVE_ENV) $(PY) manage.py check --deploy --fail-level ERROR
+	$(SERVE_ENV) $(PY) -m registry.serve --bind $(HOST)
 
 lint: $(VENV)/.installed-dev devenv
 	$(VENV)/bin/ruff check .

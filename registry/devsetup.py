@@ -1,12 +1,16 @@
-"""Prepare a checkout for local use: ``python -m registry.devsetup [dev|demo]``.
+"""Prepare a checkout for local use: ``python -m registry.devsetup [dev|demo|serve]``.
 
-Writes ``var/dev.env`` (mode, a random secret key, the keyring path) and a development keyring
-``var/keyring.json`` (mode 0600) when they do not exist yet. Both stay out of git. A production
-deployment never runs this; it passes SECRET_KEY and REGISTRY_KEYRING_FILE itself.
+``dev``/``demo`` write ``var/dev.env`` (mode, a random secret key, the keyring path) and a
+development keyring ``var/keyring.json`` (mode 0600) when they do not exist yet. ``serve``
+writes ``var/serve.env`` for ``make serve``: production mode against the local PostgreSQL and
+Redis, on loopback over plain HTTP (so cookies without the ``Secure`` flag), and creates its
+PostgreSQL database when missing. All stay out of git. A real deployment never runs this; it
+passes SECRET_KEY, REGISTRY_KEYRING_FILE, DATABASE_URL and CELERY_BROKER_URL itself.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -16,15 +20,57 @@ from registry.keyring import new_keyring_document, write_secret_file
 VAR = Path(__file__).resolve().parent.parent / "var"
 
 
+SERVE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/registry"
+SERVE_BROKER_URL = "redis://127.0.0.1:6379/0"
+
+
+def _serve_settings() -> str:
+    return (
+        "REGISTRY_MODE=production\n"
+        f"DATABASE_URL={SERVE_DATABASE_URL}\n"
+        f"CELERY_BROKER_URL={SERVE_BROKER_URL}\n"
+        "ALLOWED_HOSTS=127.0.0.1,localhost\n"
+        "# Loopback over plain HTTP; behind a TLS proxy remove this line (cookies get the Secure flag).\n"
+        "SECURE_COOKIES=false\n"
+    )
+
+
+def _create_database(url: str) -> None:
+    """Create the database named in a postgres:// ``url`` unless it exists."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            sys.stdout.write(f"created the PostgreSQL database {name}\n")
+
+
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "dev"
-    if mode not in {"dev", "demo"}:
-        sys.stderr.write("usage: python -m registry.devsetup [dev|demo]\n")
+    if mode not in {"dev", "demo", "serve"}:
+        sys.stderr.write("usage: python -m registry.devsetup [dev|demo|serve]\n")
         return 2
     keyring = VAR / "keyring.json"
     if not keyring.exists():
         write_secret_file(keyring, new_keyring_document())
         sys.stdout.write(f"created a development keyring at {keyring}\n")
+    if mode == "serve":
+        env_file = VAR / "serve.env"
+        if not env_file.exists():
+            write_secret_file(
+                env_file,
+                "# Written by `python -m registry.devsetup serve` for `make serve` on this machine.\n"
+                f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+                f"REGISTRY_KEYRING_FILE={keyring}\n" + _serve_settings(),
+            )
+            sys.stdout.write(f"created {env_file}\n")
+        _create_database(os.environ.get("DATABASE_URL", SERVE_DATABASE_URL))
+        return 0
     env_file = VAR / "dev.env"
     if not env_file.exists():
         write_secret_file(
