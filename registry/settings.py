@@ -66,6 +66,8 @@ REGISTRY_FIELD_CIPHER = env_choice("REGISTRY_FIELD_CIPHER", "aes-256-gcm", ("aes
 # Chosen once per deployment: verify_audit checks the whole chain with this digest.
 REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm3"))
 
+# Follow-up visits after a return home, in months after the handover (services; checked at start-up).
+REGISTRY_FOLLOW_UP_MONTHS = env_list("REGISTRY_FOLLOW_UP_MONTHS", ("1", "3", "6", "12"))
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
     "registry",

@@ -42,6 +42,7 @@ api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
     *victims_api,  # cases, records, referrals (victims.urls)
+    path("", include("services.urls")),  # placements, schooling, training, return plans, visits, occupancy
 ]
 
 urlpatterns = [
