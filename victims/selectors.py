@@ -90,7 +90,10 @@ def record_dict(record, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _records(model, case: Case, user) -> list[dict]:
-    rows = model.objects.filter(case=case).order_by("id")
+    # The related rows shown (a referral's organization) come in the same query: one query per
+    # kind of record, however many records the case holds.
+    related = [name for name in RECORD_FIELDS[model] if model._meta.get_field(name).many_to_one]
+    rows = model.objects.filter(case=case).select_related(*related).order_by("id")
     if model is Referral and policy.scope_of(user) is policy.Scope.REFERRAL:
         rows = rows.filter(to_organization=user.organization_id)  # a receiver sees its own referrals
     return [record_dict(row, RECORD_FIELDS[model]) for row in rows]
@@ -131,15 +134,28 @@ def register_section(section: Section, builder: SectionBuilder) -> None:
     SECTION_BUILDERS[Section(section)] = builder
 
 
+def _own_referrals(user, rows):
+    """A receiving organization sees the history of its own referrals only."""
+    if policy.scope_of(user) is policy.Scope.REFERRAL:
+        rows = rows.filter(to_organization_id=user.organization_id)
+    return rows
+
+
 # Models whose history the case shows, with the fields shown (the victim file's records, and
-# what other apps add through :func:`register_history`).
+# what other apps add through :func:`register_history`), and how a user's rows are narrowed
+# within the case where the records themselves are (e.g. to the reader's own organization).
 HISTORY_FIELDS: dict[type, tuple[str, ...]] = dict(RECORD_FIELDS)
+HistoryRows = Callable[[Any, Any], Any]
+HISTORY_ROWS: dict[type, HistoryRows] = {Referral: _own_referrals}
 
 
-def register_history(model, fields: tuple[str, ...]) -> None:
+def register_history(model, fields: tuple[str, ...], *, rows: HistoryRows | None = None) -> None:
     """Let another app show the changes of ``model`` — a record with a ``case`` foreign key and a
-    ``section`` — in :func:`case_history`, limited to ``fields`` and to readers of its section."""
+    ``section`` — in :func:`case_history`, limited to ``fields`` and to readers of its section;
+    ``rows(user, history_rows)`` narrows the rows further, as the model's ``visible_to`` does."""
     HISTORY_FIELDS[model] = tuple(fields)
+    if rows is not None:
+        HISTORY_ROWS[model] = rows
 
 
 def shown_sections(user) -> tuple[Section, ...]:
@@ -173,7 +189,9 @@ def _history_entries(user, model, rows) -> list[dict]:
     readable = set(policy.readable_sections(user))
     sections_of = {name: section for name, section in _field_sections(model).items() if section in readable}
     entries, previous = [], {}
-    for row in rows.order_by("history_date", "history_id"):
+    # The acting user and the related rows shown come in the same query (one per model).
+    related = [name for name in sections_of if rows.model._meta.get_field(name).many_to_one]
+    for row in rows.select_related("history_user", *related).order_by("history_date", "history_id"):
         before = previous.get(row.id)
         changes = {
             name: getattr(row, name)
@@ -209,8 +227,8 @@ def case_history(user, case: Case) -> list[dict]:
     for model in HISTORY_FIELDS:
         if model.section in readable:
             rows = model.history.filter(case_id=case.pk)
-            if model is Referral and policy.scope_of(user) is policy.Scope.REFERRAL:
-                rows = rows.filter(to_organization_id=user.organization_id)
+            if model in HISTORY_ROWS:
+                rows = HISTORY_ROWS[model](user, rows)
             entries += _history_entries(user, model, rows)
     return sorted(entries, key=lambda entry: entry["at"], reverse=True)
 

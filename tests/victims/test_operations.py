@@ -275,10 +275,13 @@ def test_case_sections_follow_the_policy_for_each_reader(register, consent, cast
     operations.referral_create(actor=cast.alice, case=case, service=Service.LEGAL_AID,
                                to_organization=places.fz_legal_aid)  # fmt: skip
     alice = selectors.case_sections(cast.alice, selectors.case_for(cast.alice, case.uuid))
-    assert set(alice) == {"person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals"}
+    assert set(alice) == {
+        "person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals",
+        "shelter", "schooling", "training", "legal_aid", "return_home", "follow_ups",
+    }  # fmt: skip
     assert alice["person"]["full_name"] == case.victim.full_name and alice["person"]["age"] == 30
     erin = selectors.case_sections(cast.erin, selectors.case_for(cast.erin, case.uuid))
-    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals"}
+    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals", "legal_aid"}
     with pytest.raises(NotFound):
         selectors.case_for(cast.bob, case.uuid)
     with pytest.raises(NotFound):

@@ -300,17 +300,20 @@ class Command(BaseCommand):
         # The demo command composes the apps; registry modules proper never import one.
         from tqdm import tqdm
 
+        from legal_aid.seed import seed_legal_aid
         from victims.models import Case
         from victims.seed import seed_victims
 
         # tqdm's file: disabled unless stderr is a terminal (so quiet in tests, CI and pipes).
         with tqdm(total=count, desc="Victims", unit="victim", file=_ProgressStream(self.stderr), disable=None) as bar:
             result = seed_victims(count=count, seed=seed, progress=bar.update)
+        legal_aid = seed_legal_aid(seed=seed)  # matters of the accepted legal aid referrals
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
         return (
             f"Victims (seed {seed}): {result.created} created, {result.present} already present; "
-            f"cases by stage: {by_stage or 'none'}"
+            f"cases by stage: {by_stage or 'none'}; legal aid matters: {legal_aid.opened} opened, "
+            f"{legal_aid.present} referrals already had one"
         )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
