@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DEMO_PASSWORD ?= demo-password-2026
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve test lint pytest sysdeps sysdeps-test devenv migrate seed messages clean
+.PHONY: run serve test lint pytest sysdeps sysdeps-test devenv migrate seed messages clean bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ pytest: $(VENV)/.installed-dev sysdeps-test
 	$(VENV)/bin/pytest
 
 test: lint pytest
+
+# DESIGN §8's targets on SQLite and, when it answers, PostgreSQL (benchmarks/README.md);
+# BENCH_CASES=2000 make bench for a quick run.
+bench: sysdeps
+	$(PY) benchmarks/run.py
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=var
