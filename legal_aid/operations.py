@@ -103,9 +103,13 @@ def require_recording(actor, case: Case, *, lock: bool = True) -> list[Referral]
         return accepted
     if any(referral.status == ReferralStatus.COMPLETED for referral in referrals):
         raise PermissionDenied(
-            _("The referral of this case to your centre is completed: its legal aid record is read-only now.")
+            _("The referral of this case to your centre is completed: its legal aid record is read-only now."),
+            code="referral_completed",
         )
-    raise PermissionDenied(_("Your centre records legal aid on this case once it has accepted a legal aid referral."))
+    raise PermissionDenied(
+        _("Your centre records legal aid on this case once it has accepted a legal aid referral."),
+        code="referral_not_accepted",
+    )
 
 
 def _lock_matter(actor, matter: LegalAidMatter, expected_version: int | None) -> LegalAidMatter:

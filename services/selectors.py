@@ -251,7 +251,7 @@ def shelters_within_reach(user) -> QuerySet[Organization]:
 
 
 def _nearly_full(capacity: int, occupied: int) -> bool:
-    """At least 90 % of the beds taken, or at most one bed left."""
+    """At least 90 per cent of the beds taken, or at most one bed left."""
     return occupied * 10 >= capacity * 9 or capacity - occupied <= 1
 
 
@@ -284,7 +284,7 @@ def shelter_occupancy(user) -> list[dict[str, Any]]:
 
 
 def shelters_nearly_full(user) -> list[dict[str, Any]]:
-    """The rows of :func:`shelter_occupancy` with at least 90 % of the beds taken or one bed left."""
+    """The rows of :func:`shelter_occupancy` with at least 90 per cent of the beds taken or one bed left."""
     return [row for row in shelter_occupancy(user) if row["nearly_full"]]
 
 

@@ -224,4 +224,4 @@ class OccupancySerializer(serializers.Serializer):
     capacity = serializers.IntegerField()
     occupied = serializers.IntegerField()
     free = serializers.IntegerField()
-    nearly_full = serializers.BooleanField(help_text=_("At least 90 % of the beds taken, or one bed left."))
+    nearly_full = serializers.BooleanField(help_text=_("At least 90 per cent of the beds taken, or one bed left."))

@@ -292,7 +292,7 @@ def test_a_referral_not_the_centres_own_accepted_one_is_refused_on_that_field(er
         format="json",
     )
     assert response.status_code == 403  # no accepted referral left: read-only
-    assert "completed" in response.json()["message"]
+    assert response.json()["code"] == "referral_completed"
 
 
 @pytest.mark.parametrize(
