@@ -68,6 +68,7 @@ REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm
 
 # Follow-up visits after a return home, in months after the handover (services; checked at start-up).
 REGISTRY_FOLLOW_UP_MONTHS = env_list("REGISTRY_FOLLOW_UP_MONTHS", ("1", "3", "6", "12"))
+
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
     "registry",
@@ -246,6 +247,44 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = REGISTRY_MODE == "dev"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# --- Archival dossiers and batch work (exports app, Celery) ----------------------------------
+# Dossier PDFs are stored encrypted (exports/storage.py) through the "archive" storage: a folder
+# under MEDIA_ROOT by default; an S3-compatible backend is a matter of configuring this alias.
+EXPORTS_ARCHIVE_ROOT = Path(env_str("EXPORTS_ARCHIVE_ROOT", str(MEDIA_ROOT / "archive")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "archive": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(EXPORTS_ARCHIVE_ROOT),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
+}
+# The one font of every dossier (fonts-noto-cjk): files holding the Noto Sans CJK SC faces,
+# taken out of the collections by PostScript name (exports/dossier/fonts.py).
+EXPORTS_CJK_FONT_REGULAR = env_str("EXPORTS_CJK_FONT_REGULAR", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+EXPORTS_CJK_FONT_BOLD = env_str("EXPORTS_CJK_FONT_BOLD", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+# Marking and retention printed on dossiers and kept in their XMP (exports/choices.py).
+EXPORTS_DOSSIER_CLASSIFICATION = env_choice(
+    "EXPORTS_DOSSIER_CLASSIFICATION", "confidential", ("internal", "confidential")
+)
+EXPORTS_DOSSIER_RETENTION = env_choice("EXPORTS_DOSSIER_RETENTION", "permanent", ("permanent", "30y", "10y"))
+# Celery (registry/celery.py reads every CELERY_* setting). No broker: batch archival runs in
+# the process that asked for it. With one (redis://…), archive_dossiers sends a task per case.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint does not hand back the memory of large tables: a worker process is replaced after
+# this many dossiers, so a long batch runs in flat memory.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
+CELERY_TASK_IGNORE_RESULT = True  # progress is kept in exports.ArchiveBatch, not a result backend
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -42,6 +42,7 @@ api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
     *victims_api,  # cases, records, referrals (victims.urls)
+    path("", include("exports.urls")),  # dossiers (exports.urls)
     path("", include("legal_aid.urls")),  # legal aid matters, activities, worklist (legal_aid.urls)
     path("", include("services.urls")),  # placements, schooling, training, return plans, visits, occupancy
 ]
@@ -56,6 +57,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("manage/", include(manage)),
     path("cases/", include("victims.ui_urls")),
+    path("", include("exports.ui_urls")),  # dossier pages: /cases/<id>/dossiers/, /dossiers/…
     path("legal-aid/", include("legal_aid.ui_urls")),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),

@@ -1,0 +1,177 @@
+"""The dossiers' API (DESIGN §5, a stable contract).
+
+- ``POST /cases/{id}/dossiers/`` — generate the case's dossier (civil affairs). The body
+  carries the caller's ``password`` again (step-up, ``registry.accounts.check_step_up_password``:
+  a wrong one counts towards the lockout) and optionally the ``language``. 201 with the archive
+  record, ``id`` and ``sha256`` among its keys.
+- ``GET /cases/{id}/dossiers/`` — the case's archive records, newest first, paginated.
+- ``GET /dossiers/{id}/pdf/`` — the PDF, decrypted and checked against its digests, as an
+  attachment named by the archive number; audited as ``dossier_downloaded``.
+
+Order of checks: the case or dossier in scope (404, out of scope is absent), the
+``export_dossier`` action (403), then the body and the password. The API's exception handler
+records every 403 and every 404 that names a record as ``access_denied``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from exports import operations, selectors
+from exports.choices import Language
+from exports.models import ArchiveRecord
+from registry import accounts, policy
+from registry.api.viewsets import ScopedViewSet
+from registry.audit import AuditAction, log_read
+from registry.policy import Action, Section
+from victims.api.base import CASE_ID, ERRORS, CaseRouteViewSet, error, require, validated
+from victims.api.serializers import ChoiceField, StrictSerializer
+
+EXPORT_REFUSED = _("Only civil affairs officers generate and download dossiers.")
+
+
+class DossierGenerateSerializer(StrictSerializer):
+    """What generating a dossier takes: the password again, and the language."""
+
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Your password, entered again (step-up re-authentication).",
+    )
+    language = ChoiceField(choices=Language.choices, required=False, default=Language.CHINESE)
+
+
+class ArchiveRecordSerializer(serializers.ModelSerializer):
+    """One archival dossier: what it shows, its digests, who made it and when."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    case = serializers.UUIDField(source="case.uuid", read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    generated_by = serializers.CharField(source="generated_by.username", read_only=True)
+    sections = serializers.ListField(child=ChoiceField(choices=Section.choices), read_only=True)
+    batch = serializers.UUIDField(source="batch.uuid", read_only=True, allow_null=True, default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ArchiveRecord
+        fields = (
+            "id",
+            "archive_number",
+            "case",
+            "case_number",
+            "case_version",
+            "template_version",
+            "language",
+            "classification",
+            "retention",
+            "sections",
+            "organization_name",
+            "generated_by",
+            "generated_at",
+            "sha256",
+            "sm3",
+            "attachment_sha256",
+            "size",
+            "page_count",
+            "batch",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, record) -> str:
+        from django.urls import reverse
+
+        return reverse("dossier-pdf", kwargs={"id": record.uuid})
+
+
+@extend_schema(tags=["dossiers"])
+class CaseDossierViewSet(CaseRouteViewSet):
+    """The archival dossiers of a case (civil affairs only)."""
+
+    serializer_class = ArchiveRecordSerializer
+
+    @extend_schema(
+        summary="The dossiers of the case",
+        parameters=[CASE_ID],
+        responses={200: ArchiveRecordSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    def list(self, request, *args, **kwargs):
+        case = self.get_case()
+        require(policy.may(request.user, Action.EXPORT_DOSSIER), EXPORT_REFUSED)
+        page = self.paginate_queryset(list(selectors.case_dossiers(request.user, case)))
+        log_read(
+            request,
+            action=AuditAction.CASE_VIEWED,
+            case_uuid=case.uuid,
+            sections=(),
+            detail={"view": "dossiers", "count": len(page)},
+        )
+        return self.get_paginated_response(ArchiveRecordSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Generate the case's archival dossier (civil affairs; password again)",
+        parameters=[CASE_ID],
+        request=DossierGenerateSerializer,
+        responses={
+            201: ArchiveRecordSerializer,
+            400: ERRORS[400],
+            403: error("permission_denied: your role may not export dossiers; step_up_failed: wrong password."),
+            404: ERRORS[404],
+            409: error("case_changed: the case changed while the dossier was made; generate it again."),
+            429: error("locked_out: too many wrong passwords."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        case = self.get_case()
+        require(policy.may(request.user, Action.EXPORT_DOSSIER), EXPORT_REFUSED)
+        data = validated(DossierGenerateSerializer, request.data)
+        accounts.check_step_up_password(request, data.get("password"))
+        record = operations.dossier_generate(
+            actor=request.user, case=case, language=data.get("language", Language.CHINESE), request=request
+        )
+        return Response(ArchiveRecordSerializer(record).data, status=201)
+
+
+@extend_schema(tags=["dossiers"])
+class DossierViewSet(ScopedViewSet):
+    """One archival dossier's PDF (civil affairs only)."""
+
+    model = ArchiveRecord
+    serializer_class = ArchiveRecordSerializer
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
+        # The URL names a dossier; a refusal is recorded against the case the dossier is of.
+        return selectors.case_uuid_of_dossier(self.kwargs.get("id"))
+
+    @extend_schema(
+        summary="Download the dossier's PDF (civil affairs)",
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The dossier's id.")],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF/A-3 dossier."),
+            403: ERRORS[403],
+            404: error("not_found: no such dossier (or its case is not within your reach)."),
+            409: error("dossier_integrity_failed: the stored file no longer matches its digests."),
+        },
+    )
+    def pdf(self, request, *args, **kwargs):
+        record = selectors.dossier_for(request.user, kwargs["id"])
+        require(policy.may(request.user, Action.EXPORT_DOSSIER), EXPORT_REFUSED)
+        pdf = operations.dossier_download(actor=request.user, record=record, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, record.download_name)
+        return response

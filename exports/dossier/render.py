@@ -1,0 +1,249 @@
+"""Rendering a dossier: the versioned template, WeasyPrint, PDF/A-3, the attached JSON.
+
+One :class:`Renderer` per process (:func:`get_renderer`): building it checks the system
+(``fonts.check_renderer_dependencies``), loads the two font faces and parses the stylesheet
+with its @font-face rules into one ``FontConfiguration``, which every later rendering reuses —
+fonts are loaded and registered with fontconfig once, not per dossier. Renderings in one process
+are serialized (Pango's font map is not thread-safe); throughput comes from more processes
+(Celery workers), each with its own renderer.
+
+Guarantees of :func:`render_dossier`:
+
+- The PDF is PDF/A-3u (:data:`PDF_VARIANT`): every font embedded and subset (HarfBuzz), text
+  mapped to Unicode — or PDF/A-3b when some character had no glyph in any font (``pdfa.finish``
+  checks), ``lang`` set (``zh-CN``, or ``en``), the case's JSON attached as an
+  associated file with ``AFRelationship /Data``, the XMP carrying the archival facts and the
+  attachment's digests (``exports.dossier.pdfa``).
+- Nothing is fetched but the template's own assets (``exports.dossier.fetcher``); the case's
+  text reaches the template only through Django's autoescaping.
+- The attachment is read back from the finished file and compared before the PDF is returned.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+import pikepdf
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from exports.dossier import content as dossier_content
+from exports.dossier import pdfa
+from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
+from exports.dossier.fetcher import AssetFetcher, AssetRefused
+from exports.dossier.fonts import LOG_GUARD, check_renderer_dependencies, font_face_css, load_faces
+
+TEMPLATE_VERSION = dossier_content.TEMPLATE_VERSION
+TEMPLATE_NAME = "exports/dossier/v1/dossier.html"
+ASSET_DIR = Path(__file__).resolve().parent.parent / "assets" / "dossier" / "v1"
+PDF_VARIANT = "pdf/a-3u"
+HTML_LANG = {"zh-hans": "zh-CN", "en": "en"}
+
+
+class DossierRenderError(RuntimeError):
+    """The dossier could not be rendered as the archive needs it."""
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+@dataclass(frozen=True)
+class RawPdf:
+    pdf: bytes
+    pages: int
+    # False when a character had no glyph in any font (WeasyPrint drew .notdef): its text does
+    # not map to Unicode, so the file may claim PDF/A-3b but not 3u.
+    unicode_complete: bool
+
+
+class Renderer:
+    """WeasyPrint set up once: fonts, font configuration, stylesheet, fetcher."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        check_renderer_dependencies()
+        faces = load_faces()
+        self.fetcher = AssetFetcher({face.url: (data, "font/otf") for face, data in faces.items()})
+        self.font_config = FontConfiguration()
+        stylesheet = font_face_css() + "\n" + (ASSET_DIR / "dossier.css").read_text(encoding="utf-8")
+        try:
+            self.stylesheet = CSS(string=stylesheet, font_config=self.font_config, url_fetcher=self.fetcher)
+        except AssetRefused as refused:
+            raise DossierRenderError(str(refused)) from None
+        self._page_styles: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self.renders = 0
+
+    def _page_style(self, language: str):
+        """The page-number line in ``language`` (第 X 页 共 Y 页), as a small stylesheet."""
+        style = self._page_styles.get(language)
+        if style is None:
+            from weasyprint import CSS
+
+            with translation.override(language):
+                words = _("Page %(page)s of %(pages)s")
+            before, _sep, rest = words.partition("%(page)s")
+            middle, _sep, after = rest.partition("%(pages)s")
+            content = f"{_css_string(before)} counter(page) {_css_string(middle)} counter(pages) {_css_string(after)}"
+            style = CSS(
+                string=f"@page {{ @bottom-center {{ content: {content}; font-size: 8pt; color: #444444; }} }}",
+                font_config=self.font_config,
+                url_fetcher=self.fetcher,
+            )
+            self._page_styles[language] = style
+        return style
+
+    def render(self, html: str, *, language: str, attachment: bytes, attachment_name: str, created) -> RawPdf:
+        """WeasyPrint's PDF/A-3 of ``html`` with ``attachment`` (before :func:`pdfa.finish`)."""
+        from weasyprint import HTML, Attachment
+
+        created_utc = created.astimezone(UTC)
+        with self._lock:
+            LOG_GUARD.start()
+            try:
+                document = HTML(string=html, url_fetcher=self.fetcher).render(
+                    font_config=self.font_config,
+                    stylesheets=[self.stylesheet, self._page_style(language)],
+                    pdf_variant=PDF_VARIANT,
+                )
+                pdf = document.write_pdf(
+                    pdf_variant=PDF_VARIANT,
+                    attachments=[
+                        Attachment(
+                            string=attachment.decode(),
+                            name=attachment_name,
+                            description="Case data (JSON)",
+                            relationship="Data",
+                            created=created_utc,
+                            modified=created_utc,
+                            url_fetcher=self.fetcher,
+                        )
+                    ],
+                )
+            except AssetRefused as refused:
+                raise DossierRenderError(str(refused)) from None
+            self.renders += 1
+            return RawPdf(pdf=pdf, pages=len(document.pages), unicode_complete=not LOG_GUARD.glyphs_missing())
+
+
+_renderer: Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def get_renderer() -> Renderer:
+    """This process's renderer, built on first use."""
+    global _renderer
+    if _renderer is None:
+        with _renderer_lock:
+            if _renderer is None:
+                _renderer = Renderer()
+    return _renderer
+
+
+@dataclass(frozen=True)
+class RenderedDossier:
+    pdf: bytes
+    page_count: int
+    sha256: str
+    sm3: str
+    attachment: bytes
+    attachment_name: str
+    attachment_sha256: str
+    attachment_sm3: str
+    sections: tuple[str, ...]
+
+
+def xmp_facts(facts: dossier_content.DossierFacts, attachment_name: str, attachment: bytes) -> dict[str, str]:
+    return {
+        "ArchiveNumber": facts.archive_number,
+        "CaseNumber": facts.case.number,
+        "CaseVersion": str(facts.case.version),
+        "Classification": facts.classification,
+        "RetentionPeriod": facts.retention,
+        "GeneratingOrganization": facts.organization_name,
+        "GeneratedBy": facts.generated_by.get_username(),
+        "GeneratedAt": facts.generated_at.isoformat(),
+        "TemplateVersion": facts.template_version,
+        "AttachmentName": attachment_name,
+        "AttachmentSHA256": sha256_hexdigest(attachment),
+        "AttachmentSM3": sm3_hexdigest(attachment),
+    }
+
+
+def _template_context(facts: dossier_content.DossierFacts, content: dossier_content.DossierContent, attachment_name):
+    user = facts.generated_by
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    generated_by = f"{user.get_username()} ({full_name})" if full_name else user.get_username()
+    generated_at = timezone.localtime(facts.generated_at).strftime("%Y-%m-%d %H:%M")
+    person = content.sections.get("person")
+    numbers = [dossier_content.part_number(index, facts.language) for index in range(len(content.parts) + 1, 100)]
+    return {
+        "html_lang": HTML_LANG.get(facts.language, facts.language),
+        "title": _("Victim assistance case dossier"),
+        "facts": facts,
+        "generated_by": generated_by,
+        "generated_at": generated_at,
+        "created_iso": facts.generated_at.isoformat(),
+        "generator": f"Victim registry {facts.template_version}",
+        "watermark": _("Generated by %(user)s at %(time)s") % {"user": user.get_username(), "time": generated_at},
+        "person_name": person.get("full_name") if isinstance(person, dict) else None,
+        "section_list": "、".join(part["title"] for part in content.parts) or "—",
+        "attachment_name": attachment_name,
+        "parts": content.parts,
+        "timeline": content.timeline,
+        "summary": content.summary,
+        "timeline_number": numbers[0],
+        "history_number": numbers[1],
+        "signatures_number": numbers[2],
+    }
+
+
+def render_dossier(facts: dossier_content.DossierFacts, *, renderer: Renderer | None = None) -> RenderedDossier:
+    """The dossier of ``facts.case`` as ``facts.generated_by`` may read it (see module docs)."""
+    renderer = renderer or get_renderer()
+    user, case = facts.generated_by, facts.case
+    content = dossier_content.build(user, case, language=facts.language)
+    attachment_name = f"{case.number}.json"
+    attachment = dossier_content.attachment_bytes(dossier_content.attachment_payload(facts, content))
+    with translation.override(facts.language):
+        html = render_to_string(TEMPLATE_NAME, _template_context(facts, content, attachment_name))
+    raw = renderer.render(
+        html,
+        language=facts.language,
+        attachment=attachment,
+        attachment_name=attachment_name,
+        created=facts.generated_at,
+    )
+    pdf = pdfa.finish(
+        raw.pdf, facts=xmp_facts(facts, attachment_name, attachment), unicode_complete=raw.unicode_complete
+    )
+    if read_attachment(pdf, attachment_name) != attachment:
+        raise DossierRenderError("the case data attached to the dossier does not read back as written")
+    return RenderedDossier(
+        pdf=pdf,
+        page_count=raw.pages,
+        sha256=sha256_hexdigest(pdf),
+        sm3=sm3_hexdigest(pdf),
+        attachment=attachment,
+        attachment_name=attachment_name,
+        attachment_sha256=sha256_hexdigest(attachment),
+        attachment_sm3=sm3_hexdigest(attachment),
+        sections=tuple(content.section_keys),
+    )
+
+
+def read_attachment(pdf: bytes, name: str) -> bytes | None:
+    """The bytes of the embedded file ``name`` in ``pdf`` (``None`` if absent)."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        attachments = document.attachments
+        if name not in attachments:
+            return None
+        return attachments[name].get_file().read_bytes()

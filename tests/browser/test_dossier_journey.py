@@ -1,0 +1,64 @@
+"""A civil affairs officer generates a case's archival dossier, re-entering the password, and
+downloads it (a real dossier: WeasyPrint, PDF/A-3, the stored file encrypted)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from exports.dossier.digests import sha256_hexdigest
+from exports.models import ArchiveRecord
+from tests.browser.test_case_journey import sign_in
+from tests.exports.helpers import pdf_text
+from tests.victims.conftest import RESCUE, person
+from victims import operations
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def archive_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    return tmp_path
+
+
+def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, places, password, screenshot):
+    case = operations.case_register(
+        actor=cast.alice, victim=person(401), jurisdiction=places.gulou, rescue=dict(RESCUE)
+    )
+    case = operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+
+    sign_in(page, "dave", password)
+    page.goto(f"/cases/{case.uuid}/")
+    page.locator("#case-link-dossiers").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.uuid}/dossiers/$"))
+    expect(page.locator("#no-dossiers")).to_be_visible()
+    screenshot(page, "dossiers-empty")
+
+    # A wrong password generates nothing and says so on the field.
+    page.locator("#id_password").fill("not my password")
+    page.locator("#generate-dossier button[type=submit]").click()
+    expect(page.locator("#field-password .field__error")).to_be_visible()
+    assert not ArchiveRecord.objects.exists()
+    screenshot(page, "dossier-wrong-password")
+
+    page.locator("#id_language").select_option("zh-hans")
+    page.locator("#id_password").fill(password)
+    page.locator("#generate-dossier button[type=submit]").click()
+    expect(page.locator(".message--success")).to_be_visible(timeout=30_000)
+    record = ArchiveRecord.objects.get()
+    expect(page.locator("#dossiers")).to_contain_text(record.archive_number)
+    screenshot(page, "dossier-generated")
+
+    with page.expect_download() as download_info:
+        page.locator(f"#dossier-{record.uuid} .download-link").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{record.archive_number}.pdf"
+    with open(download.path(), "rb") as handle:
+        pdf = handle.read()
+    assert pdf.startswith(b"%PDF-1.7")
+    assert sha256_hexdigest(pdf) == record.sha256
+    assert case.victim.full_name in pdf_text(pdf)
