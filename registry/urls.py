@@ -59,6 +59,7 @@ urlpatterns = [
     path("cases/", include("victims.ui_urls")),
     path("", include("exports.ui_urls")),  # dossier pages: /cases/<id>/dossiers/, /dossiers/…
     path("legal-aid/", include("legal_aid.ui_urls")),
+    path("services/", include("services.ui_urls")),  # shelter, schooling, training, return, follow-up pages
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),

@@ -301,6 +301,7 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         from legal_aid.seed import seed_legal_aid
+        from services.seed import seed_services
         from victims.models import Case
         from victims.seed import seed_victims
 
@@ -308,12 +309,14 @@ class Command(BaseCommand):
         with tqdm(total=count, desc="Victims", unit="victim", file=_ProgressStream(self.stderr), disable=None) as bar:
             result = seed_victims(count=count, seed=seed, progress=bar.update)
         legal_aid = seed_legal_aid(seed=seed)  # matters of the accepted legal aid referrals
+        services = seed_services(seed=seed)  # shelters, schooling, training, return plans, follow-up visits
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
         return (
             f"Victims (seed {seed}): {result.created} created, {result.present} already present; "
             f"cases by stage: {by_stage or 'none'}; legal aid matters: {legal_aid.opened} opened, "
-            f"{legal_aid.present} referrals already had one"
+            f"{legal_aid.present} referrals already had one; services: {services.admitted} admitted to shelters, "
+            f"{sum(services.plans.values())} return plans"
         )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
