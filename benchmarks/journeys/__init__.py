@@ -28,7 +28,8 @@ from registry.models import Jurisdiction
 # Dotted paths of the steps, in order.
 JOURNEY: list[str] = [
     "benchmarks.journeys.victims.register",  # registration, rescue, health, DNA, family, consents, referrals
-    # services and legal aid steps go here
+    "benchmarks.journeys.services.step",  # shelter, schooling, training, jobs, return plan, follow-up visits
+    "benchmarks.journeys.legal_aid.step",  # the matter of an accepted legal aid referral, its steps and work
     "benchmarks.journeys.victims.ending",  # closure or transfer to another province
 ]
 
