@@ -250,6 +250,71 @@ def dossier_render(bench: Bench) -> list[Result]:
     ]
 
 
+# Facts of the dossiers the worker processes render; set before the processes fork, so each
+# child finds them in its copy of this module and only an index crosses the process boundary.
+_BATCH: list = []
+
+
+def _warm_worker() -> None:
+    """A worker's start: its own renderer (fonts, font configuration), then one dossier."""
+    from exports.dossier import render as dossier_render_module
+
+    dossier_render_module.render_dossier(_BATCH[0])
+
+
+def _render_index(index: int) -> int:
+    from exports.dossier import render as dossier_render_module
+
+    return dossier_render_module.render_dossier(_BATCH[index]).page_count
+
+
+@measurement(95, "dossier_workers")
+def dossier_workers(bench: Bench) -> list[Result]:
+    """Batch rendering on 1 and on 2 worker processes, as Celery's prefork pool runs it: each
+    process builds its own renderer once (not timed), then the same N dossiers are rendered
+    through the pool; the speed-up is the batch's time on one process over its time on two."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from victims import selectors
+    from victims.models import Case
+
+    count = env_int("BENCH_DOSSIER_BATCH", 8)
+    user = bench.civil_affairs
+    seed = 7_500_000 + Case.objects.count()
+    _BATCH.clear()
+    for index in range(count):
+        case = selectors.case_for(user, typical_case(bench.caseworker, seed + index).uuid)
+        _BATCH.append(_facts(case, user, f"{case.number}-D95{index}"))
+    rates = {}
+    for workers in (1, 2):
+        connections.close_all()  # each child opens its own connection
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_warm_worker) as pool:
+            pool.map(_render_index, range(workers), chunksize=1)  # every process warm before the clock
+            started = time.perf_counter()
+            pages = sum(pool.map(_render_index, range(count), chunksize=1))
+            rates[workers] = (time.perf_counter() - started, pages)
+    (one, pages), (two, _pages) = rates[1], rates[2]
+    return [
+        Result(
+            key=f"dossier_batch_{workers}",
+            label=f"batch of {count} dossiers on {workers} worker process{'es' if workers > 1 else ''}",
+            target="scales with workers",
+            value=f"{count / elapsed:.2f} dossiers per second",
+            note=f"{elapsed:.1f} s for {pages} pages",
+        )
+        for workers, (elapsed, pages) in rates.items()
+    ] + [
+        Result(
+            key="dossier_batch_speedup",
+            label="ratio: batch time on 1 worker / on 2 workers",
+            target="≈ 2 on 2 cores",
+            value=f"{one / two:.2f}×",
+        )
+    ]
+
+
 # --- standalone -----------------------------------------------------------------------------------
 
 
