@@ -17,7 +17,9 @@ Each database gets its own keyring file under ``var/bench/`` (the rotation measu
 new key in front and retires the old one, as an operator would). Other knobs: ``BENCH_REPEAT``
 (timed requests per measurement, 50), ``BENCH_REGISTRATIONS`` (200), ``BENCH_WRITES`` (200),
 ``BENCH_SCAN_REPEAT`` (3 decrypt-and-scan searches), ``BENCH_ROTATE=0`` (skip the rotation),
-``BENCH_DATABASES=sqlite`` or ``postgresql`` (only one).
+``BENCH_DATABASES=sqlite`` or ``postgresql`` (only one), ``BENCH_ONLY=case_list,search`` (only
+the measurements of those names, to iterate on one), ``BENCH_DIR`` (another directory than
+``var/bench/`` for the databases and results, e.g. to run beside someone else's run).
 
 Nothing personal is printed: the data are synthetic, and results are timings and counts.
 """
@@ -37,7 +39,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+BENCH_DIR = Path(os.environ.get("BENCH_DIR") or ROOT / "var" / "bench").resolve()
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import DEFAULT_SEED, cases_wanted  # noqa: E402
@@ -163,7 +165,10 @@ def run_worker(result_path: Path) -> None:
                 raise
     bench = Bench(seed=DEFAULT_SEED)
     results = []
+    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     for item in MEASUREMENTS:
+        if only and item.name not in only:
+            continue
         _log(f"measuring {item.name}")
         try:
             results += [result.as_dict() for result in item.function(bench)]

@@ -25,7 +25,7 @@ from registry import policy
 from registry.errors import NotFound
 from registry.policy import Scope, Section
 from victims.models import Case
-from victims.selectors import record_dict
+from victims.selectors import by_key, record_dict
 
 # The fields each record shows (API, case file, dossiers), in order.
 MATTER_FIELDS = (
@@ -98,8 +98,8 @@ def case_matters(user, case: Case) -> list[dict[str, Any]]:
     with their activities: the ``legal_aid`` section of the case file. NotFound when the role may
     not read the section."""
     check_readable(user)
-    matters = _with_activities(_matters(user).filter(case=case).order_by("applied_on", "id"))
-    return [matter_dict(matter, matter.activity_log) for matter in matters]
+    matters = _with_activities(_matters(user).filter(case=case).order_by())
+    return [matter_dict(matter, matter.activity_log) for matter in by_key(matters, "applied_on", "pk")]
 
 
 def section(case: Case, user) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ Guarantees:
   through :func:`bulk_create_with_history`, which writes the history rows alongside.
 - The check happens before the row is written (``pre_save``), so a refused save leaves nothing.
 - Blind-index columns are never copied into history tables.
+- ``Model.history`` builds its manager class once per model, not on every access (simple-history
+  makes a new class with ``from_queryset`` each time, and every tracked save reads it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import models
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history as _simple_history_bulk_create
 from simple_history.utils import get_change_reason_from_object
@@ -124,6 +127,17 @@ class TrackedQuerySet(models.QuerySet):
         return self.filter(**{field_name: digest}) if digest else self.none()
 
 
+class _CachedHistoryDescriptor(HistoryDescriptor):
+    """simple-history's ``Model.history`` descriptor, with the manager class made once."""
+
+    def __init__(self, model, manager, queryset):
+        super().__init__(model, manager=manager, queryset=queryset)
+        self.manager = manager.from_queryset(queryset)
+
+    def __get__(self, instance, owner):
+        return self.manager(self.model, instance)
+
+
 class RegistryHistory(HistoricalRecords):
     """simple-history with the registry's rules: explicit reason, no blind index copied."""
 
@@ -147,6 +161,13 @@ class RegistryHistory(HistoricalRecords):
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)
         if sender is self.cls or (self.inherit and issubclass(sender, self.cls)):
+            descriptor = sender.__dict__.get(self.manager_name)
+            if type(descriptor) is HistoryDescriptor:
+                setattr(
+                    sender,
+                    self.manager_name,
+                    _CachedHistoryDescriptor(descriptor.model, descriptor.manager_class, descriptor.queryset_class),
+                )
             # Refuse an unexplained write before it reaches the table, not after.
             models.signals.pre_save.connect(_require_reason, sender=sender, weak=False)
             models.signals.pre_delete.connect(_require_reason, sender=sender, weak=False)

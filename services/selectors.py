@@ -35,7 +35,7 @@ from services.models import (
 from victims import validation
 from victims.models import Case
 from victims.operations import victim_age
-from victims.selectors import case_record
+from victims.selectors import by_key, case_record
 
 SCHOOL_AGE = (6, 15)  # plan 三.6: 适龄儿童; compulsory schooling ages
 NOT_ENROLLED_AFTER_DAYS = 30
@@ -189,8 +189,10 @@ def record_data(record) -> dict[str, Any]:
 def records_of(case: Case, model) -> list[dict[str, Any]]:
     """Every record of kind ``model`` on ``case`` (a case the caller may see), as shown."""
     show, related = RECORD_VIEWS[model]
-    rows = model.objects.filter(case=case).select_related(*related).order_by(*RECORD_ORDER[model])
-    return [show(row) for row in rows]
+    rows = model.objects.filter(case=case).order_by()
+    if related:  # select_related() with no names would follow every foreign key, the case's too
+        rows = rows.select_related(*related)
+    return [show(row) for row in by_key(rows, *RECORD_ORDER[model])]
 
 
 def case_service_records(user, case: Case, model) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from registry import policy
@@ -27,7 +28,7 @@ from registry.models import AuditAction, Jurisdiction, Organization
 from registry.policy import Action, Section
 from victims import stages, validation
 from victims.choices import OPEN_REFERRAL_STATUSES, ConsentGiver, ReferralStatus, Service, Stage
-from victims.models import Case, CaseNumberCounter, CaseRecord, Consent, Referral, Victim
+from victims.models import Case, CaseNumberCounter, CaseRecord, Consent, Referral, Rescue, Victim
 
 # Fields of the victim each section owns (the person section also shows the case number and age).
 VICTIM_SECTION_FIELDS: dict[Section, tuple[str, ...]] = {
@@ -87,9 +88,13 @@ def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
     return locked
 
 
-def full_clean(instance, exclude=()) -> None:
+def full_clean(instance, exclude=(), *, constraints: bool = True) -> None:
+    """``instance.full_clean()`` with a ValidationError turned into a RuleViolation naming the
+    field. ``constraints=False`` skips the model's check constraints (Django evaluates each with
+    a query) where the caller has just enforced the same rules with their own messages; the
+    database still refuses a row that breaks one."""
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False)
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=constraints)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise RuleViolation(messages[0], field=None if field == "__all__" else field) from None
@@ -129,18 +134,20 @@ def _allocate_number(jurisdiction: Jurisdiction, year: int) -> str:
     return f"{prefix}-{counter.last:05d}"
 
 
-def _find_duplicate(victim: Victim, cases=None) -> Case | None:
-    """The newest case (among ``cases``, by default all) of a person with the same ID number,
-    or the same name and birth date."""
+def _earlier_cases(victim: Victim) -> list[int]:
+    """Ids of the cases, newest first, of a person with the same ID number, or the same name and
+    birth date (every case, in scope or not: the caller narrows). Usually none."""
     field = Victim._meta.get_field
-    candidates = Victim.objects.none()
+    digests = Q()
     id_digest = field("id_number_index").digest(victim.id_number)
     if id_digest:
-        candidates |= Victim.objects.filter(id_number_index=id_digest)
+        digests |= Q(victim__id_number_index=id_digest)
     name_digest = field("name_birth_index").digest((victim.full_name, victim.birth_date))
     if name_digest:
-        candidates |= Victim.objects.filter(name_birth_index=name_digest)
-    return (Case.objects if cases is None else cases).filter(victim__in=candidates).order_by("-id").first()
+        digests |= Q(victim__name_birth_index=name_digest)
+    if not digests:
+        return []
+    return list(Case._base_manager.filter(digests).order_by("-id").values_list("pk", flat=True))
 
 
 def case_register(
@@ -170,16 +177,18 @@ def case_register(
     opened_on = opened_on or validation.today()
     validation.check_not_future(opened_on, "opened_on")
     person = Victim(**validation.clean_identity(victim))
-    full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
+    # clean_identity has just enforced the victim's one constraint (a document has a number).
+    full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"], constraints=False)
     with transaction.atomic(), recorded_change(actor=actor, reason="registration"):
-        # A case within the actor's reach is named even when a newer one lies outside it.
-        within_reach = _find_duplicate(person, Case.objects.visible_to(actor))
-        if within_reach is not None:
-            raise Conflict(
-                _("This person is already registered in case %(number)s.") % {"number": within_reach.number},
-                code="duplicate_victim",
-            )
-        duplicate = _find_duplicate(person)
+        earlier = _earlier_cases(person)
+        if earlier:
+            # A case within the actor's reach is named even when a newer one lies outside it.
+            within_reach = Case.objects.visible_to(actor).filter(pk__in=earlier).order_by("-id").first()
+            if within_reach is not None:
+                raise Conflict(
+                    _("This person is already registered in case %(number)s.") % {"number": within_reach.number},
+                    code="duplicate_victim",
+                )
         person.save()
         case = Case(
             victim=person,
@@ -188,12 +197,16 @@ def case_register(
             number=_allocate_number(jurisdiction, opened_on.year),
             opened_on=opened_on,
             created_by=actor,
-            possible_duplicate=duplicate is not None,
-            duplicate_of=duplicate,
+            possible_duplicate=bool(earlier),
+            duplicate_of_id=earlier[0] if earlier else None,
         )
-        full_clean(case, exclude=["victim", "duplicate_of"])
+        # The lead organization and the creator are the actor's own (the database holds them);
+        # the jurisdiction is the caller's choice and is checked.
+        full_clean(case, exclude=["victim", "duplicate_of", "lead_organization", "created_by"])
         case.save()
         case.assigned_caseworkers.add(actor)
+        # Every fact scope depends on is set now (a rescue changes none): the actor must see it.
+        still_visible(actor, case)
         record_event(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
@@ -202,8 +215,11 @@ def case_register(
             detail={"model": "case"},
         )
         if rescue:
-            record_add(actor=actor, case=case, model="rescue", data=rescue)
-        still_visible(actor, case)
+            # record_add without its lock_case: the case row was inserted by this transaction, so
+            # no one else can see or lock it, and it was just checked to be within reach.
+            require_write(actor, Rescue.section)
+            with recorded_change(actor=actor, reason="rescue added"):
+                _add_record(actor, case, Rescue, rescue)
     return case
 
 
@@ -256,14 +272,20 @@ def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) 
     require_write(actor, model.section)
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} added"):
         case = lock_case(actor, case)
-        record = model(case=case, **data)
-        _check_record(record)
-        full_clean(record, exclude=["case"])
-        record.save()
-        record_event(
-            action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
-            detail={"model": model._meta.model_name, "record": str(record.uuid)},
-        )  # fmt: skip
+        return _add_record(actor, case, model, data)
+
+
+def _add_record(actor, case: Case, model: type[CaseRecord], data: dict) -> CaseRecord:
+    """The rest of :func:`record_add`, inside its transaction and history block, on a case that
+    is locked (or new) and within the actor's reach."""
+    record = model(case=case, **data)
+    _check_record(record)
+    full_clean(record, exclude=["case"])
+    record.save()
+    record_event(
+        action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
+        detail={"model": model._meta.model_name, "record": str(record.uuid)},
+    )  # fmt: skip
     return record
 
 

@@ -10,6 +10,7 @@ values are decrypted only for sections that are returned. Callers log the read
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from registry import policy
 from registry.errors import NotFound, RuleViolation
+from registry.fields import BlindIndexField
 from registry.policy import Section
+from registry.scope import code_within
 from victims import validation
 from victims.models import (
     Case,
@@ -51,15 +54,24 @@ def cases_for(user, *, stage=None, jurisdiction=None, organization=None, id_numb
     if stage:
         cases = cases.filter(stage=stage)
     if jurisdiction:
-        cases = cases.filter(jurisdiction__code__startswith=jurisdiction)
+        cases = cases.filter(code_within("jurisdiction__code", jurisdiction))
     if organization:
         cases = cases.filter(lead_organization__uuid=organization)
     if id_number:
-        id_number = _normalized_id(id_number)
-        cases = cases.filter(victim__in=Victim.objects.blind_search("id_number_index", id_number))
+        cases = _blind_match(cases, "id_number_index", _normalized_id(id_number))
     if name:
-        cases = cases.filter(victim__in=Victim.objects.blind_search("full_name_index", name))
+        cases = _blind_match(cases, "full_name_index", name)
     return cases
+
+
+def _blind_match(cases, index: str, value: str):
+    """``cases`` whose person's ``value`` matches exactly through the blind index ``index`` (a
+    keyed digest compared in SQL on the person already joined in; nothing is decrypted)."""
+    field = Victim._meta.get_field(index)
+    if not isinstance(field, BlindIndexField):
+        raise TypeError(f"{index} is not a blind index")
+    digest = field.digest(value)
+    return cases.filter(**{f"victim__{index}": digest}) if digest else cases.none()
 
 
 def _normalized_id(value: str) -> str:
@@ -73,7 +85,9 @@ def _normalized_id(value: str) -> str:
 def case_for(user, case_id) -> Case:
     """The case with UUID ``case_id`` if ``user`` may see it; otherwise NotFound."""
     try:
-        case = cases_for(user).filter(uuid=case_id).first()
+        # At most one row (the UUID is unique): no ORDER BY, which costs the ORM more than the
+        # database here (it hashes every selected column to match ORDER BY terms against them).
+        case = next(iter(cases_for(user).filter(uuid=case_id).order_by()[:1]), None)
     except ValidationError:  # not a UUID
         case = None
     if case is None:
@@ -89,14 +103,23 @@ def record_dict(record, fields: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
+def by_key(rows, *names: str) -> list:
+    """The rows of one case, sorted by ``names`` here rather than by the database: a case holds
+    a handful of records of a kind, and an ORDER BY costs the ORM more than sorting them (it
+    hashes every selected column to match ORDER BY terms against them)."""
+    return sorted(rows, key=attrgetter(*names))
+
+
 def _records(model, case: Case, user) -> list[dict]:
     # The related rows shown (a referral's organization) come in the same query: one query per
     # kind of record, however many records the case holds.
     related = [name for name in RECORD_FIELDS[model] if model._meta.get_field(name).many_to_one]
-    rows = model.objects.filter(case=case).select_related(*related).order_by("id")
+    rows = model.objects.filter(case=case).order_by()
+    if related:  # select_related() with no names would follow every foreign key, the case's too
+        rows = rows.select_related(*related)
     if model is Referral and policy.scope_of(user) is policy.Scope.REFERRAL:
         rows = rows.filter(to_organization=user.organization_id)  # a receiver sees its own referrals
-    return [record_dict(row, RECORD_FIELDS[model]) for row in rows]
+    return [record_dict(row, RECORD_FIELDS[model]) for row in by_key(rows, "pk")]
 
 
 def _victim_fields(case: Case, section: Section) -> dict[str, Any]:

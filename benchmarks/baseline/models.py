@@ -37,10 +37,10 @@ class PlainCaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         if scope_of(user) is Scope.REFERRAL:
             return self.none()
-        condition = scope_filter(user, self.paths)
+        condition = scope_filter(user, self.paths, self.model)
         if condition is None:
             return self.none()
-        return self.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
+        return self.filter(condition)
 
 
 class PlainVictim(models.Model):
