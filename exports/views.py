@@ -16,7 +16,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -34,10 +33,11 @@ from exports import operations, selectors
 from exports.choices import Language
 from exports.forms import DossierGenerateForm
 from registry import accounts, policy
-from registry.audit import AuditAction, AuditOutcome, log_read, record_event
+from registry.audit import AuditAction, log_read
 from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.policy import Action
 from victims import selectors as case_selectors
+from victims.views.common import refuse
 
 
 def dossier_links(user, case) -> list[dict[str, str]]:
@@ -52,25 +52,8 @@ def dossier_links(user, case) -> list[dict[str, str]]:
 
 
 def _refuse(request: HttpRequest, status: int, *, case_uuid=None, message: str = "") -> HttpResponse:
-    match = request.resolver_match
-    try:
-        case_uuid = uuid.UUID(str(case_uuid)) if case_uuid else None
-    except ValueError:
-        case_uuid = None
-    record_event(
-        action=AuditAction.ACCESS_DENIED,
-        request=request,
-        case_uuid=case_uuid,
-        outcome=AuditOutcome.DENIED,
-        detail={
-            "status": status,
-            "code": "not_found" if status == 404 else "permission_denied",
-            "method": request.method[:10],
-            "route": (match.view_name if match else "")[:100],
-        },
-    )
-    template = "victims/not_found.html" if status == 404 else "victims/forbidden.html"
-    return render(request, template, {"message": message}, status=status)
+    """The victim file's audited 404/403 page (``victims.views.common.refuse``)."""
+    return refuse(request, status, case_id=case_uuid, message=message)
 
 
 def _page(*methods: str):

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from registry.models import Jurisdiction, Organization
 from registry.policy import Section
 from victims import selectors
+from victims.labels import KIND_LABELS
 from victims.models import Case, Victim
 
 # The version of the template (exports/templates/exports/dossier/v1/, exports/assets/dossier/v1/)
@@ -60,19 +61,6 @@ EXTRA_LABELS = {
     "households": gettext_lazy("Households"),
     "family_members": gettext_lazy("Family members and contacts"),
     "assessments": gettext_lazy("Health assessments"),
-}
-# What each kind of record of the victim file is called (the same words as the case file's);
-# the kinds other apps add are called by their models' verbose names.
-KIND_LABELS = {
-    "case": gettext_lazy("Case"),
-    "victim": gettext_lazy("Personal details"),
-    "rescue": gettext_lazy("Rescue"),
-    "healthassessment": gettext_lazy("Health assessment"),
-    "dnasample": gettext_lazy("DNA sample"),
-    "household": gettext_lazy("Household"),
-    "familymember": gettext_lazy("Family member or contact"),
-    "consent": gettext_lazy("Consent"),
-    "referral": gettext_lazy("Referral"),
 }
 HISTORY_ACTIONS = {
     "created": gettext_lazy("Added"),

@@ -20,12 +20,12 @@ from registry.errors import Conflict, RuleViolation
 from registry.policy import Action, Section
 from victims import forms, operations, selectors
 from victims.choices import DocumentType, ReferralStatus, Service, Stage
+from victims.labels import KIND_LABELS
 from victims.models import Case, Consent, DNASample, HealthAssessment, Household, Referral, Rescue, Victim
 from victims.stages import TRANSITIONS
 from victims.views.common import (
     EDITABLE_VICTIM_SECTIONS,
     HISTORY_ACTIONS,
-    KIND_LABELS,
     SECTION_RECORDS,
     TIMELINE,
     VICTIM_TAB_FIELDS,

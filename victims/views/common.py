@@ -111,18 +111,6 @@ EXTRA_LABELS = {
     "jurisdiction_code": gettext_lazy("Jurisdiction"),
 }
 
-# What each kind of record is called on the page (the models' own names are not translated).
-KIND_LABELS = {
-    "case": gettext_lazy("Case"),
-    "victim": gettext_lazy("Personal details"),
-    "rescue": gettext_lazy("Rescue"),
-    "healthassessment": gettext_lazy("Health assessment"),
-    "dnasample": gettext_lazy("DNA sample"),
-    "household": gettext_lazy("Household"),
-    "familymember": gettext_lazy("Family member or contact"),
-    "consent": gettext_lazy("Consent"),
-    "referral": gettext_lazy("Referral"),
-}
 HISTORY_ACTIONS = {
     "created": gettext_lazy("Added: %(kind)s"),
     "changed": gettext_lazy("Changed: %(kind)s"),

@@ -14,9 +14,9 @@ from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from registry.policy import Section
 from victims import forms, operations, selectors
 from victims.choices import DocumentType
+from victims.labels import KIND_LABELS
 from victims.views.common import (
     EDITABLE_VICTIM_SECTIONS,
-    KIND_LABELS,
     case_page,
     case_url,
     record_data,
