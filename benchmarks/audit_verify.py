@@ -46,7 +46,7 @@ def configure(database_url: str | None) -> None:
 
 
 def fill(count: int, batch: int = 5_000) -> None:
-    from registry.audit import CHAINED_FIELDS, GENESIS, chain_hash
+    from registry.audit.chain import CHAINED_FIELDS, GENESIS, chain_hash
     from registry.models import AuditEvent
 
     if AuditEvent.objects.exists():

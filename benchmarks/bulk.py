@@ -40,7 +40,8 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
-from registry.audit import GENESIS, _actor_fields, _lock_chain, chain_hash
+from registry.audit.chain import GENESIS, chain_hash, lock_chain
+from registry.audit.context import actor_fields
 from registry.fields import BlindIndexField, EncryptedField
 from registry.models import AuditAction, AuditEvent, AuditOutcome
 from registry.policy import Section
@@ -160,7 +161,7 @@ class Actor:
 
     @cached_property
     def audit_fields(self) -> dict:
-        fields = _actor_fields(self.user)
+        fields = actor_fields(self.user)
         fields["actor_id"] = fields.pop("actor").pk
         return fields
 
@@ -324,7 +325,7 @@ class Writer:
     def flush(self) -> Counts:
         """Insert everything held, in one transaction; return the running counts."""
         with transaction.atomic():
-            _lock_chain()  # the generator appends to the audit chain: hold it as record_event does
+            lock_chain()  # the generator appends to the audit chain: hold it as record_event does
             self._chain()
             self.written_models |= set(self.rows) | set(self.history)
             for model, rows in self.rows.items():

@@ -114,10 +114,10 @@ class Bench:
 
     def api_client(self, user):
         """A client of the in-process API, authenticated like a real one: ``Authorization:
-        Token …`` issued by ``registry.accounts`` (so the token lookup is measured too)."""
+        Token …`` issued by ``registry.accounts.credentials`` (so the token lookup is measured too)."""
         from django.test import Client
 
-        from registry.accounts import api_token_issue
+        from registry.accounts.credentials import api_token_issue
 
         _token, raw = api_token_issue(user=user)
         return Client(HTTP_AUTHORIZATION=f"Token {raw}")

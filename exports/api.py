@@ -1,7 +1,7 @@
 """The dossiers' API (DESIGN §5, a stable contract).
 
 - ``POST /cases/{id}/dossiers/`` — generate the case's dossier (civil affairs). The body
-  carries the caller's ``password`` again (step-up, ``registry.accounts.check_step_up_password``:
+  carries the caller's ``password`` again (step-up, ``registry.accounts.step_up.check_step_up_password``:
   a wrong one counts towards the lockout) and optionally the ``language``. 201 with the archive
   record, ``id`` and ``sha256`` among its keys.
 - ``GET /cases/{id}/dossiers/`` — the case's archive records, newest first, paginated.
@@ -29,12 +29,15 @@ from rest_framework.response import Response
 from exports import operations, selectors
 from exports.choices import Language
 from exports.models import ArchiveRecord
-from registry import accounts, policy
+from registry import policy
+from registry.accounts import step_up
+from registry.api.cases import CaseRouteViewSet
+from registry.api.inputs import validated
+from registry.api.schema import CASE_ID, ERRORS, error
+from registry.api.serializers import ChoiceField, StrictSerializer
 from registry.api.viewsets import ScopedViewSet
 from registry.audit import AuditAction, log_read
-from registry.policy import Action, Section
-from victims.api.base import CASE_ID, ERRORS, CaseRouteViewSet, error, require, validated
-from victims.api.serializers import ChoiceField, StrictSerializer
+from registry.policy import Action, Section, require
 
 EXPORT_REFUSED = _("Only civil affairs officers generate and download dossiers.")
 
@@ -136,7 +139,7 @@ class CaseDossierViewSet(CaseRouteViewSet):
         case = self.get_case()
         require(policy.may(request.user, Action.EXPORT_DOSSIER), EXPORT_REFUSED)
         data = validated(DossierGenerateSerializer, request.data)
-        accounts.check_step_up_password(request, data.get("password"))
+        step_up.check_step_up_password(request, data.get("password"))
         record = operations.dossier_generate(
             actor=request.user, case=case, language=data.get("language", Language.CHINESE), request=request
         )

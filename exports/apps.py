@@ -7,7 +7,8 @@ class ExportsConfig(AppConfig):
     verbose_name = _("Dossiers and reports")
 
     def ready(self) -> None:
+        """The case header's link to the case's dossiers (``registry.casefile``)."""
         from exports.views import dossier_links
-        from victims.views import register_case_links
+        from registry import casefile
 
-        register_case_links(dossier_links)
+        casefile.register_case_links(dossier_links)

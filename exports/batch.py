@@ -31,9 +31,8 @@ from django.utils.translation import gettext as _
 from exports.choices import BatchStatus, Language
 from exports.models import ArchiveBatch, ArchiveRecord
 from registry.errors import PermissionDenied, RuleViolation
-from registry.policy import Action
+from registry.policy import Action, require_action
 from registry.scope import code_within
-from victims import operations as case_operations
 from victims.choices import Stage
 from victims.models import Case
 
@@ -57,7 +56,7 @@ def cases_to_archive(actor, jurisdiction_code: str) -> QuerySet[Case]:
 
 def batch_start(*, actor, jurisdiction_code: str, mode: str, language: str = Language.CHINESE) -> ArchiveBatch:
     """Record the start of a batch over ``jurisdiction_code`` (within ``actor``'s jurisdiction)."""
-    case_operations.require_action(actor, Action.EXPORT_DOSSIER)
+    require_action(actor, Action.EXPORT_DOSSIER)
     if not jurisdiction_code.isdigit() or len(jurisdiction_code) not in (2, 4, 6):
         raise RuleViolation(_("Give a GB/T 2260 code of 2, 4 or 6 digits."), field="jurisdiction")
     if not jurisdiction_code.startswith(actor.jurisdiction.code):
@@ -157,24 +156,27 @@ def run_on_workers(
     *,
     actor,
     batch: ArchiveBatch,
+    task,
     batch_size: int = 50,
     progress: Callable[[int], None] | None = None,
     timeout: float = 600.0,
     poll_seconds: float = 0.5,
 ) -> ArchiveBatch:
-    """Send one Celery task per due case, ``batch_size`` at a time, and wait for each group to
-    be counted in the batch row before sending the next (the queue never holds the whole
-    jurisdiction; an interruption loses at most one group, which the next run makes)."""
-    import time
+    """Send one Celery ``task`` per due case, ``batch_size`` at a time, and wait for each group
+    to be counted in the batch row before sending the next (the queue never holds the whole
+    jurisdiction; an interruption loses at most one group, which the next run makes).
 
-    from exports.tasks import archive_case
+    ``task`` is ``exports.tasks.archive_case`` (which calls :func:`archive_one`), passed in by
+    the caller so that this module does not import the tasks module that imports it.
+    """
+    import time
 
     batch.refresh_from_db()
     reported = batch.processed
     for ids in due_case_ids(actor, batch, batch_size=batch_size):
         target = batch.processed + len(ids)
         for case_uuid in ids:
-            archive_case.delay(str(batch.uuid), case_uuid, actor.pk)
+            task.delay(str(batch.uuid), case_uuid, actor.pk)
         deadline = time.monotonic() + timeout
         while True:
             batch.refresh_from_db()

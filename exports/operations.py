@@ -35,7 +35,8 @@ from registry.audit import AuditAction, AuditOutcome, record_event
 from registry.crypto import DecryptionError
 from registry.errors import Conflict, RegistryError
 from registry.history import recorded_change
-from registry.policy import Action
+from registry.operations import full_clean
+from registry.policy import Action, require_action
 from victims import operations as case_operations
 from victims import selectors as case_selectors
 from victims.models import Case
@@ -72,7 +73,7 @@ def dossier_generate(
     and the stored file is removed.
     """
     case = case_selectors.case_for(actor, case.uuid)  # 404 first: out of scope is absent
-    case_operations.require_action(actor, Action.EXPORT_DOSSIER)
+    require_action(actor, Action.EXPORT_DOSSIER)
     language = Language(language)
     generated_at = timezone.now()
     record_uuid = uuid_module.uuid4()
@@ -164,7 +165,7 @@ def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name
                 key_id=key_id,
                 batch=batch,
             )
-            case_operations.full_clean(record, exclude=["case", "generated_by", "batch"])
+            full_clean(record, exclude=["case", "generated_by", "batch"])
             record.save(force_insert=True)
             record_event(
                 action=AuditAction.DOSSIER_GENERATED,
@@ -213,7 +214,7 @@ def dossier_download(*, actor, record: ArchiveRecord, request=None) -> bytes:
     ``dossier_integrity_failed`` otherwise, audited as a failure); a successful download is
     recorded as ``dossier_downloaded`` with the sections the dossier shows.
     """
-    case_operations.require_action(actor, Action.EXPORT_DOSSIER)
+    require_action(actor, Action.EXPORT_DOSSIER)
     detail = {"dossier": str(record.uuid), "archive_number": record.archive_number}
     try:
         pdf = read_verified(record)

@@ -16,69 +16,32 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.debug import sensitive_variables
 
 from exports import operations, selectors
 from exports.choices import Language
 from exports.forms import DossierGenerateForm
-from registry import accounts, policy
+from registry import policy
+from registry.accounts import lockout, step_up
 from registry.audit import AuditAction, log_read
-from registry.errors import Conflict, NotFound, PermissionDenied
+from registry.errors import Conflict, PermissionDenied
+from registry.pages import case_page
 from registry.policy import Action
 from victims import selectors as case_selectors
-from victims.views.common import refuse
 
 
 def dossier_links(user, case) -> list[dict[str, str]]:
     """The case header's link to the case's dossiers, for those who may export them
-    (``victims.views.register_case_links``)."""
+    (``registry.casefile.register_case_links``)."""
     if not policy.may(user, Action.EXPORT_DOSSIER):
         return []
     return [{"id": "dossiers", "label": _("Dossiers"), "url": reverse("exports:case-dossiers", args=[case.uuid])}]
-
-
-# --- refusals -----------------------------------------------------------------------------------
-
-
-def _refuse(request: HttpRequest, status: int, *, case_uuid=None, message: str = "") -> HttpResponse:
-    """The victim file's audited 404/403 page (``victims.views.common.refuse``)."""
-    return refuse(request, status, case_id=case_uuid, message=message)
-
-
-def _page(*methods: str):
-    """Sign-in required, only ``methods``, the registry's errors as the audited 404/403 pages,
-    posted values hidden from error reports. A view names the case a refusal concerns in
-    ``request.exports_case_uuid`` (the URL's ``case_id`` otherwise)."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @sensitive_post_parameters()
-        @wraps(view)
-        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                case_uuid = getattr(request, "exports_case_uuid", None) or kwargs.get("case_id")
-                return _refuse(request, 404, case_uuid=case_uuid)
-            except PermissionDenied as refused:
-                case_uuid = getattr(request, "exports_case_uuid", None) or kwargs.get("case_id")
-                return _refuse(request, 403, case_uuid=case_uuid, message=refused.message)
-
-        return require_http_methods(list(methods))(guarded)
-
-    return decorate
 
 
 def _require_export(user) -> None:
@@ -93,14 +56,14 @@ def _require_export(user) -> None:
 def _password_confirmed(request: HttpRequest, form: DossierGenerateForm) -> bool:
     """Whether the password re-entered in ``form`` is the user's (checked through
     ``authenticate``, so a wrong one counts towards the lockout); puts the error on the field."""
-    if accounts.verify_password(request, form.cleaned_data["password"]):
-        accounts.mark_recent_auth(request)
+    if step_up.verify_password(request, form.cleaned_data["password"]):
+        step_up.mark_recent_auth(request)
         return True
     form.add_error("password", _("The password is not correct."))
     return False
 
 
-@_page("GET", "HEAD", "POST")
+@case_page("GET", "HEAD", "POST")
 def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     """The dossiers of a case, newest first, and the form that generates another."""
     user = request.user
@@ -118,8 +81,8 @@ def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
             else:
                 messages.success(request, _("Dossier %(number)s is generated.") % {"number": record.archive_number})
                 return HttpResponseRedirect(reverse("exports:case-dossiers", args=[case.uuid]))
-        elif accounts.is_locked_out(request):
-            return accounts.lockout_response(request)
+        elif lockout.is_locked_out(request):
+            return lockout.lockout_response(request)
     records = list(selectors.case_dossiers(user, case))
     log_read(
         request,
@@ -136,12 +99,12 @@ def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     )
 
 
-@_page("GET", "HEAD")
+@case_page("GET", "HEAD")
 def dossier_pdf(request: HttpRequest, dossier_id) -> HttpResponse:
     """The PDF of one dossier, decrypted and checked, as a download named by its archive number."""
     user = request.user
     # A refusal is recorded against the case the dossier is of (the URL names the dossier).
-    request.exports_case_uuid = selectors.case_uuid_of_dossier(dossier_id)
+    request.refusal_case_uuid = selectors.case_uuid_of_dossier(dossier_id)
     record = selectors.dossier_for(user, dossier_id)
     try:
         pdf = operations.dossier_download(actor=user, record=record, request=request)
@@ -153,7 +116,7 @@ def dossier_pdf(request: HttpRequest, dossier_id) -> HttpResponse:
     return response
 
 
-@_page("GET", "HEAD")
+@case_page("GET", "HEAD")
 def batch_list(request: HttpRequest) -> HttpResponse:
     """Runs of batch archival over jurisdictions within the user's, newest first."""
     _require_export(request.user)

@@ -35,14 +35,16 @@ from legal_aid import operations, selectors
 from legal_aid.choices import ActivityKind, MatterStatus, MatterType, Outcome
 from legal_aid.models import LegalAidActivity, LegalAidMatter
 from registry import policy
+from registry.api.cases import CaseRouteViewSet
+from registry.api.inputs import validated
+from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
+from registry.api.serializers import ChoiceField, StrictSerializer
 from registry.api.viewsets import ScopedViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
 from registry.errors import PermissionDenied, RuleViolation
 from registry.models import User
-from registry.policy import Section
-from victims.api.base import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, CaseRouteViewSet, error, require, validated
-from victims.api.serializers import ChoiceField, StrictSerializer
+from registry.policy import Section, require
 from victims.models import Referral
 
 SECTIONS = [Section.LEGAL_AID]

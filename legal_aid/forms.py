@@ -3,7 +3,7 @@
 Fields come from the models (labels, choices), with the browser's own checks where they help:
 native date pickers whose ``max`` is today for dates that record facts, lengths for free text,
 number inputs for hours and amounts. An operation's ``RuleViolation(field=…)`` lands back on its
-field through ``victims.forms.show_error``. Every form that changes a record carries the version
+field through ``registry.forms.show_error``. Every form that changes a record carries the version
 the user read (hidden), so a change made meanwhile by someone else is refused, not overwritten.
 """
 
@@ -17,8 +17,8 @@ from legal_aid.models import LegalAidActivity, LegalAidMatter
 from legal_aid.operations import ACTIVITY_FIELDS
 from registry.choices import Role
 from registry.context_processors import display_name
+from registry.forms import date_input
 from registry.models import User
-from victims.forms import date_input
 
 LONG_TEXT = 2000
 SHORT_TEXT = 500

@@ -51,15 +51,14 @@ from legal_aid.choices import (
 from legal_aid.models import LegalAidActivity, LegalAidMatter
 from registry.audit import record_event
 from registry.choices import Role
-from registry.concurrency import ensure_version
-from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.policy import Section
+from registry.operations import full_clean, lock_for_change
+from registry.policy import Section, require_write
 from victims import validation
-from victims.choices import ReferralStatus, Service
 from victims.models import Case, Referral
-from victims.operations import full_clean, lock_case, require_write
+from victims.operations import lock_case, require_referred_write
 
 DECISIONS = {"accept": MatterStatus.ACCEPTED, "reject": MatterStatus.REJECTED}
 MAX_HOURS = Decimal(24)
@@ -88,43 +87,25 @@ FACT_DATES = ("applied_on", "decided_on", "started_on", "concluded_on", "compens
 def require_recording(actor, case: Case, *, lock: bool = True) -> list[Referral]:
     """The actor's centre's accepted legal aid referrals of ``case`` (at most one in practice: a
     second open referral to the same centre is refused); 403 saying why when there is none —
-    not accepted yet, or completed (the record is then read-only). Operations lock the rows
-    (``lock``) so the referral cannot be completed half-way through a write; a page asking
-    whether to show a button does not."""
-    require_write(actor, Section.LEGAL_AID)
-    referrals = Referral.objects.filter(
-        case=case, to_organization=actor.organization_id, service=Service.LEGAL_AID
-    ).order_by("id")
-    if lock:
-        referrals = referrals.select_for_update()
-    referrals = list(referrals) if actor.organization_id is not None else []
-    accepted = [referral for referral in referrals if referral.status == ReferralStatus.ACCEPTED]
-    if accepted:
-        return accepted
-    if any(referral.status == ReferralStatus.COMPLETED for referral in referrals):
-        raise PermissionDenied(
-            _("The referral of this case to your centre is completed: its legal aid record is read-only now."),
-            code="referral_completed",
-        )
-    raise PermissionDenied(
-        _("Your centre records legal aid on this case once it has accepted a legal aid referral."),
-        code="referral_not_accepted",
-    )
+    not accepted yet, or completed (the record is then read-only): the receiving-department
+    rule, ``victims.operations.require_referred_write``. Operations lock the rows (``lock``) so
+    the referral cannot be completed half-way through a write; a page asking whether to show a
+    button does not."""
+    return require_referred_write(actor, case, Section.LEGAL_AID, lock=lock)
 
 
 def _lock_matter(actor, matter: LegalAidMatter, expected_version: int | None) -> LegalAidMatter:
     """The case locked, then the matter locked if the actor sees it (404), may write it now
-    (403), at ``expected_version`` (412)."""
+    (403, its referral locked), at ``expected_version`` (412)."""
     require_write(actor, Section.LEGAL_AID)
-    case = lock_case(actor, matter.case)
-    locked = LegalAidMatter.objects.visible_to(actor).select_for_update().filter(pk=matter.pk).first()
-    if locked is None:
-        raise NotFound(_("No such legal aid matter."))
-    require_recording(actor, case)
-    if expected_version is not None:
-        ensure_version(locked.version, expected_version)
-    locked.case = case
-    return locked
+    return lock_for_change(
+        LegalAidMatter.objects.visible_to(actor),
+        matter.pk,
+        missing=_("No such legal aid matter."),
+        expected_version=expected_version,
+        case=lambda: lock_case(actor, matter.case),
+        check=lambda locked: require_recording(actor, locked.case),
+    )
 
 
 def _move(matter: LegalAidMatter, to: MatterStatus) -> None:
@@ -499,11 +480,13 @@ def activity_amend(*, actor, activity: LegalAidActivity, expected_version: int, 
         raise RuleViolation(_("This field cannot be changed."), field=unknown[0])
     values = _activity_values(changes)
     with transaction.atomic(), recorded_change(actor=actor, reason="legal aid activity amended"):
-        matter = _lock_matter(actor, activity.matter, None)
-        locked = LegalAidActivity.objects.visible_to(actor).select_for_update().filter(pk=activity.pk).first()
-        if locked is None:
-            raise NotFound(_("No such activity."))
-        ensure_version(locked.version, expected_version)
+        matter = _lock_matter(actor, activity.matter, None)  # the case, then the matter, then the activity
+        locked = lock_for_change(
+            LegalAidActivity.objects.visible_to(actor),
+            activity.pk,
+            missing=_("No such activity."),
+            expected_version=expected_version,
+        )
         locked.case, locked.matter = matter.case, matter
         for name, value in values.items():
             setattr(locked, name, value)

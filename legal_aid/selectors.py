@@ -6,8 +6,8 @@ scope, or any matter for a role that may not read the ``legal_aid`` section — 
 :class:`registry.errors.NotFound`, exactly like an absent one. Callers log the read
 (``registry.audit.log_read``) with the sections shown (``legal_aid``).
 
-The case file's ``legal_aid`` section (:func:`section`, registered in ``apps.py``) is a list of
-the case's matters the user sees, each with its activities, oldest first.
+The case file's ``legal_aid`` section (:func:`case_matters`, declared in ``sections.py``) is a
+list of the case's matters the user sees, each with its activities, oldest first.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from legal_aid.choices import OPEN_STATUSES
 from legal_aid.models import LegalAidActivity, LegalAidMatter
 from registry import policy
+from registry.casefile import by_key, record_dict
 from registry.errors import NotFound
 from registry.policy import Scope, Section
 from victims.models import Case
-from victims.selectors import by_key, record_dict
 
 # The fields each record shows (API, case file, dossiers), in order.
 MATTER_FIELDS = (
@@ -47,9 +47,6 @@ MATTER_FIELDS = (
     "compensation_received_on",
 )
 ACTIVITY_FIELDS = ("matter", "kind", "occurred_on", "hours", "notes", "next_step", "next_step_due", "recorded_by")
-# What history shows of each (the links to centre, referral and matter never change).
-MATTER_HISTORY_FIELDS = tuple(name for name in MATTER_FIELDS if name not in ("centre", "referral"))
-ACTIVITY_HISTORY_FIELDS = ("kind", "occurred_on", "hours", "notes", "next_step", "next_step_due")
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -100,11 +97,6 @@ def case_matters(user, case: Case) -> list[dict[str, Any]]:
     check_readable(user)
     matters = _with_activities(_matters(user).filter(case=case).order_by())
     return [matter_dict(matter, matter.activity_log) for matter in by_key(matters, "applied_on", "pk")]
-
-
-def section(case: Case, user) -> list[dict[str, Any]]:
-    """The section builder (``victims.selectors.register_section``)."""
-    return case_matters(user, case)
 
 
 def _by_uuid(rows, value, message: str):
@@ -172,10 +164,16 @@ def matters_for(user):
     )
 
 
-def history_rows(user, rows):
-    """``rows`` of either model's history, narrowed as ``visible_to`` narrows the records: a
-    legal aid worker gets their own centre's only (``victims.selectors.case_history``'s filter)."""
+def own_centre_matters(user, rows):
+    """``rows`` of matters (or their history), narrowed as ``visible_to`` narrows the matters: a
+    legal aid worker gets their own centre's only."""
     if policy.scope_of(user) is Scope.REFERRAL:
-        path = "centre" if rows.model.instance_type is LegalAidMatter else "matter__centre"
-        rows = rows.filter(**{path: user.organization_id})
+        rows = rows.filter(centre=user.organization_id)
+    return rows
+
+
+def own_centre_activities(user, rows):
+    """``rows`` of activities (or their history) of the matters :func:`own_centre_matters` leaves."""
+    if policy.scope_of(user) is Scope.REFERRAL:
+        rows = rows.filter(matter__centre=user.organization_id)
     return rows

@@ -1,7 +1,7 @@
 """URLs of the legal aid pages, mounted at ``legal-aid/`` by ``registry.urls`` (namespace
 ``legal_aid``). Matters and activities are addressed within their case, by UUID; no personal
 value is ever part of a URL. The case file's ``legal_aid`` tab itself is the victim file's page
-(``/cases/<id>/?tab=legal_aid``, through ``victims.views.register_tab``)."""
+(``/cases/<id>/?tab=legal_aid``, declared in ``legal_aid/sections.py``)."""
 
 from django.urls import path
 

@@ -9,7 +9,7 @@ worker's centre only) — each page that shows case data logged with ``log_read`
 shown; writes through ``legal_aid.operations`` only, their ``RuleViolation`` on the field it
 names, ``Conflict`` above the form, a stale version as a "reload" message; a case or matter out of
 reach is the 404 page, an action the user may not take the 403 page (both audited, by
-``victims.views.common.case_page``). Matters and activities are addressed within their case in
+``registry.pages.case_page``). Matters and activities are addressed within their case in
 the URL; no personal value is ever part of one.
 """
 
@@ -33,12 +33,13 @@ from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
+from registry.forms import show_error
 from registry.models import Organization, User
-from registry.policy import Section
+from registry.pages import case_page
+from registry.policy import Section, require
+from registry.presentation import case_url, display, label_of
 from victims import selectors as case_selectors
-from victims.forms import show_error
 from victims.validation import today
-from victims.views.common import case_page, case_url, display, label_of, require
 
 TAB = Section.LEGAL_AID.value
 PAGE_SIZE = 25
@@ -177,7 +178,7 @@ def _amend(request, form, *, current: dict, version: int, amend, saved: str) -> 
 
 
 def case_tab(request: HttpRequest, case, data: list[dict]) -> tuple[str, dict[str, Any]]:
-    """The ``legal_aid`` tab (``victims.views.register_tab``): the case's matters the user sees,
+    """The ``legal_aid`` tab (declared in ``legal_aid/sections.py``): the case's matters the user sees,
     with status, lawyer and next deadline, and "open a matter" for a centre that may record."""
     user = request.user
     people = _people(matter["lawyer"] for matter in data)

@@ -1,7 +1,7 @@
 """Sign-in pages: password, second factor (code or enrolment), sign-out, and the step-up
 confirmation before dangerous actions.
 
-With a second factor required (``registry.accounts.second_factor_required``) the password step
+With a second factor required (``registry.accounts.credentials.second_factor_required``) the password step
 signs no one in: it records a pending sign-in (``registry.two_factor``) and sends the user to
 the code page, or — for an account without a confirmed device — to enrolment, where the new
 device must accept a code before it counts. Only then is the session signed in. Every step goes
@@ -24,8 +24,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from registry import accounts, two_factor
+from registry import two_factor
 from registry.account_forms import CodeForm, ConfirmPasswordForm
+from registry.accounts import credentials, lockout, step_up
 
 
 class LoginView(auth_views.LoginView):
@@ -41,7 +42,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
-        if not accounts.second_factor_required(user):
+        if not credentials.second_factor_required(user):
             return super().form_valid(form)
         two_factor.begin_pending_login(self.request, user, self.get_success_url())
         if two_factor.confirmed_device(user) is None:
@@ -55,10 +56,10 @@ class LogoutView(auth_views.LogoutView):
 
 def _refuse_if_locked(request, user):
     """The lockout page (and the pending sign-in dropped) if axes refuses ``user`` now."""
-    if accounts.sign_in_allowed(request, user.get_username()):
+    if lockout.sign_in_allowed(request, user.get_username()):
         return None
     two_factor.clear_pending_login(request)
-    return accounts.lockout_response(request)
+    return lockout.lockout_response(request)
 
 
 @never_cache
@@ -79,8 +80,8 @@ def two_factor_verify(request):
         device = two_factor.verify_code(user, form.cleaned_data["otp_token"])
         if device is not None:
             return redirect(two_factor.complete_login(request, user, device))
-        accounts.count_failed_sign_in(request, user.get_username())
-        if accounts.is_locked_out(request):
+        lockout.count_failed_sign_in(request, user.get_username())
+        if lockout.is_locked_out(request):
             two_factor.clear_pending_login(request)  # AxesMiddleware answers with the lockout page
         form.add_error("otp_token", _("The code is not correct. Enter the code your app shows now."))
     return render(request, "registry/accounts/two_factor_verify.html", {"form": form})
@@ -139,8 +140,8 @@ def confirm_identity(request):
         next_url = resolve_url(settings.LOGIN_REDIRECT_URL)
     form = ConfirmPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if accounts.verify_password(request, form.cleaned_data["password"]):
-            accounts.mark_recent_auth(request)
+        if step_up.verify_password(request, form.cleaned_data["password"]):
+            step_up.mark_recent_auth(request)
             return redirect(next_url)
         form.add_error("password", _("The password is not correct."))
     return render(request, "registry/accounts/confirm.html", {"form": form, "next": next_url})

@@ -5,9 +5,10 @@ is sent to the login page; anyone else signed in gets a 403 page, and the refusa
 the audit log as ``access_denied``. The pages show accounts and organizations only — never a
 case or anything about a victim.
 
-The views are thin: a form checks what was typed, an operation of ``registry.user_admin`` makes
-the change (and its audit event) in one transaction, its ``ValidationError`` goes back on the
-form next to what was typed, and success is said with a message after a redirect. Every change
+The views are thin: a form checks what was typed, an operation of ``registry.accounts.users``
+or ``registry.accounts.organizations`` makes the change (and its audit event) in one
+transaction, its ``ValidationError`` goes back on the form next to what was typed, and success
+is said with a message after a redirect. Every change
 is a POST form carrying the CSRF token; pages are never cached, and the one page that shows a
 generated password is rendered in the POST's own response, so the password is stored nowhere —
 not in a session, a message cookie or a cache.
@@ -28,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registry import policy, user_admin
+from registry import policy
+from registry.accounts import organizations, users
 from registry.audit import AuditAction, AuditOutcome, record_event
 from registry.context_processors import display_name
 from registry.forms import (
@@ -107,9 +109,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         generated = not data["password"]
-        password = data["password"] or user_admin.generate_password()
+        password = data["password"] or users.generate_password()
         try:
-            account = user_admin.user_create(
+            account = users.user_create(
                 actor=request.user,
                 request=request,
                 username=data["username"],
@@ -137,7 +139,7 @@ def user_edit(request: HttpRequest, uuid) -> HttpResponse:
     form = UserUpdateForm(_posted(request), user=account)
     if request.method == "POST" and form.is_valid():
         try:
-            user_admin.user_update(actor=request.user, user=account, request=request, **form.cleaned_data)
+            users.user_update(actor=request.user, user=account, request=request, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -176,7 +178,7 @@ def user_disable(request: HttpRequest, uuid) -> HttpResponse:
         request,
         uuid,
         form_class=UserDisableForm,
-        perform=user_admin.user_disable,
+        perform=users.user_disable,
         template="registry/admin/user_disable.html",
         done=_("Account %(username)s disabled; its sessions and API tokens have ended."),
     )
@@ -188,7 +190,7 @@ def user_enable(request: HttpRequest, uuid) -> HttpResponse:
         request,
         uuid,
         form_class=ConfirmForm,
-        perform=user_admin.user_enable,
+        perform=users.user_enable,
         template="registry/admin/user_enable.html",
         done=_("Account %(username)s enabled."),
     )
@@ -200,7 +202,7 @@ def user_reset_second_factor(request: HttpRequest, uuid) -> HttpResponse:
         request,
         uuid,
         form_class=ConfirmForm,
-        perform=user_admin.user_reset_second_factor,
+        perform=users.user_reset_second_factor,
         template="registry/admin/user_reset_second_factor.html",
         done=_("Second factor of %(username)s reset; it enrols a new one at its next sign-in."),
     )
@@ -211,8 +213,8 @@ def user_reset_second_factor(request: HttpRequest, uuid) -> HttpResponse:
 
 @sysadmin_only
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = Organization.objects.select_related("jurisdiction").order_by("jurisdiction__code", "name")
-    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = Organization.objects.select_related("jurisdiction").order_by("jurisdiction__code", "name")
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "registry/admin/organization_list.html", {"page": page})
 
 
@@ -221,7 +223,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            organization = user_admin.organization_create(actor=request.user, request=request, **form.cleaned_data)
+            organization = organizations.organization_create(actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -236,7 +238,7 @@ def organization_edit(request: HttpRequest, uuid) -> HttpResponse:
     form = OrganizationForm(_posted(request), organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
-            organization = user_admin.organization_update(
+            organization = organizations.organization_update(
                 actor=request.user, organization=organization, request=request, **form.cleaned_data
             )
         except ValidationError as error:
@@ -266,7 +268,7 @@ def organization_deactivate(request: HttpRequest, uuid) -> HttpResponse:
     return _organization_action(
         request,
         uuid,
-        perform=user_admin.organization_deactivate,
+        perform=organizations.organization_deactivate,
         template="registry/admin/organization_deactivate.html",
         done=_("Organization %(name)s deactivated."),
     )
@@ -277,7 +279,7 @@ def organization_activate(request: HttpRequest, uuid) -> HttpResponse:
     return _organization_action(
         request,
         uuid,
-        perform=user_admin.organization_activate,
+        perform=organizations.organization_activate,
         template="registry/admin/organization_activate.html",
         done=_("Organization %(name)s activated again."),
     )

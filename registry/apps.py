@@ -16,11 +16,13 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from registry import checks  # noqa: F401  (registers the system checks)
-        from registry.audit import connect_signals as connect_audit_signals
+        from registry.accounts import credentials, lockout
+        from registry.audit import receivers
 
-        connect_audit_signals()
-        from registry.accounts import connect_signals as connect_account_signals
-
-        connect_account_signals()
+        # The audit log's sign-in events first, then the session index: at sign-in the
+        # ``login`` event is written before the session is indexed, as it always was.
+        receivers.connect_signals()
+        credentials.connect_signals()
+        lockout.connect_signals()
 
         setting_changed.connect(_reset_keyring)

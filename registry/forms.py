@@ -1,22 +1,48 @@
-"""Forms of the registry core's pages: the system administrator's accounts and organizations.
+"""Forms of the registry core's pages — the system administrator's accounts and organizations —
+and what every app's forms share: :func:`show_error` (an operation's ``RegistryError`` put back
+on the field it names), :func:`date_input` (a native date picker, no future date where none
+can be) and the HTML5 patterns of country and region codes.
 
 Choices name organizations by UUID and jurisdictions by their GB/T 2260 code: integer keys stay
 internal, in pages and query strings alike.
 
 Forms check the shape of what was typed (required, lengths, choices); the rules across records
 — which organization fits which role, whose jurisdiction lies within whose, who may be disabled —
-live in the operations of ``registry.user_admin``, whose ``ValidationError`` the views put back
-on these forms (:func:`show_errors`), field by field, next to what was typed.
+live in the operations of ``registry.accounts.users`` and ``registry.accounts.organizations``,
+whose ``ValidationError`` the views put back on these forms (:func:`show_errors`), field by
+field, next to what was typed.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import Department, OrganizationKind, Role
+from registry.errors import RegistryError
 from registry.models import Jurisdiction, Organization, User
+
+# HTML5 patterns the browser checks as the user types (the server checks again).
+COUNTRY_PATTERN = "[A-Za-z]{2}"  # ISO 3166 alpha-2
+REGION_PATTERN = "[0-9]{6}"  # a GB/T 2260 county code
+
+
+def show_error(form: forms.Form, error: RegistryError, aliases: dict[str, str] | None = None) -> None:
+    """Put an operation's error on the form field it names (through ``aliases`` when the form
+    calls the field differently), or above the form when it names none the form has."""
+    field = (aliases or {}).get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def date_input(*, past_only: bool = True) -> forms.DateInput:
+    """A native date picker; ``max`` is today (in the registry's time zone) when the date cannot
+    be in the future."""
+    attrs = {"type": "date"}
+    if past_only:
+        attrs["max"] = timezone.localdate().isoformat()
+    return forms.DateInput(attrs=attrs, format="%Y-%m-%d")
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):

@@ -23,7 +23,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from registry import accounts
+from registry.accounts import credentials
 
 # Last activity is written to the session at most this often, so a busy session is not saved
 # on every request. The idle timeout can therefore fire up to this much early, never late.
@@ -56,8 +56,8 @@ class SessionTimeoutMiddleware:
         session = request.session
         if SESSION_KEY in session:
             now = time.time()
-            auth_at = session.get(accounts.AUTH_AT_SESSION_KEY)
-            seen_at = session.get(accounts.SEEN_AT_SESSION_KEY)
+            auth_at = session.get(credentials.AUTH_AT_SESSION_KEY)
+            seen_at = session.get(credentials.SEEN_AT_SESSION_KEY)
             if (
                 auth_at is None
                 or seen_at is None
@@ -65,15 +65,15 @@ class SessionTimeoutMiddleware:
                 or now - auth_at > settings.SESSION_COOKIE_AGE
             ):
                 logout(request)
-                if not accounts.is_api_request(request):
+                if not credentials.is_api_request(request):
                     messages.info(request, _("Your session has ended. Please sign in again."))
             else:
                 if now - seen_at >= ACTIVITY_RESOLUTION_SECONDS:
-                    session[accounts.SEEN_AT_SESSION_KEY] = now
-                key_rotated = session.session_key != session.get(accounts.INDEXED_KEY_SESSION_KEY)
+                    session[credentials.SEEN_AT_SESSION_KEY] = now
+                key_rotated = session.session_key != session.get(credentials.INDEXED_KEY_SESSION_KEY)
                 if key_rotated and request.user.is_authenticated:
                     # The key changed without a sign-in (e.g. a password change): index the new one.
-                    accounts.index_session(request, request.user)
+                    credentials.index_session(request, request.user)
         return self.get_response(request)
 
 

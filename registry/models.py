@@ -310,7 +310,8 @@ class AuditEvent(models.Model):
 
 
 class ApiToken(models.Model):
-    """A credential for the REST API, issued by ``POST /api/v1/auth/token/`` (``registry.accounts``).
+    """A credential for the REST API, issued by ``POST /api/v1/auth/token/``
+    (``registry.accounts.credentials``).
 
     Only the SHA-256 digest of the token is stored: the token itself is shown once, in the answer
     that issues it, and a copy of the database cannot be used to call the API. ``prefix`` (its
@@ -343,7 +344,7 @@ class ApiToken(models.Model):
 class UserSession(models.Model):
     """The index of an account's open web sessions: one row per session key, written at sign-in.
 
-    Ending every session of an account (``registry.accounts.revoke_credentials``) reads the keys
+    Ending every session of an account (``registry.accounts.credentials.revoke_credentials``) reads the keys
     here instead of decoding every session in the store. Rows of sessions that ended on their
     own are pruned at the account's next sign-in.
     """

@@ -15,11 +15,14 @@ or anonymous user, or a role not in a table, gets nothing.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import Role
+from registry.errors import PermissionDenied
 
 
 class Section(models.TextChoices):
@@ -90,11 +93,61 @@ _TABLE: dict[Section, tuple[Access, Access, Access, Access, Access]] = {
     Section.RETURN_HOME: (RW, RW, N, N, N),
     Section.FOLLOW_UPS: (RW, R, N, N, N),
 }
-SECTION_ACCESS: dict[Section, dict[Role, Access]] = {
+SECTION_ACCESS: dict[Section | str, dict[Role, Access]] = {
     section: {role: access for role, access in zip(_COLUMNS, row, strict=True) if access}
     for section, row in _TABLE.items()
 }
 del N, R, RW
+
+
+class ExtraSection(str):
+    """A section declared by an app beyond the contract's fourteen (:func:`register_section`):
+    a string key with the ``value`` and ``label`` a :class:`Section` member has."""
+
+    label: str
+
+    def __new__(cls, key: str, label) -> ExtraSection:
+        section = super().__new__(cls, key)
+        section.label = label
+        return section
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+
+_EXTRA_SECTIONS: dict[str, ExtraSection] = {}
+
+
+def register_section(key: str, label, row: tuple[Access, Access, Access, Access, Access]) -> ExtraSection:
+    """Add a section outside the contract, with its row of the table (the columns of
+    ``_TABLE``), from an app's ``AppConfig.ready``; refused once the apps are loaded, so the
+    policy cannot change while requests are served. Used by the test scaffold."""
+    from django.apps import apps
+
+    if apps.ready:
+        raise RuntimeError("Sections are added while the apps load, not after.")
+    if key in Section.values or key in _EXTRA_SECTIONS:
+        raise ValueError(f"Section {key!r} exists already.")
+    section = _EXTRA_SECTIONS[key] = ExtraSection(key, label)
+    SECTION_ACCESS[section] = {role: access for role, access in zip(_COLUMNS, row, strict=True) if access}
+    return section
+
+
+def all_sections() -> tuple[Section | ExtraSection, ...]:
+    """Every section, the contract's in the table's order, then those apps added."""
+    return (*Section, *_EXTRA_SECTIONS.values())
+
+
+def section_named(key: str) -> Section | ExtraSection:
+    """The section named ``key``; ValueError for a name no table row has."""
+    try:
+        return Section(key)
+    except ValueError:
+        if key in _EXTRA_SECTIONS:
+            return _EXTRA_SECTIONS[key]
+        raise
+
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPROVE_RETURN: frozenset({Role.CIVIL_AFFAIRS}),
@@ -118,11 +171,36 @@ ROLE_SCOPE: dict[Role, Scope] = {
     Role.SYSADMIN: Scope.NONE,
 }
 
-# The section a receiving department works in once a case is referred to it.
+# The receiving departments and the one section each writes under a referral to its organization
+# (for the referral service of the same name): only while the referral is accepted; read-only once
+# it is completed (DESIGN §3, :func:`require_receiving_write`). Every role here has the scope
+# ``REFERRAL`` and may write no other section.
 REFERRAL_SECTION: dict[Role, Section] = {
     Role.EDUCATION: Section.SCHOOLING,
     Role.LEGAL_AID: Section.LEGAL_AID,
     Role.LABOR: Section.TRAINING,
+}
+
+# The referral statuses the receiving-department rule tells apart: the values of
+# ``victims.choices.ReferralStatus``, which the core cannot import (a test keeps them equal).
+REFERRAL_ACCEPTED = "accepted"
+REFERRAL_PENDING = "pending"
+REFERRAL_COMPLETED = "completed"
+
+# What a receiving department is told when its section is closed to it, by the reason: its
+# referral is pending (to accept first), it holds none, or it is completed. The legal aid
+# centres' record has wording of its own.
+_RECEIVING_REFUSALS: dict[Section | None, dict[str, str]] = {
+    None: {
+        "pending": _("Accept the referral of this case before recording in this section."),
+        "none": _("Your organization has no accepted referral of this case for this service."),
+        "completed": _("The referral of this case is completed: this section is read-only for you now."),
+    },
+    Section.LEGAL_AID: {
+        "pending": _("Your centre records legal aid on this case once it has accepted a legal aid referral."),
+        "none": _("Your centre records legal aid on this case once it has accepted a legal aid referral."),
+        "completed": _("The referral of this case to your centre is completed: its legal aid record is read-only now."),
+    },
 }
 
 
@@ -140,7 +218,7 @@ def section_access(user, section: Section) -> Access:
     role = role_of(user)
     if role is None:
         return Access.NONE
-    return SECTION_ACCESS[Section(section)].get(role, Access.NONE)
+    return SECTION_ACCESS[section_named(section)].get(role, Access.NONE)
 
 
 def may_read(user, section: Section) -> bool:
@@ -151,13 +229,13 @@ def may_write(user, section: Section) -> bool:
     return section_access(user, section) >= Access.WRITE
 
 
-def readable_sections(user) -> tuple[Section, ...]:
+def readable_sections(user) -> tuple[Section | ExtraSection, ...]:
     """The sections the user's role may read, in the table's order."""
-    return tuple(section for section in Section if may_read(user, section))
+    return tuple(section for section in all_sections() if may_read(user, section))
 
 
-def writable_sections(user) -> tuple[Section, ...]:
-    return tuple(section for section in Section if may_write(user, section))
+def writable_sections(user) -> tuple[Section | ExtraSection, ...]:
+    return tuple(section for section in all_sections() if may_write(user, section))
 
 
 def may(user, action: Action) -> bool:
@@ -173,3 +251,58 @@ def allowed_actions(user) -> tuple[Action, ...]:
 def scope_of(user) -> Scope:
     role = role_of(user)
     return Scope.NONE if role is None else ROLE_SCOPE[role]
+
+
+def receiving_section(user) -> Section | None:
+    """The section the user's department writes under a referral (:data:`REFERRAL_SECTION`), or
+    ``None`` for a role that receives no referral."""
+    role = role_of(user)
+    return None if role is None else REFERRAL_SECTION.get(role)
+
+
+# --- guards: each raises ``registry.errors.PermissionDenied`` (403) -----------------------------
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """403 unless ``allowed`` (call only once the caller is known to see the record: a record
+    out of scope is 404 first)."""
+    if not allowed:
+        raise PermissionDenied(message or gettext("Your role may not do this."))
+
+
+def require_write(actor, section: Section) -> None:
+    """403 unless the actor's role may write ``section``."""
+    if not may_write(actor, section):
+        raise PermissionDenied(
+            gettext("Your role may not change the “%(section)s” section.") % {"section": section_named(section).label}
+        )
+
+
+def require_action(actor, action: Action) -> None:
+    """403 unless the actor's role may perform ``action``."""
+    if not may(actor, action):
+        raise PermissionDenied(gettext("Your role may not do this: %(action)s.") % {"action": Action(action).label})
+
+
+def require_receiving_write(actor, section: Section, referral_statuses: Iterable[str]) -> None:
+    """The receiving-department rule (DESIGN §3), for a write to ``section`` of a case.
+
+    ``referral_statuses`` are the statuses of the case's referrals to the actor's organization
+    for the service of ``section`` (the caller, which owns referrals, reads them). The actor's
+    role must write ``section`` (:func:`require_write`); a receiving department
+    (:func:`receiving_section`) then writes it only under an **accepted** referral: 403
+    ``referral_not_accepted`` while it is pending or when there is none, 403
+    ``referral_completed`` once it is completed (the section is read-only then). Other roles
+    are not held to referrals (their scope decides)."""
+    require_write(actor, section)
+    if receiving_section(actor) is None:
+        return
+    statuses = set(referral_statuses)
+    if REFERRAL_ACCEPTED in statuses:
+        return
+    messages = _RECEIVING_REFUSALS.get(section, _RECEIVING_REFUSALS[None])
+    if REFERRAL_PENDING in statuses:
+        raise PermissionDenied(str(messages["pending"]), code="referral_not_accepted")
+    if REFERRAL_COMPLETED in statuses:
+        raise PermissionDenied(str(messages["completed"]), code="referral_completed")
+    raise PermissionDenied(str(messages["none"]), code="referral_not_accepted")

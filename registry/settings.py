@@ -61,7 +61,7 @@ if not (REGISTRY_KEYRING or REGISTRY_KEYRING_FILE):
 # under the commercial-cryptography rules. Existing keys keep the cipher they were made with.
 REGISTRY_FIELD_CIPHER = env_choice("REGISTRY_FIELD_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 
-# --- Audit log (registry/audit.py) -----------------------------------------------------------
+# --- Audit log (registry/audit/) -------------------------------------------------------------
 # Digest of the audit hash chain: SHA-256, or SM3 for commercial-cryptography deployments.
 # Chosen once per deployment: verify_audit checks the whole chain with this digest.
 REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm3"))
@@ -183,9 +183,9 @@ AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOCKOUT_SECONDS", 15 * 60, minimum=60))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "registry.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "registry.accounts.lockout.lockout_response"
 # Axes counts the name typed by its keyed digest: its table never holds the name itself.
-AXES_USERNAME_CALLABLE = "registry.accounts.lockout_username"
+AXES_USERNAME_CALLABLE = "registry.accounts.lockout.lockout_username"
 # Our audit log records sign-ins; axes keeps only the failure counters it needs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no start-up banner in every management command

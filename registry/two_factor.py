@@ -1,7 +1,7 @@
 """The TOTP second factor (django-otp): enrolment, and a sign-in that waits for its code.
 
 A correct password never signs anyone in by itself while a second factor is required
-(``registry.accounts.second_factor_required``): the password step only records a *pending*
+(``registry.accounts.credentials.second_factor_required``): the password step only records a *pending*
 sign-in in the session — the account, the backend that checked the password, where to go next,
 and when — and the session stays anonymous. Only a valid code (or, for an account without a
 device, the code that confirms its new device) turns it into a signed-in session, through

@@ -1,6 +1,7 @@
 """The UI shell: the dashboard (sign-in and sign-out are in ``registry.account_views``).
 
-The dashboard is one page per role. Everything it says about the user's work comes from
+The dashboard is one page per role, with the panels the apps declare for the role's sections
+(``registry.casefile.panels_for``). Everything it says about the user's work comes from
 ``registry.policy`` — the sections the role may read and write, the actions it may take, the
 cases it sees — so the page can never promise more than the policy grants. An account without a
 role the policy knows gets a plain 403 page: it may do nothing here.
@@ -14,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from registry import policy
+from registry import casefile, policy
 from registry.choices import Role
 from registry.policy import Scope
 
@@ -51,5 +52,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "read_only_sections": tuple(s for s in policy.readable_sections(user) if s not in writable),
             "actions": policy.allowed_actions(user),
             "scope_description": SCOPE_DESCRIPTIONS[policy.scope_of(user)],
+            "panels": [
+                {"template": panel.template, "work": casefile.panel_context(panel, request)}
+                for panel in casefile.panels_for(user)
+            ],
         },
     )

@@ -5,7 +5,7 @@ native date pickers whose ``max`` is today for dates that record what happened (
 discharge, handover, a visit), free dates for what is planned (a return, a visit's due date, a
 school term); lengths for text, six-digit patterns for division codes. Shelters and households
 are offered by UUID, never by internal key. No form saves anything; an operation's
-``RuleViolation(field=…)`` lands back on its field through ``victims.forms.show_error`` (with
+``RuleViolation(field=…)`` lands back on its field through ``registry.forms.show_error`` (with
 :data:`ERROR_ALIASES` where a form calls the field differently). Every form that changes a
 record carries the version the user read, hidden.
 """
@@ -17,6 +17,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from registry.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
 from services.choices import DischargeReason, Pathway
 from services.models import (
     EmploymentPlacement,
@@ -26,7 +27,6 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
-from victims.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
 
 SHORT_TEXT = 200
 LONG_TEXT = 2000

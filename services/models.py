@@ -194,6 +194,12 @@ class ReturnPlan(CaseRecord):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
+    # Who wrote the plan's content: its creator and everyone who ever amended it, recorded by
+    # the operations that write it (return_plan_create, return_plan_amend). None of them may
+    # approve it (four eyes, rule 5); each is recorded once (the link table's unique pair).
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("written or changed by")
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -224,7 +230,9 @@ class ReturnPlan(CaseRecord):
                 violation_error_message=_("An approved plan names its approver."),
             ),
             models.CheckConstraint(
-                # Four eyes (DESIGN §2 rule 5), also in the database.
+                # Four eyes (DESIGN §2 rule 5), also in the database as far as a row can hold it:
+                # the creator never approves. That no other author does (``authors`` is another
+                # table, out of a CHECK's reach) return_plan_approve checks under the plan's lock.
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
                 name="return_plan_four_eyes",
                 violation_error_message=_("A plan cannot be approved by the person who wrote it."),

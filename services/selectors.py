@@ -16,11 +16,9 @@ import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from registry import policy
 from registry.choices import RESIDENTIAL_KINDS
-from registry.errors import NotFound
 from registry.models import Organization
 from registry.policy import Action, Section
 from services.choices import ReturnPlanStatus
@@ -35,7 +33,7 @@ from services.models import (
 from victims import validation
 from victims.models import Case
 from victims.operations import victim_age
-from victims.selectors import by_key, case_record
+from victims.selectors import case_record, case_records
 
 SCHOOL_AGE = (6, 15)  # plan 三.6: 适龄儿童; compulsory schooling ages
 NOT_ENROLLED_AFTER_DAYS = 30
@@ -159,81 +157,15 @@ def visit_dict(row: FollowUpVisit, today: datetime.date | None = None) -> dict[s
     }
 
 
-# Per model: how a record is shown, and the related rows that showing it reads (fetched in the
-# same query, so a section costs one query however many records it holds).
-RECORD_VIEWS: dict[type, tuple[Any, tuple[str, ...]]] = {
-    ShelterPlacement: (placement_dict, ("shelter", "transferred_from")),
-    SchoolEnrollment: (enrollment_dict, ()),
-    VocationalTraining: (training_dict, ()),
-    EmploymentPlacement: (employment_dict, ("verified_by",)),
-    ReturnPlan: (return_plan_dict, ("household", "created_by", "approved_by")),
-    FollowUpVisit: (visit_dict, ("return_plan", "waived_by")),
-}
-# Order of the records in a section: by their dates.
-RECORD_ORDER = {
-    ShelterPlacement: ("admitted_on", "id"),
-    SchoolEnrollment: ("started_on", "id"),
-    VocationalTraining: ("started_on", "id"),
-    EmploymentPlacement: ("started_on", "id"),
-    ReturnPlan: ("id",),
-    FollowUpVisit: ("due_on", "id"),
-}
-
-
-def record_data(record) -> dict[str, Any]:
-    """One record of the services as the case file and the API show it."""
-    show, _related = RECORD_VIEWS[type(record)]
-    return show(record)
-
-
-def records_of(case: Case, model) -> list[dict[str, Any]]:
-    """Every record of kind ``model`` on ``case`` (a case the caller may see), as shown."""
-    show, related = RECORD_VIEWS[model]
-    rows = model.objects.filter(case=case).order_by()
-    if related:  # select_related() with no names would follow every foreign key, the case's too
-        rows = rows.select_related(*related)
-    return [show(row) for row in by_key(rows, *RECORD_ORDER[model])]
-
-
 def case_service_records(user, case: Case, model) -> list[dict[str, Any]]:
     """The records of kind ``model`` on ``case`` (from ``case_for``); NotFound when the role may
     not read the kind's section, exactly like a kind that does not exist."""
-    if not policy.may_read(user, model.section):
-        raise NotFound(_("No such kind of record."))
-    return records_of(case, model)
+    return case_records(user, case, model)
 
 
 # One record of a kind on a case: the victim file's lookup serves these models too (NotFound when
 # absent, malformed, on another case, or in a section the role may not read).
 case_service_record = case_record
-
-
-# --- the sections of the case file (registered in ServicesConfig.ready) ----------------------
-
-SECTION_BUILDERS = {
-    Section.SHELTER: lambda case, user: records_of(case, ShelterPlacement),
-    Section.SCHOOLING: lambda case, user: records_of(case, SchoolEnrollment),
-    Section.TRAINING: lambda case, user: {
-        "trainings": records_of(case, VocationalTraining),
-        "employments": records_of(case, EmploymentPlacement),
-    },
-    Section.RETURN_HOME: lambda case, user: records_of(case, ReturnPlan),
-    Section.FOLLOW_UPS: lambda case, user: records_of(case, FollowUpVisit),
-}
-
-# The fields of each model that the case history shows (besides who, when and why).
-HISTORY_FIELDS = {
-    ShelterPlacement: ("shelter", "admitted_on", "discharged_on", "discharge_reason", "notes"),
-    SchoolEnrollment: ("school", "grade", "started_on", "ended_on", "attendance", "follow_up_notes"),
-    VocationalTraining: ("provider", "programme", "started_on", "ended_on", "outcome", "certificate"),
-    EmploymentPlacement: ("employer", "job_title", "started_on", "ended_on", "verified_on"),
-    ReturnPlan: (
-        "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
-        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "handover_on", "handover_record",
-        "cancellation_reason",
-    ),
-    FollowUpVisit: ("due_on", "visited_on", "visitor", "living_conditions", "needs", "waived_on", "waiver_reason"),
-}  # fmt: skip
 
 
 # --- shelters and occupancy -----------------------------------------------------------------
@@ -305,13 +237,14 @@ def overdue_follow_ups(user, today: datetime.date | None = None) -> QuerySet[Fol
 
 def return_plans_awaiting_approval(user) -> QuerySet[ReturnPlan]:
     """Plans of cases the user sees that wait for approval and that the user may approve: for
-    a role with ``approve_return``, leaving out the plans the user wrote (four eyes)."""
+    a role with ``approve_return``, leaving out the plans the user created or ever amended (four
+    eyes, on the recorded ``ReturnPlan.authors``)."""
     if not policy.may(user, Action.APPROVE_RETURN):
         return ReturnPlan.objects.none()
     return (
         ReturnPlan.objects.visible_to(user)
         .filter(status=ReturnPlanStatus.AWAITING_APPROVAL)
-        .exclude(created_by=user)
+        .exclude(authors=user)
         .select_related("case")
         .order_by("created_at", "id")
     )

@@ -1,7 +1,7 @@
 """URLs of the assistance services' pages, mounted at ``services/`` by ``registry.urls``
 (namespace ``services``). Cases and records are addressed by UUID; no personal value is ever
 part of a URL. The tabs themselves are the case file's (``/cases/<id>/?tab=shelter`` …,
-through ``victims.views.register_tab``)."""
+declared in ``services/sections.py``)."""
 
 from django.urls import path
 

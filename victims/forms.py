@@ -3,7 +3,7 @@
 Every rule of the plan lives in ``victims.operations`` and ``victims.validation``; a form only
 turns posted text into Python values, adds the HTML5 attributes that let the browser check as
 the user types (``required``, ``pattern``, ``max`` dates, lengths), and maps an operation's
-``RuleViolation(field=…)`` back onto the field that caused it (:func:`show_error`). No form
+``RuleViolation(field=…)`` back onto the field that caused it (``registry.forms.show_error``). No form
 saves anything.
 
 Personal values typed here never go into a URL: the search form is posted, and every form that
@@ -18,18 +18,16 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from registry.errors import RegistryError
+from registry.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
 from registry.models import Jurisdiction, Organization
 from victims import validation
 from victims.choices import ConsentGiver, DisabilityCategory, DocumentType, Stage
-from victims.models import Case, Consent, DNASample, FamilyMember, HealthAssessment, Household, Rescue, Victim
-from victims.selectors import RECORD_FIELDS
+from victims.models import Case, Consent, DNASample, Rescue, Victim
+from victims.sections import FORM_KINDS, RESCUE
 
 # The HTML5 pattern of an 18-character resident ID number (GB 11643); the server still checks
 # the checksum, the birth date and the region code (victims.validation).
 RESIDENT_ID_PATTERN = "[0-9]{17}[0-9Xx]"
-COUNTRY_PATTERN = "[A-Za-z]{2}"
-REGION_PATTERN = "[0-9]{6}"
 SHORT_TEXT = 100
 LONG_TEXT = 2000
 
@@ -37,25 +35,6 @@ LONG_TEXT = 2000
 LONG_FIELDS = frozenset(
     {"circumstances", "physical", "psychological", "needs", "notes", "reason", "address", "place", "note"}
 )
-
-
-def show_error(form: forms.Form, error: RegistryError, aliases: dict[str, str] | None = None) -> None:
-    """Put an operation's error on the form field it names (through ``aliases`` when the form
-    calls the field differently), or above the form when it names none the form has."""
-    field = (aliases or {}).get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
-
-
-def _today_iso() -> str:
-    return validation.today().isoformat()
-
-
-def date_input(*, past_only: bool = True) -> forms.DateInput:
-    """A native date picker; ``max`` is today when the date cannot be in the future."""
-    attrs = {"type": "date"}
-    if past_only:
-        attrs["max"] = _today_iso()
-    return forms.DateInput(attrs=attrs, format="%Y-%m-%d")
 
 
 def _model_field(model, name: str, **overrides) -> forms.Field:
@@ -248,7 +227,7 @@ class VictimSectionForm(forms.Form):
 
 # --- registration -----------------------------------------------------------------------------
 
-RESCUE_FIELDS = RECORD_FIELDS[Rescue]
+RESCUE_FIELDS = RESCUE.fields
 
 
 class RegistrationForm(forms.Form):
@@ -313,26 +292,16 @@ class RegistrationForm(forms.Form):
 
 # --- records on a case ------------------------------------------------------------------------
 
-# The kinds of record a caseworker adds and amends through a form, by URL name.
-RECORD_KINDS: dict[str, type] = {
-    "rescue": Rescue,
-    "healthassessment": HealthAssessment,
-    "dnasample": DNASample,
-    "household": Household,
-    "familymember": FamilyMember,
-    "consent": Consent,
-}
-
 
 class RecordForm(forms.Form):
-    """The fields of one kind of record (those the case file shows, ``RECORD_FIELDS``)."""
+    """The fields of one kind of record (those the case file shows, ``victims.sections``)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def __init__(self, *args, model, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = model
-        self.field_names = RECORD_FIELDS[model]
+        self.field_names = FORM_KINDS[model._meta.model_name].fields
         for name in self.field_names:
             self.fields[name] = _model_field(model, name)
         if editing:
@@ -394,7 +363,6 @@ class DuplicateForm(VersionForm):
 
 
 __all__ = [
-    "RECORD_KINDS",
     "CaseSearchForm",
     "DuplicateForm",
     "RecordForm",
@@ -404,6 +372,5 @@ __all__ = [
     "VersionForm",
     "VictimSectionForm",
     "identity_error_aliases",
-    "show_error",
     "victim_initial",
 ]

@@ -11,21 +11,19 @@ actor and the reason, and writes its audit event in the same transaction. Errors
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from registry import policy
+from registry import casefile, policy
 from registry.audit import record_event
 from registry.choices import Department, Role
-from registry.concurrency import ensure_version
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Jurisdiction, Organization
-from registry.policy import Action, Section
+from registry.operations import full_clean, lock_for_change
+from registry.policy import Action, Section, require_action, require_write
 from victims import stages, validation
 from victims.choices import OPEN_REFERRAL_STATUSES, ConsentGiver, ReferralStatus, Service, Stage
 from victims.models import Case, CaseNumberCounter, CaseRecord, Consent, Referral, Rescue, Victim
@@ -68,36 +66,45 @@ PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
 # --- checks shared by the operations --------------------------------------------------------
 
 
-def require_write(actor, section: Section) -> None:
-    if not policy.may_write(actor, section):
-        raise PermissionDenied(_("Your role may not change the “%(section)s” section.") % {"section": section.label})
-
-
-def require_action(actor, action: Action) -> None:
-    if not policy.may(actor, action):
-        raise PermissionDenied(_("Your role may not do this: %(action)s.") % {"action": Action(action).label})
-
-
 def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
-    """The case row, locked, if ``actor`` may see it (404 otherwise), at ``expected_version``."""
-    locked = Case.objects.visible_to(actor).select_for_update().filter(pk=case.pk).first()
-    if locked is None:
-        raise NotFound(_("No such case."))
-    if expected_version is not None:
-        ensure_version(locked.version, expected_version)
-    return locked
+    """The case row, locked, if ``actor`` may see it (404 otherwise), at ``expected_version``
+    (412 when stale): ``registry.operations.lock_for_change`` over the cases the actor sees."""
+    return lock_for_change(
+        Case.objects.visible_to(actor), case.pk, missing=_("No such case."), expected_version=expected_version
+    )
 
 
-def full_clean(instance, exclude=(), *, constraints: bool = True) -> None:
-    """``instance.full_clean()`` with a ValidationError turned into a RuleViolation naming the
-    field. ``constraints=False`` skips the model's check constraints (Django evaluates each with
-    a query) where the caller has just enforced the same rules with their own messages; the
-    database still refuses a row that breaks one."""
-    try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=constraints)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise RuleViolation(messages[0], field=None if field == "__all__" else field) from None
+def lock_record(actor, record: CaseRecord, expected_version: int | None = None) -> CaseRecord:
+    """The record's case locked (404 when the actor does not see it), then the record itself
+    (404 when gone), at ``expected_version`` (412 when stale) — the lock order of
+    ``registry.operations.lock_for_change``. The record's scope is its case's."""
+    return lock_for_change(
+        type(record).objects,
+        record.pk,
+        missing=_("No such record."),
+        expected_version=expected_version,
+        case=lambda: lock_case(actor, record.case),
+    )
+
+
+def require_referred_write(actor, case: Case, section: Section, *, lock: bool = False) -> list[Referral]:
+    """``registry.policy.require_receiving_write`` for ``actor`` writing ``section`` of ``case``,
+    over the statuses of the case's referrals to the actor's organization for the section's
+    service (403 ``referral_not_accepted`` / ``referral_completed``); returns the accepted ones
+    (none for a role that receives no referral: its scope decides). ``lock`` locks those
+    referrals for the rest of the transaction (call with the case locked), so that none is
+    completed half-way through a write; a page asking whether to offer a form does not lock."""
+    require_write(actor, section)
+    if policy.receiving_section(actor) is None:
+        return []
+    referrals = Referral.objects.filter(
+        case=case, to_organization=actor.organization_id, service=Service(section)
+    ).order_by("id")
+    if lock:
+        referrals = referrals.select_for_update()
+    referrals = list(referrals) if actor.organization_id is not None else []
+    policy.require_receiving_write(actor, section, [referral.status for referral in referrals])
+    return [referral for referral in referrals if referral.status == ReferralStatus.ACCEPTED]
 
 
 def still_visible(actor, case: Case) -> None:
@@ -294,9 +301,7 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
     model = type(record)
     require_write(actor, model.section)
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} amended"):
-        lock_case(actor, record.case)
-        locked = model.objects.select_for_update().get(pk=record.pk)
-        ensure_version(locked.version, expected_version)
+        locked = lock_record(actor, record, expected_version)
         for name, value in changes.items():
             if name in {"id", "uuid", "case", "case_id", "version", "created_at"}:
                 raise RuleViolation(_("This field cannot be changed."), field=name)
@@ -387,12 +392,10 @@ _RESPONSES = {
 
 
 def _lock_referral(actor, referral: Referral, expected_version: int | None) -> Referral:
-    locked = Referral.objects.visible_to(actor).select_for_update().filter(pk=referral.pk).first()
-    if locked is None:
-        raise NotFound(_("No such referral."))
-    if expected_version is not None:
-        ensure_version(locked.version, expected_version)
-    return locked
+    """The referral alone, locked if the actor sees it (404), at ``expected_version`` (412). An
+    answer to a referral changes no other row, so it locks no case."""
+    rows = Referral.objects.visible_to(actor)
+    return lock_for_change(rows, referral.pk, missing=_("No such referral."), expected_version=expected_version)
 
 
 def _set_status(referral: Referral, expected: ReferralStatus, new: ReferralStatus) -> None:
@@ -468,18 +471,6 @@ def referral_revoke(*, actor, referral: Referral, expected_version: int | None =
 # --- the case's stage -------------------------------------------------------------------------
 
 
-CloseCheck = Callable[[Case], None]
-CLOSE_CHECKS: list[CloseCheck] = []
-
-
-def register_close_check(check: CloseCheck) -> None:
-    """Let another app refuse to close a case: ``check(case)`` runs inside :func:`case_close`'s
-    transaction with the case row locked, and raises a ``registry.errors`` exception to refuse
-    (e.g. the services app while a follow-up visit is due)."""
-    if check not in CLOSE_CHECKS:
-        CLOSE_CHECKS.append(check)
-
-
 def _change_stage(
     *, actor, case: Case, expected_version: int | None, to: Stage, reason: str, checks=(), **fields
 ) -> Case:
@@ -511,11 +502,11 @@ def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> C
 
 
 def case_close(*, actor, case: Case, expected_version: int) -> Case:
-    """Close a case (civil affairs), unless a check registered by another app refuses."""
+    """Close a case (civil affairs), unless a close check of a section (``registry.casefile``) refuses."""
     require_action(actor, Action.CLOSE_CASE)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.CLOSED, reason="case closed",
-        checks=CLOSE_CHECKS, closed_on=validation.today(),
+        checks=casefile.close_checks(), closed_on=validation.today(),
     )  # fmt: skip
 
 

@@ -551,6 +551,7 @@ class _Bulk:
         plan = self.writer.add(
             ReturnPlan, {"case": self.case, "created_by": worker, **data}, actor=worker, reason=reason
         )
+        self.writer.link(ReturnPlan.authors.through, returnplan_id=plan.pk, user_id=worker.pk)  # four eyes
         self.audit(worker, AuditAction.RECORD_CREATED, plan, "create", pathway=Pathway(data["pathway"]).value)
         self.move_stage(worker, Stage.RETURN_PLANNED, reason)
         if drawn.status == ReturnPlanStatus.AWAITING_APPROVAL:

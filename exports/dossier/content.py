@@ -1,40 +1,28 @@
 """What a dossier says: the case's readable sections and history, laid out for the template,
 and the same data as the JSON attached to the PDF.
 
-Everything comes from ``victims.selectors.case_sections`` and ``case_history`` for the
+Everything comes from ``registry.casefile`` (``case_sections`` and ``case_history``) for the
 generating user, so the policy (``registry.policy``) alone decides which sections a dossier
-holds; a section another app registers later appears with no change here. Sections are drawn
-generically: a mapping becomes a two-column table of labelled values, a list of records a table
-(or, when records have many fields, one small table per record), nested lists their own tables.
-Labels come from the ``verbose_name`` of the model field of that name among the models of the
-section (``Model.section``), the person and the case, or from :data:`EXTRA_LABELS`.
+holds; a section another app declares appears with no change here. Each section is drawn from
+its declaration (``registry.presentation.section_parts``): its own facts become a two-column
+table of labelled values, each list of records a table (or, when records have many fields, one
+small table per record), labelled and displayed by ``registry.presentation`` from the record's
+own model — the same words the case file's pages use. The timeline is the pages' timeline.
 """
 
 from __future__ import annotations
 
 import datetime
-import gettext as gettext_module
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
 from django.utils import timezone, translation
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from registry.models import Jurisdiction, Organization
-from registry.policy import Section
-from victims import selectors
-from victims.labels import KIND_LABELS
-from victims.models import Case, Victim
+from registry import casefile, presentation
+from registry.presentation import Parts, Records, display, label_of, names_of, section_parts
 
 # The version of the template (exports/templates/exports/dossier/v1/, exports/assets/dossier/v1/)
 # recorded with every dossier; a new layout is a new version, old ones stay reproducible.
@@ -47,32 +35,7 @@ _HIDDEN_KEYS = frozenset({"id", "version"})
 # table per record instead of one table with a row per record.
 MAX_TABLE_COLUMNS = 6
 MAX_TABLE_CELL = 40
-
-EXTRA_LABELS = {
-    "case_number": gettext_lazy("Case number"),
-    "stage": gettext_lazy("Stage"),
-    "age": gettext_lazy("Age"),
-    "aliases": gettext_lazy("Other names"),
-    "nationality": gettext_lazy("Nationality"),
-    "document_country": gettext_lazy("Issuing country"),
-    "native_place_code": gettext_lazy("Native place"),
-    "to_organization": gettext_lazy("Receiving organization"),
-    "jurisdiction_code": gettext_lazy("Jurisdiction"),
-    "households": gettext_lazy("Households"),
-    "family_members": gettext_lazy("Family members and contacts"),
-    "assessments": gettext_lazy("Health assessments"),
-}
-HISTORY_ACTIONS = {
-    "created": gettext_lazy("Added"),
-    "changed": gettext_lazy("Changed"),
-    "deleted": gettext_lazy("Removed"),
-}
 _CHINESE_NUMERALS = "零一二三四五六七八九十"
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
-_DIVISION_CODE = re.compile(r"^[0-9]{2}(?:[0-9]{2}(?:[0-9]{2})?)?$")
-
-
-# --- what the generator knows of the case ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -80,7 +43,7 @@ class DossierFacts:
     """The archival facts of one dossier (cover page, header, XMP, JSON)."""
 
     archive_number: str
-    case: Case
+    case: Any
     generated_by: Any
     generated_at: datetime.datetime
     organization_name: str
@@ -105,128 +68,6 @@ class DossierContent:
         return list(self.sections)
 
 
-# --- labels and values -----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _concrete_models() -> tuple[type[models.Model], ...]:
-    # Historical models (simple-history) are left out: they copy fields, not the class.
-    return tuple(
-        model
-        for model in apps.get_models()
-        if not model._meta.abstract and not hasattr(model, "instance_type") and model._meta.app_label != "registry"
-    )
-
-
-@lru_cache(maxsize=32)
-def _section_models(section: str) -> tuple[type[models.Model], ...]:
-    own = tuple(model for model in _concrete_models() if getattr(model, "section", None) == section)
-    return (*own, Victim, Case)
-
-
-def _field(model, name: str):
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-
-
-def _best_model(section: str, keys) -> type[models.Model] | None:
-    """The model of ``section`` having most of ``keys`` as fields (ties: the section's own first)."""
-    keys = [key for key in keys if key not in _HIDDEN_KEYS]
-    scored = [
-        (sum(1 for key in keys if _field(model, key) is not None), -index, model)
-        for index, model in enumerate(_section_models(section))
-    ]
-    score, _index, model = max(scored, key=lambda item: item[:2])
-    return model if score else None
-
-
-def _field_for(section: str, name: str, preferred=None):
-    for model in (preferred, *_section_models(section)):
-        if model is not None and (found := _field(model, name)) is not None:
-            return found
-    return None
-
-
-def label(section: str, name: str, preferred=None) -> str:
-    if name in EXTRA_LABELS:
-        return str(EXTRA_LABELS[name])
-    found = _field_for(section, name, preferred)
-    if found is not None and getattr(found, "verbose_name", None):
-        return str(capfirst(found.verbose_name))
-    return capfirst(name.replace("_", " "))
-
-
-@lru_cache(maxsize=8)
-def _country_names(language: str):
-    import pycountry
-
-    locale = {"zh-hans": "zh_CN"}.get(language, language.replace("-", "_"))
-    try:
-        return gettext_module.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale]).gettext
-    except OSError:
-        return lambda name: name
-
-
-def _country(code: str) -> str:
-    import pycountry
-
-    found = pycountry.countries.get(alpha_2=code)
-    if found is None:
-        return code
-    return f"{code} {_country_names(translation.get_language() or 'en')(found.name)}"
-
-
-class _Names:
-    """Organization names (by UUID) and division names (by code) met while drawing the dossier,
-    looked up once each."""
-
-    def __init__(self) -> None:
-        self._organizations: dict[str, str] = {}
-        self._places: dict[str, str] = {}
-
-    def organization(self, value: str) -> str:
-        if value not in self._organizations:
-            name = Organization.objects.filter(uuid=value).values_list("name", flat=True).first()
-            self._organizations[value] = name or value
-        return self._organizations[value]
-
-    def place(self, code: str) -> str:
-        if code not in self._places:
-            name = Jurisdiction.objects.filter(code=code).values_list("name", flat=True).first()
-            self._places[code] = f"{code} {name}" if name else code
-        return self._places[code]
-
-
-def display(section: str, name: str, value, names: _Names, preferred=None) -> str:
-    """A value as the dossier prints it: choice labels, 是/否, ISO dates, local times, places,
-    countries and organizations by name; ``—`` for nothing."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    found = _field_for(section, name, preferred)
-    if found is not None and getattr(found, "choices", None):
-        return str(dict(found.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "、".join(display(section, name, item, names, preferred) for item in value)
-    if isinstance(value, dict):
-        return "；".join(f"{label(section, key)}: {display(section, key, item, names)}" for key, item in value.items())
-    if isinstance(found, models.ForeignKey) and found.related_model is Organization:
-        return names.organization(str(value))
-    text = str(value)
-    if name.endswith("_code") and _DIVISION_CODE.match(text):
-        return names.place(text)
-    if name in ("nationality", "document_country") and _COUNTRY_CODE.match(text):
-        return _country(text)
-    return text
-
-
 # --- the parts of the dossier ------------------------------------------------------------------
 
 
@@ -243,19 +84,29 @@ def part_number(index: int, language: str) -> str:
     return f"{text}、"
 
 
-def _records_block(section: str, title: str | None, records: list, names: _Names) -> dict:
-    if not records:
+def _cell(records: Records, key: str, value, names: dict[str, str]) -> str:
+    """One value of a record; a nested list (a matter's activities) as its records' values."""
+    child = next((kind for kind in records.kind.children if kind.key == key), None)
+    if child is not None and isinstance(value, list):
+        return "；".join(_child_text(child, item, names) for item in value) or "—"
+    return display(records.kind.model, key, value, names=names)
+
+
+def _child_text(child, item: dict, names: dict[str, str]) -> str:
+    return "，".join(
+        f"{label_of(child.model, name, child.labels)}: {display(child.model, name, value, names=names)}"
+        for name, value in item.items()
+        if name not in _HIDDEN_KEYS
+    )
+
+
+def _records_block(records: Records, title: str | None, names: dict[str, str]) -> dict:
+    if not records.rows:
         return {"layout": "empty", "title": title}
-    if not all(isinstance(record, dict) for record in records):
-        return {
-            "layout": "facts",
-            "title": None,
-            "rows": [{"label": title or "", "value": display(section, "", records, names)}],
-        }
-    columns = list(dict.fromkeys(key for record in records for key in record if key not in _HIDDEN_KEYS))
-    model = _best_model(section, columns)
-    labels = [label(section, key, model) for key in columns]
-    rows = [[display(section, key, record.get(key), names, model) for key in columns] for record in records]
+    kind = records.kind
+    columns = list(dict.fromkeys(key for row in records.rows for key in row if key not in _HIDDEN_KEYS))
+    labels = [label_of(kind.model, key, kind.labels) for key in columns]
+    rows = [[_cell(records, key, row.get(key), names) for key in columns] for row in records.rows]
     if len(columns) <= MAX_TABLE_COLUMNS and all(len(cell) <= MAX_TABLE_CELL for row in rows for cell in row):
         return {"layout": "table", "title": title, "columns": labels, "rows": rows}
     return {
@@ -273,93 +124,45 @@ def _records_block(section: str, title: str | None, records: list, names: _Names
     }
 
 
-def _list_label(section: str, key: str, records: list) -> str:
-    """The heading of a list of records: a known label, else the plural name the records' model
-    declares for itself, else the key."""
-    if key in EXTRA_LABELS:
-        return str(EXTRA_LABELS[key])
-    keys = {name for record in records if isinstance(record, dict) for name in record}
-    model = _best_model(section, keys) if keys else None
-    if model is not None and "verbose_name_plural" in model._meta.original_attrs:
-        return str(capfirst(model._meta.verbose_name_plural))
-    return label(section, key)
+def _section_blocks(parts: Parts, names: dict[str, str]) -> list[dict]:
+    declared = parts.declared
+    blocks = []
+    shown = {key: value for key, value in parts.facts.items() if key not in _HIDDEN_KEYS}
+    if shown:
+        models = declared.facts_models
+        rows = [
+            {
+                "label": label_of(models, key, declared.facts_labels),
+                "value": display(models, key, value, names=names),
+            }
+            for key, value in shown.items()
+        ]
+        blocks.append({"layout": "facts", "title": None, "rows": rows})
+    titled = len(parts.records) > 1 or bool(shown)
+    for records in parts.records:
+        blocks.append(_records_block(records, records.title if titled else None, names))
+    return blocks or [{"layout": "empty", "title": None}]
 
 
-def _section_blocks(section: str, data, names: _Names) -> list[dict]:
-    if isinstance(data, dict):
-        plain = {key: value for key, value in data.items() if not isinstance(value, list | dict)}
-        blocks = []
-        if plain:
-            model = _best_model(section, plain)
-            blocks.append(
-                {
-                    "layout": "facts",
-                    "title": None,
-                    "rows": [
-                        {"label": label(section, key, model), "value": display(section, key, value, names, model)}
-                        for key, value in plain.items()
-                        if key not in _HIDDEN_KEYS
-                    ],
-                }
-            )
-        for key, value in data.items():
-            if isinstance(value, list):
-                blocks.append(_records_block(section, _list_label(section, key, value), value, names))
-            elif isinstance(value, dict):
-                blocks.extend(
-                    {**block, "title": block.get("title") or label(section, key)}
-                    for block in _section_blocks(section, value, names)
-                )
-        return blocks or [{"layout": "empty", "title": None}]
-    if isinstance(data, list):
-        return [_records_block(section, None, data, names)]
-    return [{"layout": "facts", "title": None, "rows": [{"label": "", "value": display(section, "", data, names)}]}]
-
-
-def _section_label(key: str) -> str:
-    try:
-        return str(Section(key).label)
-    except ValueError:
-        return capfirst(key.replace("_", " "))
-
-
-@lru_cache(maxsize=1)
-def _models_by_name() -> dict[str, type[models.Model]]:
-    return {model._meta.model_name: model for model in _concrete_models()}
+def _timeline(case, sections: dict[str, Any], history: list[dict]) -> list[dict]:
+    """The pages' timeline (``registry.presentation.timeline``), oldest first, as the dossier
+    prints it: when, what, who and why, the sections and fields changed."""
+    return [
+        {
+            "when": f"{event['date']} {event['time']}" if event.get("time") else event["date"],
+            "what": event["title"],
+            "actor": event.get("actor") or ("—" if "time" in event else None),
+            "sections": event.get("sections", ""),
+            "changed": event.get("changed", ""),
+            "reason": event.get("reason", ""),
+        }
+        for event in presentation.timeline(case, sections, history)
+    ]
 
 
 def _kind_label(kind: str) -> str:
-    if kind in KIND_LABELS:
-        return str(KIND_LABELS[kind])
-    model = _models_by_name().get(kind)
-    return str(capfirst(model._meta.verbose_name)) if model is not None else kind
-
-
-def _timeline(case: Case, history: list[dict]) -> list[dict]:
-    """The case's life in order: opened, every change the reader may see, closed."""
-    entries = [{"sort": (case.opened_on, 0), "when": case.opened_on.isoformat(), "what": _("Case opened")}]
-    for entry in reversed(history):  # case_history is newest first
-        at = timezone.localtime(entry["at"])
-        model = _models_by_name().get(entry["kind"])
-        sections = entry["sections"]
-        changed = ""
-        if entry["action"] == "changed":
-            changed = "、".join(label(sections[0] if sections else "person", name, model) for name in entry["changes"])
-        entries.append(
-            {
-                "sort": (at.date(), 1),
-                "when": at.strftime("%Y-%m-%d %H:%M"),
-                "what": f"{HISTORY_ACTIONS.get(entry['action'], entry['action'])}: {_kind_label(entry['kind'])}",
-                "actor": entry["actor"] or "—",
-                "sections": "、".join(_section_label(key) for key in sections),
-                "changed": changed,
-                "reason": entry["reason"] or "",
-            }
-        )
-    if case.closed_on:
-        entries.append({"sort": (case.closed_on, 2), "when": case.closed_on.isoformat(), "what": _("Case closed")})
-    entries.sort(key=lambda item: item["sort"])
-    return entries
+    model = casefile.history_model(kind)
+    return presentation.kind_label(model) if model is not None else kind
 
 
 def _summary(history: list[dict]) -> dict:
@@ -383,25 +186,26 @@ def _summary(history: list[dict]) -> dict:
     }
 
 
-def build(user, case: Case, *, language: str) -> DossierContent:
+def build(user, case, *, language: str) -> DossierContent:
     """The dossier's content for ``user`` (a case ``user`` may see, from ``case_for``), drawn in
     ``language``: only the sections the policy lets ``user`` read, and their history."""
     content = DossierContent(
-        sections=selectors.case_sections(user, case),
-        history=selectors.case_history(user, case),
+        sections=casefile.case_sections(user, case),
+        history=casefile.case_history(user, case),
     )
-    names = _Names()
+    parts = [section_parts(casefile.declared(key), data) for key, data in content.sections.items()]
+    names = names_of(parts)
     with translation.override(language):
-        for index, (key, data) in enumerate(content.sections.items(), start=1):
+        for index, part in enumerate(parts, start=1):
             content.parts.append(
                 {
-                    "key": key,
+                    "key": part.declared.key,
                     "number": part_number(index, language),
-                    "title": _section_label(key),
-                    "blocks": _section_blocks(key, data, names),
+                    "title": str(part.declared.section.label),
+                    "blocks": _section_blocks(part, names),
                 }
             )
-        content.timeline = _timeline(case, content.history)
+        content.timeline = _timeline(case, content.sections, content.history)
         content.summary = _summary(content.history)
     return content
 

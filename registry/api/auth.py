@@ -20,7 +20,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import accounts, two_factor
+from registry import two_factor
+from registry.accounts import credentials, lockout
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -55,20 +56,20 @@ class ObtainTokenView(APIView):
         http_request = request._request  # axes marks a lockout on the HttpRequest itself
         user = authenticate(http_request, username=username, password=password)
         if user is None:
-            if accounts.is_locked_out(http_request):
-                raise accounts.LockedOut(accounts.lockout_message(http_request))
+            if lockout.is_locked_out(http_request):
+                raise lockout.LockedOut(lockout.lockout_message(http_request))
             raise ValidationError(_("Unable to sign in with these credentials."))
 
-        if accounts.second_factor_required(user):
+        if credentials.second_factor_required(user):
             if two_factor.confirmed_device(user) is None:
                 raise _otp_error(_("Set up your authenticator app by signing in on the web first."))
             if not code:
                 raise _otp_error(missing_code)
             if two_factor.verify_code(user, code) is None:
-                accounts.count_failed_sign_in(http_request, username)
-                if accounts.is_locked_out(http_request):
-                    raise accounts.LockedOut(accounts.lockout_message(http_request))
+                lockout.count_failed_sign_in(http_request, username)
+                if lockout.is_locked_out(http_request):
+                    raise lockout.LockedOut(lockout.lockout_message(http_request))
                 raise _otp_error(_("The code is not correct."))
 
-        token, raw = accounts.api_token_issue(user=user, request=request)
+        token, raw = credentials.api_token_issue(user=user, request=request)
         return Response(TokenSerializer({"token": raw, "expires_at": token.expires_at}).data)

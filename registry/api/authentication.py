@@ -12,7 +12,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from registry import accounts
+from registry.accounts import credentials
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -28,7 +28,7 @@ class TokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        token = accounts.api_token_lookup(raw)
+        token = credentials.api_token_lookup(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         return token.user, token

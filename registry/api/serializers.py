@@ -1,19 +1,88 @@
-"""Serializers whose fields are decided per request by the section policy.
+"""The API's serializer bases: strict input, model-built input, the error shape, and fields
+decided per request by the section policy.
 
-A serializer lists, in ``Meta.sections``, the fields of each section of the case file, and in
-``Meta.always`` the fields every reader of the record gets (its id and version). For each
-request, fields of sections the user may not read are absent (not null), fields of sections
-they may only read are read-only, and a request that tries to write either is refused with 400
-naming the field. ``Meta.fields`` is derived once from these and never mutated: it is shared by
-every request.
+- :class:`StrictSerializer` / :class:`StrictMixin`: a field the serializer does not take is
+  refused by name (a misspelt field is an error, not a silently dropped change);
+  :class:`EmptySerializer` is a body with nothing in it.
+- :class:`ModelInputSerializer`: input built from a model with an explicit field list, the
+  encrypted model fields mapped to their real types, free text bounded, and a refused choice
+  never repeated in the error (:class:`ChoiceField`: it may be a personal value typed into the
+  wrong field).
+- :class:`ErrorSerializer`: every error answer (``registry.api.errors``), for the schema.
+- :class:`SectionFieldsMixin`: a serializer lists, in ``Meta.sections``, the fields of each
+  section of the case file, and in ``Meta.always`` the fields every reader of the record gets
+  (its id and version). For each request, fields of sections the user may not read are absent
+  (not null), fields of sections they may only read are read-only, and a request that tries to
+  write either is refused with 400 naming the field. ``Meta.fields`` is derived once from these
+  and never mutated: it is shared by every request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry import policy
+from registry.fields import EncryptedDateField, EncryptedJSONField
 from registry.policy import Access, Section
+
+UNKNOWN_FIELD = _("Unknown field.")
+
+
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose refusal does not repeat what was sent."""
+
+    default_error_messages = {"invalid_choice": _("Not one of the allowed values.")}
+
+
+class StrictMixin:
+    """Refuses a field the serializer does not take (a misspelt field is an error, not a
+    silently dropped change)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(name) for name in data if name not in writable)[:10]
+            if unknown:
+                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    pass
+
+
+class EmptySerializer(StrictSerializer):
+    """A body with nothing in it (or no body)."""
+
+
+class ModelInputSerializer(StrictMixin, serializers.ModelSerializer):
+    """Fields built from the model: encrypted dates parse as dates, JSON as JSON, choices from
+    the model's choices, free text bounded."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        EncryptedDateField: serializers.DateField,
+        EncryptedJSONField: serializers.JSONField,
+    }
+    serializer_choice_field = ChoiceField
+    free_text_max_length = 4000
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField) and kwargs.get("max_length") is None:
+            kwargs["max_length"] = self.free_text_max_length
+        return field_class, kwargs
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a stable code, a message for people, and the offending fields if any."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class SectionFieldsMixin:

@@ -23,6 +23,7 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
 from registry import policy
+from registry.api.inputs import PAGING_PARAMS
 from registry.audit import AuditAction, keyed_digest, log_read, search_terms_detail, sections_shown
 from registry.concurrency import etag
 from registry.errors import PermissionDenied
@@ -84,7 +85,7 @@ class ScopedViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.G
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        paging = {"page", "page_size", "format"}
+        paging = set(PAGING_PARAMS)
         if self.paginator is not None:
             paging |= {self.paginator.page_query_param, self.paginator.page_size_query_param or "page_size"}
         terms, plain, undeclared = {}, {}, []

@@ -1,8 +1,9 @@
 """Serializers of the services' API.
 
 Input: explicit field lists, never ``"__all__"`` — a new model field stays out of the API until
-someone adds it here. They refuse fields they do not take (``StrictMixin``), parse encrypted
-dates and text by the model's real types, and never repeat a refused value in the error.
+someone adds it here. They refuse fields they do not take, parse encrypted dates and text by
+the model's real types, and never repeat a refused value in the error (the bases of
+``registry.api.serializers``).
 Output is built by ``services.selectors`` (what the case file and the HTML pages show); the
 ``*Serializer`` classes at the bottom document it for the OpenAPI schema.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from registry.api.serializers import ChoiceField, ModelInputSerializer, StrictSerializer
 from services.choices import (
     Attendance,
     DischargeReason,
@@ -20,7 +22,6 @@ from services.choices import (
     TrainingOutcome,
 )
 from services.models import EmploymentPlacement, FollowUpVisit, ReturnPlan, SchoolEnrollment, VocationalTraining
-from victims.api.serializers import ChoiceField, ModelInputSerializer, StrictSerializer
 
 TEXT = 4000  # bound of free text
 

@@ -21,14 +21,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
 from registry import policy
+from registry.api.cases import CaseRouteViewSet, record_response
+from registry.api.inputs import validated
+from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
+from registry.api.serializers import EmptySerializer
 from registry.audit import AuditAction, log_read, record_event
-from registry.concurrency import etag
 from registry.errors import NotFound, RuleViolation
 from registry.models import Organization
-from registry.policy import Action, Section
+from registry.policy import Action, Section, require
 from services import operations, selectors
 from services.api import serializers as s
 from services.models import (
@@ -39,20 +41,11 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
-from victims.api.base import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, CaseRouteViewSet, error, require, validated
-from victims.api.serializers import EmptySerializer
 from victims.models import Household
 
 RECORD_ID = OpenApiParameter("record_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The record's id.")
 LIST_ERRORS = {404: ERRORS[404]}
 CREATE_ERRORS = {**ERRORS, 409: error("The change is not allowed in the case's present state (code says why).")}
-
-
-def respond(record, *, status: int = 200) -> Response:
-    """One record as the case file shows it, with its version as ``ETag``."""
-    response = Response(selectors.record_data(record), status=status)
-    response["ETag"] = etag(record.version)
-    return response
 
 
 class ServiceRecordViewSet(CaseRouteViewSet):
@@ -102,14 +95,14 @@ class ServiceRecordViewSet(CaseRouteViewSet):
             sections=[self.section],
             detail=self.audit_detail("record", record),
         )
-        return respond(record)
+        return record_response(record)
 
     def create(self, request, *args, **kwargs):
         case = self.get_case()
         self.readable_kind()
         self.require_write()
         data = validated(self.create_serializer, request.data)
-        return respond(self.add(case, data), status=201)
+        return record_response(self.add(case, data), status=201)
 
     def partial_update(self, request, *args, **kwargs):
         record = self.get_record()
@@ -118,7 +111,7 @@ class ServiceRecordViewSet(CaseRouteViewSet):
         changes = validated(self.amend_serializer or self.create_serializer, request.data, partial=True)
         if not changes:
             raise ValidationError({"non_field_errors": [_("Send at least one field to change.")]})
-        return respond(self.amend(record, expected, changes))
+        return record_response(self.amend(record, expected, changes))
 
     def step(self, request, *, allowed: bool, body, run, status: int = 200):
         """A step on one record: the record (404), ``allowed`` (403), ``If-Match``, the body."""
@@ -126,7 +119,7 @@ class ServiceRecordViewSet(CaseRouteViewSet):
         require(allowed)
         expected = self.expected_version()
         data = validated(body, request.data)
-        return respond(run(record, expected, data), status=status)
+        return record_response(run(record, expected, data), status=status)
 
     def add(self, case, data):
         raise NotImplementedError

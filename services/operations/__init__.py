@@ -2,10 +2,11 @@
 
 Each operation is keyword-only and takes the acting user; checks the policy (section write or
 action) and the record scope (404 outside it); runs in one transaction with the case row
-locked first (``victims.operations.lock_case``), then the row whose state changes; compares the
-version the caller read (412 when stale); validates (``full_clean`` and the plan's rules);
-saves inside ``registry.history.recorded_change`` so history names the actor and the reason;
-and writes its audit events last, in the same transaction. Stages move only through
+locked first, then the row whose state changes (``victims.operations.lock_case`` /
+``lock_record``, the order of ``registry.operations.lock_for_change``); compares the version
+the caller read (412 when stale); validates (``registry.operations.full_clean`` and the plan's
+rules); saves inside ``registry.history.recorded_change`` so history names the actor and the
+reason; and writes its audit events last, in the same transaction. Stages move only through
 ``victims.stages.move`` on the locked case. Errors are ``registry.errors`` exceptions: 400
 rule (field and code named), 403 policy, 404 scope, 409 conflict, 412 version.
 

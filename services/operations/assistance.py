@@ -19,11 +19,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from registry.errors import RuleViolation
+from registry.policy import require_write
 from services.models import EmploymentPlacement, SchoolEnrollment, VocationalTraining
 from services.operations.common import ADULT_AGE, TRAINING_MIN_AGE, age_on, require_section_write
 from victims import validation
 from victims.models import Case, CaseRecord
-from victims.operations import lock_case, record_add, record_amend, require_write
+from victims.operations import lock_case, record_add, record_amend
 
 # The fields each operation takes (anything else is refused, naming the field).
 ENROLLMENT_FIELDS = frozenset({"school", "grade", "started_on", "ended_on", "attendance", "follow_up_notes"})

@@ -1,5 +1,6 @@
 """What the services' operations share: the receiving departments' write rule, age checks,
-the follow-up schedule, record locking and the audit events of a stage change."""
+the follow-up schedule and the audit events of a stage change (records are locked by
+``victims.operations.lock_record``)."""
 
 from __future__ import annotations
 
@@ -10,51 +11,26 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from registry import policy
 from registry.audit import record_event
-from registry.concurrency import ensure_version
-from registry.errors import NotFound, PermissionDenied, RuleViolation
+from registry.errors import RuleViolation
 from registry.models import AuditAction
-from registry.policy import Scope, Section
+from registry.policy import Section
 from victims import stages
-from victims.choices import ReferralStatus, Service, Stage
-from victims.models import Case, CaseRecord, Referral
-from victims.operations import lock_case, require_write, victim_age
+from victims.choices import Stage
+from victims.models import Case, CaseRecord
+from victims.operations import require_referred_write, victim_age
 
 ADULT_AGE = 18
 TRAINING_MIN_AGE = 16  # plan 三.7: training and job placement for people 16 or older
-
-# The referral service through which a receiving department may write each section.
-SECTION_SERVICE = {Section.SCHOOLING: Service.SCHOOLING, Section.TRAINING: Service.TRAINING}
 
 
 def require_section_write(actor, case: Case, section: Section) -> None:
     """The policy lets ``actor``'s role write ``section``; and a receiving department (education,
     labour) writes only while its organization holds an **accepted** referral of the case for
     the section's service — a pending one must be accepted first, a completed one leaves the
-    section read-only for it (DESIGN §3). Call with the case locked."""
-    require_write(actor, section)
-    if policy.scope_of(actor) is not Scope.REFERRAL:
-        return
-    statuses = set(
-        Referral.objects.filter(
-            case=case, to_organization=actor.organization_id, service=SECTION_SERVICE.get(section)
-        ).values_list("status", flat=True)
-    )
-    if ReferralStatus.ACCEPTED in statuses:
-        return
-    if ReferralStatus.PENDING in statuses:
-        raise PermissionDenied(
-            _("Accept the referral of this case before recording in this section."), code="referral_not_accepted"
-        )
-    if ReferralStatus.COMPLETED in statuses:
-        raise PermissionDenied(
-            _("The referral of this case is completed: this section is read-only for you now."),
-            code="referral_completed",
-        )
-    raise PermissionDenied(
-        _("Your organization has no accepted referral of this case for this service."), code="referral_not_accepted"
-    )
+    section read-only for it (DESIGN §3: ``registry.policy.require_receiving_write``, through
+    ``victims.operations.require_referred_write``). Call with the case locked."""
+    require_referred_write(actor, case, section)
 
 
 def age_on(case: Case, day: datetime.date, *, purpose: str, field: str) -> int:
@@ -79,19 +55,6 @@ def is_minor(case: Case, *days: datetime.date | None) -> bool:
     if case.victim.birth_date is None:
         return True
     return any(victim_age(case.victim, on=day) < ADULT_AGE for day in days if day is not None)
-
-
-def lock_record(actor, model: type[CaseRecord], record: CaseRecord, expected_version: int | None) -> CaseRecord:
-    """Lock the record's case (404 out of scope) and then the record, at ``expected_version``
-    (412 when stale). Always case first, then record: one order, no deadlock."""
-    case = lock_case(actor, record.case)
-    locked = model.objects.select_for_update().filter(pk=record.pk).first()
-    if locked is None:
-        raise NotFound(_("No such record."))
-    if expected_version is not None:
-        ensure_version(locked.version, expected_version)
-    locked.case = case
-    return locked
 
 
 def move_stage(actor, case: Case, to: Stage) -> None:

@@ -19,13 +19,14 @@ from django.utils.translation import ngettext
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.policy import Action, Section
+from registry.operations import full_clean
+from registry.policy import Action, Section, require_action, require_write
 from services.models import FollowUpVisit
-from services.operations.common import audit, lock_record
+from services.operations.common import audit
 from victims import validation
 from victims.choices import Stage
 from victims.models import Case
-from victims.operations import full_clean, lock_case, require_action, require_write
+from victims.operations import lock_case, lock_record
 
 RECORD_FIELDS = frozenset({"visited_on", "visitor", "living_conditions", "needs"})
 
@@ -56,7 +57,7 @@ def visit_record(*, actor, visit: FollowUpVisit, expected_version: int, changes:
     if unknown:
         raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
     with transaction.atomic(), recorded_change(actor=actor, reason="follow-up visit recorded"):
-        locked = lock_record(actor, FollowUpVisit, visit, expected_version)
+        locked = lock_record(actor, visit, expected_version)
         if locked.waived_on is not None:
             raise Conflict(_("This visit was waived."), code="visit_waived")
         for name, value in changes.items():
@@ -84,7 +85,7 @@ def visit_waive(*, actor, visit: FollowUpVisit, expected_version: int, reason: s
     if not (reason or "").strip():
         raise RuleViolation(_("Give the reason for waiving the visit."), field="reason")
     with transaction.atomic(), recorded_change(actor=actor, reason="follow-up visit waived"):
-        locked = lock_record(actor, FollowUpVisit, visit, expected_version)
+        locked = lock_record(actor, visit, expected_version)
         if locked.visited_on is not None or locked.waived_on is not None:
             raise Conflict(_("Only an outstanding visit can be waived."), code="visit_not_outstanding")
         locked.waived_on = validation.today()

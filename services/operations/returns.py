@@ -10,8 +10,9 @@ The rules, checked on every step that could break them (create, amend, approve, 
    with a confirmed match (400 ``dna_match_required``); a child whose parents cannot be found
    goes to institutional care instead;
 5. approval is by a civil affairs officer (``approve_return``, 403) who neither created nor
-   amended the plan (403 ``four_eyes``; the database refuses approver == creator too); only
-   an approved plan can be completed (409 ``plan_not_approved``);
+   amended the plan (403 ``four_eyes``), as recorded in ``ReturnPlan.authors`` by the create
+   and amend steps — never read from history reasons; the database refuses approver ==
+   creator too; only an approved plan can be completed (409 ``plan_not_approved``);
 6. a return to another province than the case's — the ``inter_provincial`` pathway, or any
    domestic destination outside the case's province — needs a receiving agency, and its
    completion a handover record; repatriation needs a foreign national, the police unit, the
@@ -36,15 +37,16 @@ from django.utils.translation import gettext as _
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.policy import Action, Section
+from registry.operations import full_clean
+from registry.policy import Action, Section, require_action, require_write
 from services.choices import ACTIVE_RETURN_PLAN_STATUSES, DischargeReason, Pathway, ReturnPlanStatus
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
-from services.operations.common import add_months, audit, follow_up_months, is_minor, lock_record, move_stage
+from services.operations.common import add_months, audit, follow_up_months, is_minor, move_stage
 from services.operations.shelter import discharge
 from victims import validation
 from victims.choices import DNAMatch, Stage
 from victims.models import Case, DNASample, Household
-from victims.operations import full_clean, lock_case, require_action, require_write
+from victims.operations import lock_case, lock_record
 
 HOME_COUNTRY = "CN"  # the registry serves a Chinese province; "foreign" means not Chinese
 PLAN_FIELDS = frozenset(
@@ -53,9 +55,6 @@ PLAN_FIELDS = frozenset(
         "civil_affairs_unit", "escort", "planned_on", "notes",
     }
 )  # fmt: skip
-# The history reasons of the steps that write a plan's content: whoever took one of them may
-# not approve it (four eyes).
-AUTHORING_REASONS = ("return plan created", "return plan amended")
 EXCLUDED = ["case", "created_by", "approved_by", "household"]
 
 
@@ -187,6 +186,7 @@ def return_plan_create(*, actor, case: Case, data: dict) -> ReturnPlan:
         full_clean(plan, exclude=EXCLUDED)  # choices and shapes first, then the rules
         _check_plan(plan, locked, days=(plan.planned_on, validation.today()))
         _save(plan)
+        plan.authors.add(actor)  # four eyes: the author may not approve it
         audit(actor, AuditAction.RECORD_CREATED, plan, "create", pathway=plan.pathway)
         move_stage(actor, locked, Stage.RETURN_PLANNED)
     return plan
@@ -198,7 +198,7 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
     409 ``invalid_plan_transition`` for a completed or cancelled plan."""
     require_write(actor, Section.RETURN_HOME)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan amended"):
-        locked = lock_record(actor, ReturnPlan, plan, expected_version)
+        locked = lock_record(actor, plan, expected_version)
         _in_force(locked)
         changes = _prepare(changes, locked.case)
         for name, value in changes.items():
@@ -213,6 +213,7 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
         _check_plan(locked, locked.case, days=(locked.planned_on, validation.today()))
         locked.version += 1
         _save(locked)
+        locked.authors.add(actor)  # four eyes: nor may whoever changed it (recorded once)
         audit(actor, AuditAction.RECORD_UPDATED, locked, "amend", fields=sorted(changes), approval_withdrawn=withdrawn)
     return locked
 
@@ -224,13 +225,10 @@ def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int) -> Re
     409 ``invalid_plan_transition`` unless awaiting approval. Audit ``approval_granted``."""
     require_action(actor, Action.APPROVE_RETURN)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan approved"):
-        locked = lock_record(actor, ReturnPlan, plan, expected_version)
+        locked = lock_record(actor, plan, expected_version)
         if locked.status != ReturnPlanStatus.AWAITING_APPROVAL:
             raise Conflict(_("Only a plan awaiting approval can be approved."), code="invalid_plan_transition")
-        authors = set(
-            locked.history.filter(history_change_reason__in=AUTHORING_REASONS).values_list("history_user_id", flat=True)
-        )
-        if actor.pk == locked.created_by_id or actor.pk in authors:
+        if locked.authors.filter(pk=actor.pk).exists():  # the creator and every amender
             raise PermissionDenied(
                 _("A return plan is approved by a civil affairs officer who did not write or change it."),
                 code="four_eyes",
@@ -266,7 +264,7 @@ def return_plan_complete(
     (visits) and ``case_stage_changed``."""
     require_write(actor, Section.RETURN_HOME)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan completed"):
-        locked = lock_record(actor, ReturnPlan, plan, expected_version)
+        locked = lock_record(actor, plan, expected_version)
         if locked.status == ReturnPlanStatus.AWAITING_APPROVAL:
             raise Conflict(
                 _("The plan must be approved by civil affairs before the handover."), code="plan_not_approved"
@@ -318,7 +316,7 @@ def return_plan_cancel(*, actor, plan: ReturnPlan, expected_version: int, reason
     if not (reason or "").strip():
         raise RuleViolation(_("Give the reason for cancelling."), field="reason")
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan cancelled"):
-        locked = lock_record(actor, ReturnPlan, plan, expected_version)
+        locked = lock_record(actor, plan, expected_version)
         _in_force(locked)
         locked.status = ReturnPlanStatus.CANCELLED
         locked.cancellation_reason = reason.strip()

@@ -23,15 +23,16 @@ from django.utils.translation import gettext as _
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
-from registry.policy import Section
+from registry.operations import full_clean
+from registry.policy import Section, require_write
 from services.choices import DischargeReason
 from services.models import ShelterPlacement
-from services.operations.common import audit, lock_record, move_stage
+from services.operations.common import audit, move_stage
 from services.selectors import shelters_within_reach
 from victims import validation
 from victims.choices import Stage
 from victims.models import Case
-from victims.operations import full_clean, lock_case, require_write
+from victims.operations import lock_case, lock_record
 
 AMENDABLE = frozenset({"admitted_on", "notes"})
 # Stages in which the person may be admitted; only a registered case moves (to sheltered):
@@ -157,7 +158,7 @@ def placement_transfer(
     require_write(actor, Section.SHELTER)
     transferred_on = transferred_on or validation.today()
     with transaction.atomic(), recorded_change(actor=actor, reason="transferred to another shelter"):
-        current = lock_record(actor, ShelterPlacement, placement, expected_version)
+        current = lock_record(actor, placement, expected_version)
         _require_open(current)
         if to_shelter.pk == current.shelter_id:
             raise RuleViolation(_("Choose another shelter than the present one."), field="to_shelter")
@@ -193,7 +194,7 @@ def placement_discharge(
         )
     discharged_on = discharged_on or validation.today()
     with transaction.atomic(), recorded_change(actor=actor, reason="discharged from shelter"):
-        locked = lock_record(actor, ShelterPlacement, placement, expected_version)
+        locked = lock_record(actor, placement, expected_version)
         _require_open(locked)
         discharge(locked, on=discharged_on, reason=DischargeReason(reason), field="discharged_on")
         audit(actor, AuditAction.RECORD_UPDATED, locked, "discharge")
@@ -211,7 +212,7 @@ def placement_amend(*, actor, placement: ShelterPlacement, expected_version: int
     if unknown:
         raise RuleViolation(_("This field cannot be changed here."), field=sorted(unknown)[0])
     with transaction.atomic(), recorded_change(actor=actor, reason="shelter placement amended"):
-        locked = lock_record(actor, ShelterPlacement, placement, expected_version)
+        locked = lock_record(actor, placement, expected_version)
         for name, value in changes.items():
             setattr(locked, name, value)
         if "admitted_on" in changes:

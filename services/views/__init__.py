@@ -13,12 +13,12 @@ They follow the victim file's pages (``victims.views``):
 - **Writes** through ``services.operations`` only. An operation's ``RuleViolation``/``Conflict``
   lands on the form field it names, ``StaleVersion`` asks the user to reload; every form that
   changes a record carries the version read. POST-redirect-GET throughout.
-- **Refusals** by ``victims.views.common.case_page``: a case out of scope, a record of another
+- **Refusals** by ``registry.pages.case_page``: a case out of scope, a record of another
   case, or a section the role does not read is the 404 page; an action the role may not take is
   the 403 page (both audited as ``access_denied``).
 - **No personal value in a URL**: cases and records by UUID, nothing else.
 
-:func:`register_hooks` (called by ``ServicesConfig.ready``) puts the tabs into the case file.
+The tabs are named in the sections' declarations (``services/sections.py``).
 """
 
 from services.views.assistance import record_add, record_edit
@@ -26,16 +26,6 @@ from services.views.dashboard import dashboard_alerts
 from services.views.follow_ups import visit_record, visit_schedule, visit_waive
 from services.views.returns import plan_approve, plan_cancel, plan_complete, plan_create, plan_edit
 from services.views.shelter import occupancy, placement_admit, placement_discharge, placement_edit, placement_transfer
-
-
-def register_hooks() -> None:
-    """The case file's tab of each services section (``victims.views.register_tab``)."""
-    from services.views.tabs import TABS
-    from victims.views import register_tab
-
-    for section, view in TABS.items():
-        register_tab(section, view)
-
 
 __all__ = [
     "dashboard_alerts",
@@ -51,7 +41,6 @@ __all__ = [
     "plan_edit",
     "record_add",
     "record_edit",
-    "register_hooks",
     "visit_record",
     "visit_schedule",
     "visit_waive",

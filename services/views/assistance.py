@@ -10,13 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy
 
 from registry.errors import NotFound
+from registry.pages import case_page
 from registry.policy import Section
 from services import forms, selectors
 from services import operations as services
 from services.models import EmploymentPlacement, SchoolEnrollment, VocationalTraining
 from services.views.common import amend, changes_of, done, form_page, log_form_read, require_section, run
 from victims import selectors as case_selectors
-from victims.views.common import case_page
 
 
 @dataclass(frozen=True)

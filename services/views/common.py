@@ -17,11 +17,11 @@ from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
 from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
+from registry.forms import show_error
 from registry.models import User
-from registry.policy import Section
+from registry.policy import Section, require
+from registry.presentation import case_url
 from services.forms import ERROR_ALIASES
-from victims.forms import show_error
-from victims.views.common import case_url, require
 
 STALE = gettext_lazy(
     "Someone else changed this record while you were editing it. Reload the page to see the current "

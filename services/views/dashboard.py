@@ -20,13 +20,13 @@ from django.urls import reverse
 from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.policy import Action, Section
+from registry.presentation import case_url
 from services import selectors
 from services.choices import Pathway
 from services.models import FollowUpVisit
 from services.operations.common import add_months
 from services.views.common import people
 from victims import validation
-from victims.views.common import case_url
 
 ROWS = 10  # per panel; the count says how many there are in all
 UPCOMING_MONTHS = 3

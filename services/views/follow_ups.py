@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from registry import policy
-from registry.policy import Action, Section
+from registry.pages import case_page
+from registry.policy import Action, Section, require
 from services import forms, selectors
 from services import operations as services
 from services.models import FollowUpVisit
 from services.views.common import amend, changes_of, done, form_page, log_form_read, require_section, run
 from victims import selectors as case_selectors
 from victims import validation
-from victims.views.common import case_page, require
 
 TAB = Section.FOLLOW_UPS.value
 

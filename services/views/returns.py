@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from registry import policy
-from registry.policy import Action, Section
+from registry.pages import case_page
+from registry.policy import Action, Section, require
+from registry.presentation import place_names
 from services import forms, selectors
 from services import operations as services
 from services.choices import Pathway, ReturnPlanStatus
@@ -25,7 +27,6 @@ from services.views.common import (
 from victims import selectors as case_selectors
 from victims import validation
 from victims.models import Household
-from victims.views.common import case_page, place_names, require
 
 TAB = Section.RETURN_HOME.value
 

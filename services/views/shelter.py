@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from registry import policy
 from registry.choices import OrganizationKind
-from registry.policy import Section
+from registry.pages import case_page
+from registry.policy import Section, require
+from registry.presentation import place_names
 from services import forms, selectors
 from services import operations as services
 from services.models import ShelterPlacement
@@ -24,7 +26,6 @@ from services.views.common import (
 )
 from victims import selectors as case_selectors
 from victims import validation
-from victims.views.common import case_page, place_names, require
 
 TAB = Section.SHELTER.value
 

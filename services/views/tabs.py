@@ -1,4 +1,4 @@
-"""The case file's tabs of the assistance services (``victims.views.register_tab``): shelter,
+"""The case file's tabs of the assistance services (declared in ``services/sections.py``): shelter,
 schooling, training and employment, return home, follow-up visits.
 
 Each tab shows the records of the section as the section builder gave them for the user (so
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from registry import policy
 from registry.errors import PermissionDenied
 from registry.policy import Action, Section
+from registry.presentation import country, facts, place_names
 from services import operations as services
 from services.choices import ACTIVE_RETURN_PLAN_STATUSES, ReturnPlanStatus
 from services.models import (
@@ -30,13 +31,11 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
-from services.operations.returns import AUTHORING_REASONS
 from services.operations.shelter import ADMITTING_STAGES
 from services.views.common import people
 from victims.choices import Stage
 from victims.models import Household
 from victims.stages import TRANSITIONS
-from victims.views.common import country, facts, place_names
 
 TEMPLATE = "services/_tab.html"
 
@@ -235,10 +234,11 @@ def household_labels(user, case, ids) -> dict[str, str]:
 
 
 def plan_authors(plan_ids) -> dict[str, set[int]]:
-    """For each plan, the users who wrote or changed its content (who may not approve it)."""
+    """For each plan, the users who wrote or changed its content (who may not approve it), as
+    the operations recorded them (``ReturnPlan.authors``: the creator and every amender)."""
     authors: dict[str, set[int]] = {}
-    rows = ReturnPlan.history.filter(uuid__in=plan_ids, history_change_reason__in=AUTHORING_REASONS)
-    for uuid, user_id in rows.values_list("uuid", "history_user_id"):
+    rows = ReturnPlan.authors.through.objects.filter(returnplan__uuid__in=plan_ids)
+    for uuid, user_id in rows.values_list("returnplan__uuid", "user_id"):
         authors.setdefault(str(uuid), set()).add(user_id)
     return authors
 
@@ -287,7 +287,7 @@ def return_home_tab(request: HttpRequest, case, data: list[dict]) -> tuple[str, 
         status = ReturnPlanStatus(row["status"])
         shown = dict(row, approved_at=_approved_at(row["approved_at"]))
         field_names = [*PLAN_ALWAYS, *(name for name in PLAN_WHEN_SET if row.get(name))]
-        authored = user.pk in authors.get(row["id"], set()) or row["created_by"] == user.username
+        authored = user.pk in authors.get(row["id"], set())
         item = {
             "id": row["id"],
             "title": facts(ReturnPlan, row, ["pathway"])[0]["value"],

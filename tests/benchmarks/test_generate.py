@@ -71,6 +71,7 @@ TABLES = [
     *MODELS,
     *(model.history.model for model in MODELS),
     Case.assigned_caseworkers.through,
+    ReturnPlan.authors.through,
     CaseNumberCounter,
     AuditEvent,
 ]

@@ -133,12 +133,15 @@ def test_schooling_and_training_follow_the_age_rules_and_accepted_referrals(gene
 def test_return_plans_keep_four_eyes_and_the_rules_for_children(generated):
     today = validation.today()
     plans = ReturnPlan.objects.select_related("case__victim", "household", "created_by", "approved_by")
+    plans = plans.prefetch_related("authors")
     assert {plan.status for plan in plans} == set(ReturnPlanStatus)
     assert {plan.pathway for plan in plans} == set(Pathway)
     for plan in plans:
         assert plan.created_by.role == Role.CASEWORKER
+        authors = {author.pk for author in plan.authors.all()}
+        assert authors == {plan.created_by_id}  # recorded authorship: the generator amends no plan
         if plan.status in (ReturnPlanStatus.APPROVED, ReturnPlanStatus.COMPLETED):
-            assert plan.approved_by.role == Role.CIVIL_AFFAIRS and plan.approved_by_id != plan.created_by_id
+            assert plan.approved_by.role == Role.CIVIL_AFFAIRS and plan.approved_by_id not in authors
         days = [plan.planned_on, plan.handover_on or today, today]
         minor = any(_age(plan.case, day) < 18 for day in days)
         if minor and plan.household is not None:

@@ -7,9 +7,10 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
+from registry import casefile
 from registry.policy import Section
 from tests.victims.conftest import RESCUE, person
-from victims import operations, selectors
+from victims import operations
 from victims.choices import ConsentGiver, Service
 from victims.models import Case
 
@@ -80,7 +81,7 @@ def test_caseworker_registers_a_victim_and_sees_the_case_file(page, cast, places
     expect(page.locator("#case-number")).to_have_text(case.number)
     expect(page.get_by_role("heading", level=1)).to_have_text(victim["full_name"])
     tabs = page.locator("#case-tabs li")
-    expect(tabs).to_have_text([*section_labels(selectors.shown_sections(cast.alice)), zh("Timeline")])
+    expect(tabs).to_have_text([*section_labels(casefile.shown_sections(cast.alice)), zh("Timeline")])
     screenshot(page, "case-file-person")
 
     page.locator("#tab-link-rescue").click()
@@ -131,7 +132,7 @@ def test_education_officer_sees_only_her_tabs_of_a_referred_case(page, cast, pla
 
     page.locator("#active-referrals a").first.click()
     expect(page.locator("#case-number")).to_have_text(case.number)
-    shown = selectors.shown_sections(cast.bob)
+    shown = casefile.shown_sections(cast.bob)
     assert Section.IDENTITY not in shown and Section.HEALTH not in shown and Section.CONTACTS not in shown
     readable = ["person", "consents", "referrals", "schooling"]  # the policy's, in its order
     assert [section.value for section in shown] == readable

@@ -12,7 +12,7 @@ import pikepdf
 
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
 from exports.dossier.render import RenderedDossier
-from victims import selectors
+from registry import casefile
 
 
 def pdf_text(pdf: bytes, *, page: int | None = None, raw: bool = False) -> str:
@@ -76,7 +76,7 @@ def fake_render(facts) -> RenderedDossier:
         attachment_name=f"{facts.case.number}.json",
         attachment_sha256=sha256_hexdigest(attachment),
         attachment_sm3=sm3_hexdigest(attachment),
-        sections=tuple(section.value for section in selectors.shown_sections(facts.generated_by)),
+        sections=tuple(section.value for section in casefile.shown_sections(facts.generated_by)),
     )
 
 

@@ -14,6 +14,7 @@ from exports.dossier.digests import sha256_hexdigest
 from exports.dossier.fonts import FONT_FAMILY
 from exports.dossier.pdfa import read_xmp_facts
 from exports.dossier.render import TEMPLATE_VERSION, read_attachment, render_dossier
+from registry import casefile
 from registry.policy import Section
 from tests.exports.conftest import MARKERS
 from tests.exports.helpers import open_pdf, pdf_fonts, pdf_text
@@ -47,7 +48,7 @@ def test_dossier_holds_the_victims_chinese_name_and_every_section_civil_affairs_
     record, pdf = dossier
     text = squeezed(pdf_text(pdf))
     assert full_case.victim.full_name in text
-    readable = selectors.shown_sections(cast.dave)
+    readable = casefile.shown_sections(cast.dave)
     assert list(record.sections) == [section.value for section in readable]
     for section in readable:
         assert zh(section.label) in text, section
@@ -78,7 +79,7 @@ def test_dossier_shows_nothing_of_a_section_the_generating_role_may_not_read(ful
     rendered = render_dossier(facts)
     text = squeezed(pdf_text(rendered.pdf))
     assert full_case.victim.full_name in text
-    shown = [section.value for section in selectors.shown_sections(cast.bob)]
+    shown = [section.value for section in casefile.shown_sections(cast.bob)]
     assert list(rendered.sections) == shown
     assert Section.IDENTITY.value not in shown and Section.RESCUE.value not in shown
     for hidden in (full_case.victim.id_number, full_case.victim.phone, *MARKERS.values()):
@@ -134,13 +135,13 @@ def test_the_attachment_round_trips_to_the_cases_json(dossier, full_case, cast):
     attached = read_attachment(pdf, name)
     assert sha256_hexdigest(attached) == record.attachment_sha256
     payload = json.loads(attached)
-    expected_sections = json.loads(json.dumps(selectors.case_sections(cast.dave, full_case), cls=DjangoJSONEncoder))
+    expected_sections = json.loads(json.dumps(casefile.case_sections(cast.dave, full_case), cls=DjangoJSONEncoder))
     assert payload["sections"] == expected_sections
     assert payload["archive_number"] == record.archive_number
     assert payload["case"]["number"] == full_case.number
     assert payload["case"]["version"] == record.case_version
     assert payload["case"]["opened_on"] == full_case.opened_on.isoformat()
-    assert len(payload["history"]) == len(selectors.case_history(cast.dave, full_case))
+    assert len(payload["history"]) == len(casefile.case_history(cast.dave, full_case))
     with open_pdf(pdf) as document:
         associated = list(document.Root.AF)
         assert len(associated) == 1  # WeasyPrint 70 lists it twice under pdf/a-3 (upstream #2917)

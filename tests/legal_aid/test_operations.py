@@ -10,6 +10,7 @@ from django.utils import translation
 from legal_aid import operations, selectors
 from legal_aid.choices import MatterStatus, MatterType, Outcome
 from legal_aid.models import LegalAidActivity, LegalAidMatter
+from registry import casefile
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.models import AuditAction, AuditEvent
 from tests.helpers import assert_history_holds_only_ciphertext
@@ -25,7 +26,6 @@ from tests.legal_aid.conftest import (
     start,
 )
 from victims import operations as case_operations
-from victims import selectors as case_selectors
 from victims.choices import ConsentGiver, Service
 
 pytestmark = pytest.mark.django_db
@@ -339,7 +339,7 @@ def test_a_centre_never_sees_the_matters_of_another_centre_on_the_same_case(two_
     lena = lawyers.lena
 
     assert [row["id"] for row in selectors.case_matters(lena, referred)] == [str(theirs.uuid)]
-    assert case_selectors.case_sections(lena, referred, only=["legal_aid"])["legal_aid"] == selectors.case_matters(
+    assert casefile.case_sections(lena, referred, only=["legal_aid"])["legal_aid"] == selectors.case_matters(
         lena, referred
     )
     assert list(selectors.matters_for(lena)) == [theirs]
@@ -372,17 +372,18 @@ def test_caseworkers_and_civil_affairs_read_every_centres_matters(two_centres, r
 
 def test_the_case_history_shows_a_centre_its_own_matters_only(two_centres, referred, lawyers):
     ours, theirs = two_centres
-    shown = {entry["record"] for entry in case_selectors.case_history(lawyers.lena, referred)}
+    shown = {entry["record"] for entry in casefile.case_history(lawyers.lena, referred)}
     assert str(theirs.uuid) in shown
     assert str(ours.uuid) not in shown and str(ours.activities.get().uuid) not in shown
 
 
-def test_history_rows_narrow_to_the_centre_for_the_hook_that_lacks_them(two_centres, referred, cast, lawyers):
+def test_history_rows_narrow_to_the_centre_as_the_records_do(two_centres, referred, cast, lawyers):
     ours, theirs = two_centres
     for model in (LegalAidMatter, LegalAidActivity):
         rows = model.history.filter(case_id=referred.pk)
-        lena_sees = {row.uuid for row in selectors.history_rows(lawyers.lena, rows)}
-        alice_sees = {row.uuid for row in selectors.history_rows(cast.alice, rows)}
+        narrow = casefile.kind_of(model).narrow
+        lena_sees = {row.uuid for row in narrow(lawyers.lena, rows)}
+        alice_sees = {row.uuid for row in narrow(cast.alice, rows)}
         mine = {theirs.uuid} if model is LegalAidMatter else {theirs.activities.get().uuid}
         assert lena_sees == mine
         assert alice_sees == {row.uuid for row in rows} and len(alice_sees) == 2

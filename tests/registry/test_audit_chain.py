@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.test import RequestFactory, override_settings
 
-from registry import audit
 from registry.audit import GENESIS, AuditAction, AuditOutcome, canonical_form, chain_hash, record_event, verify_chain
+from registry.audit.chain import CHAINED_FIELDS, canonical_sql, hasher
 from registry.models import AuditEvent, AuditLogImmutableError
 from tests.factories import UserFactory
 from tests.helpers import audit_triggers_lifted
@@ -148,11 +148,11 @@ def test_the_database_computes_the_same_canonical_text_as_python(cast, variant):
     """verify_audit hashes the canonical text the database builds in SQL; it must be exactly the
     text record_event hashed in Python, for every kind of value, on both databases."""
     event = record_event(action=AuditAction.CASE_VIEWED, actor=cast.alice, case_uuid=uuid.uuid4())
-    values = {name: getattr(event, name) for name in audit.CHAINED_FIELDS} | variant
+    values = {name: getattr(event, name) for name in CHAINED_FIELDS} | variant
     with audit_triggers_lifted():
         AuditEvent._base_manager.filter(pk=event.pk).update(**{k: v for k, v in variant.items()})
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {audit._canonical_sql(connection.vendor)} FROM {TABLE} WHERE id = %s", [event.pk])  # noqa: S608
+        cursor.execute(f"SELECT {canonical_sql(connection.vendor)} FROM {TABLE} WHERE id = %s", [event.pk])  # noqa: S608
         computed = cursor.fetchone()[0]
     assert computed == canonical_form(values)
 
@@ -210,7 +210,7 @@ def test_a_changed_event_breaks_the_chain_at_that_event(cast, column, value):
 def test_a_changed_event_whose_hash_was_recomputed_breaks_the_chain_at_the_next_event(cast):
     events = some_events(cast, 4)
     target = events[1]
-    values = {name: getattr(target, name) for name in audit.CHAINED_FIELDS} | {"organization_name": "forged"}
+    values = {name: getattr(target, name) for name in CHAINED_FIELDS} | {"organization_name": "forged"}
     forged_hash = chain_hash(target.prev_hash, values)
     with audit_triggers_lifted():
         raw(f"UPDATE {TABLE} SET organization_name = %s, hash = %s WHERE id = %s", ["forged", forged_hash, target.pk])  # noqa: S608
@@ -395,7 +395,7 @@ def test_concurrent_writers_leave_one_unbroken_chain(cast):
 @pytest.mark.django_db
 def test_a_fork_of_the_chain_is_refused_by_the_database(cast):
     (event,) = some_events(cast, 1)
-    values = {name: getattr(event, name) for name in audit.CHAINED_FIELDS} | {"uuid": uuid.uuid4()}
+    values = {name: getattr(event, name) for name in CHAINED_FIELDS} | {"uuid": uuid.uuid4()}
     fork = AuditEvent(**values, prev_hash=event.prev_hash, hash=chain_hash(event.prev_hash, values))
     with pytest.raises(IntegrityError), transaction.atomic():
         AuditEvent._base_manager.bulk_create([fork])
@@ -413,7 +413,7 @@ def test_sm3_can_be_chosen_for_the_chain(cast):
     sm3 = hashes.Hash(hashes.SM3())
     sm3.update((row["prev_hash"] + canonical_form(row)).encode())
     assert row["hash"] == sm3.finalize().hex()
-    assert row["hash"] != chain_hash(row["prev_hash"], row, digest=audit.hasher("sha256"))
+    assert row["hash"] != chain_hash(row["prev_hash"], row, digest=hasher("sha256"))
     passed, message = verify("--hash", "sha256")
     assert not passed and f"event id {events[0].pk} " in message
     assert verify("--hash", "sm3")[0]

@@ -1,9 +1,11 @@
 """registry/policy.py answers exactly what DESIGN §3 says."""
 
 import pytest
+from django.utils import translation
 
 from registry import policy
 from registry.choices import Role
+from registry.errors import PermissionDenied
 from registry.models import User
 from registry.policy import Access, Action, Scope, Section
 
@@ -132,3 +134,83 @@ def test_inactive_anonymous_and_unknown_users_get_nothing(user):
         assert policy.readable_sections(who) == ()
         assert policy.allowed_actions(who) == ()
         assert policy.scope_of(who) is Scope.NONE
+
+
+# --- the receiving-department rule and the guards ---------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_receiving_department_writes_exactly_its_referral_section(role):
+    """``REFERRAL_SECTION`` names every role with the referral scope, and the one section it writes."""
+    user = User(role=role, is_active=True)
+    receiving = policy.receiving_section(user)
+    assert (receiving is not None) is (policy.scope_of(user) is Scope.REFERRAL)
+    if receiving is not None:
+        assert policy.writable_sections(user) == (receiving,)
+
+
+def test_the_rules_referral_statuses_are_the_referrals_own():
+    from victims.choices import ReferralStatus
+
+    assert policy.REFERRAL_ACCEPTED == ReferralStatus.ACCEPTED.value
+    assert policy.REFERRAL_PENDING == ReferralStatus.PENDING.value
+    assert policy.REFERRAL_COMPLETED == ReferralStatus.COMPLETED.value
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        ((), "referral_not_accepted"),
+        (("awaiting_approval", "declined", "revoked"), "referral_not_accepted"),
+        (("pending",), "referral_not_accepted"),
+        (("completed",), "referral_completed"),
+        (("completed", "pending"), "referral_not_accepted"),  # a new referral waits to be accepted
+        (("completed", "accepted"), None),
+        (("accepted",), None),
+    ],
+)
+@pytest.mark.parametrize(("role", "section"), list(policy.REFERRAL_SECTION.items()))
+def test_a_receiving_department_writes_its_section_only_under_an_accepted_referral(role, section, statuses, code):
+    user = User(role=role, is_active=True)
+    if code is None:
+        policy.require_receiving_write(user, section, statuses)
+        return
+    with pytest.raises(PermissionDenied) as refused:
+        policy.require_receiving_write(user, section, statuses)
+    assert refused.value.code == code
+
+
+def test_the_legal_aid_centre_is_refused_in_its_own_words():
+    centre = User(role=Role.LEGAL_AID, is_active=True)
+    teacher = User(role=Role.EDUCATION, is_active=True)
+    with translation.override("en"):
+        with pytest.raises(PermissionDenied) as completed:
+            policy.require_receiving_write(centre, Section.LEGAL_AID, ["completed"])
+        with pytest.raises(PermissionDenied) as pending:
+            policy.require_receiving_write(teacher, Section.SCHOOLING, ["pending"])
+    assert "legal aid record is read-only" in completed.value.message
+    assert pending.value.message == "Accept the referral of this case before recording in this section."
+
+
+def test_other_roles_are_held_to_the_section_policy_only():
+    caseworker = User(role=Role.CASEWORKER, is_active=True)
+    policy.require_receiving_write(caseworker, Section.SHELTER, [])  # no referral needed
+    with pytest.raises(PermissionDenied) as refused:
+        policy.require_receiving_write(caseworker, Section.SCHOOLING, ["accepted"])  # reads it only
+    assert refused.value.code == "permission_denied"
+
+
+def test_the_guards_raise_permission_denied_naming_what_was_refused():
+    auditor = User(role=Role.AUDITOR, is_active=True)
+    with translation.override("en"):
+        with pytest.raises(PermissionDenied) as write:
+            policy.require_write(auditor, Section.HEALTH)
+        with pytest.raises(PermissionDenied) as action:
+            policy.require_action(auditor, Action.CLOSE_CASE)
+        with pytest.raises(PermissionDenied) as plain:
+            policy.require(False)
+    assert write.value.message == "Your role may not change the “Health” section."
+    assert action.value.message == "Your role may not do this: Close a case."
+    assert plain.value.message == "Your role may not do this."
+    policy.require(True)
+    policy.require_write(User(role=Role.CASEWORKER, is_active=True), Section.HEALTH)

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registry import user_admin
+from registry.accounts import organizations, users
 from registry.audit import AuditAction
 from registry.choices import Department, OrganizationKind, Role
 from registry.models import AuditEvent, Organization, User
@@ -212,7 +212,7 @@ def test_operations_refuse_an_actor_who_is_not_a_sysadmin(cast, places, member):
     actor = getattr(cast, member)
 
     with pytest.raises(PermissionDenied):
-        user_admin.user_create(
+        users.user_create(
             actor=actor,
             username="mallory",
             first_name="",
@@ -223,7 +223,7 @@ def test_operations_refuse_an_actor_who_is_not_a_sysadmin(cast, places, member):
             password=STRONG_PASSWORD,
         )
     with pytest.raises(PermissionDenied):
-        user_admin.organization_deactivate(actor=actor, organization=places.xm_civil_affairs)
+        organizations.organization_deactivate(actor=actor, organization=places.xm_civil_affairs)
 
     assert not User.objects.filter(username="mallory").exists()
     assert Organization.objects.get(pk=places.xm_civil_affairs.pk).is_active
@@ -306,7 +306,7 @@ def test_account_list_filters_by_organization(heidi, places):
 
 
 def test_account_list_filters_by_status(heidi, cast):
-    user_admin.user_disable(actor=cast.heidi, user=cast.carol, reason="离职")
+    users.user_disable(actor=cast.heidi, user=cast.carol, reason="离职")
 
     disabled = heidi.get(reverse("manage-users"), {"active": "no"})
     active = heidi.get(reverse("manage-users"), {"active": "yes", "role": Role.CASEWORKER})
@@ -377,7 +377,7 @@ def test_account_created_without_a_password_gets_a_generated_one_shown_once(heid
 def test_generated_passwords_differ_and_pass_the_password_validators():
     from django.contrib.auth.password_validation import validate_password
 
-    passwords = {user_admin.generate_password() for _ in range(50)}
+    passwords = {users.generate_password() for _ in range(50)}
 
     assert len(passwords) == 50
     for password in list(passwords)[:5]:
@@ -493,7 +493,7 @@ def test_creating_an_account_in_a_deactivated_organization_is_refused(heidi, cas
     assert not User.objects.filter(username="lin").exists()
     # The operation refuses it too, whatever form or command calls it.
     with pytest.raises(ValidationError) as refused:
-        user_admin.user_create(
+        users.user_create(
             actor=cast.heidi,
             username="lin",
             first_name="",
@@ -691,7 +691,7 @@ def test_sysadmin_cannot_disable_themself(heidi, cast):
 
 
 def test_enabling_a_disabled_account_lets_it_sign_in_again_and_is_audited(heidi, cast, password):
-    user_admin.user_disable(actor=cast.heidi, user=cast.alice, reason="休假")
+    users.user_disable(actor=cast.heidi, user=cast.alice, reason="休假")
     assert not can_sign_in("alice", password)
 
     response = heidi.post(reverse("manage-user-enable", args=[cast.alice.uuid]))
@@ -706,9 +706,9 @@ def test_enabling_a_disabled_account_lets_it_sign_in_again_and_is_audited(heidi,
 
 
 def test_enabling_an_account_whose_organization_was_deactivated_is_refused(heidi, cast, places):
-    user_admin.user_disable(actor=cast.heidi, user=cast.carol, reason="机构撤销")
-    user_admin.user_disable(actor=cast.heidi, user=cast.xavier, reason="机构撤销")
-    user_admin.organization_deactivate(actor=cast.heidi, organization=places.xm_shelter)
+    users.user_disable(actor=cast.heidi, user=cast.carol, reason="机构撤销")
+    users.user_disable(actor=cast.heidi, user=cast.xavier, reason="机构撤销")
+    organizations.organization_deactivate(actor=cast.heidi, organization=places.xm_shelter)
 
     response = heidi.post(reverse("manage-user-enable", args=[cast.carol.uuid]))
 
@@ -882,7 +882,7 @@ def test_organization_with_active_accounts_cannot_be_deactivated(heidi, places):
 
 
 def test_deactivating_an_organization_is_audited_and_bars_new_accounts(heidi, cast, places):
-    user_admin.user_disable(actor=cast.heidi, user=cast.alice, reason="机构撤销")
+    users.user_disable(actor=cast.heidi, user=cast.alice, reason="机构撤销")
 
     response = heidi.post(reverse("manage-organization-deactivate", args=[places.fz_shelter.uuid]))
 
@@ -897,7 +897,7 @@ def test_deactivating_an_organization_is_audited_and_bars_new_accounts(heidi, ca
 
 def test_deactivated_organization_can_be_activated_again(heidi, cast, places):
     empty = OrganizationFactory(kind=OrganizationKind.BUREAU, department=Department.EDUCATION, capacity=None)
-    user_admin.organization_deactivate(actor=cast.heidi, organization=empty)
+    organizations.organization_deactivate(actor=cast.heidi, organization=empty)
 
     response = heidi.post(reverse("manage-organization-activate", args=[empty.uuid]))
 
@@ -946,11 +946,12 @@ def test_a_change_whose_audit_event_cannot_be_written_is_not_kept(monkeypatch, c
     def fail(**kwargs):
         raise AuditDown
 
-    monkeypatch.setattr(user_admin, "record_event", fail)
+    monkeypatch.setattr(users, "record_event", fail)
+    monkeypatch.setattr(organizations, "record_event", fail)
     heidi = cast.heidi
 
     with pytest.raises(AuditDown):
-        user_admin.user_create(
+        users.user_create(
             actor=heidi,
             username="lin",
             first_name="",
@@ -961,7 +962,7 @@ def test_a_change_whose_audit_event_cannot_be_written_is_not_kept(monkeypatch, c
             password=STRONG_PASSWORD,
         )
     with pytest.raises(AuditDown):
-        user_admin.user_update(
+        users.user_update(
             actor=heidi,
             user=cast.bob,
             first_name="",
@@ -971,7 +972,7 @@ def test_a_change_whose_audit_event_cannot_be_written_is_not_kept(monkeypatch, c
             jurisdiction=places.gulou,
         )
     with pytest.raises(AuditDown):
-        user_admin.organization_update(
+        organizations.organization_update(
             actor=heidi,
             organization=places.fz_shelter,
             name="改名",

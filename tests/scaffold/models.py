@@ -9,6 +9,10 @@ from django.db.models import Q
 from registry.fields import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from registry.history import RegistryHistory
 from registry.scope import ScopedQuerySet, ScopePaths
+from victims.models import CaseRecord
+
+# The key of the test-only section (its row of the policy is added in ``apps.py``).
+SCAFFOLD_SECTION = "scaffold"
 
 
 class SampleCaseQuerySet(ScopedQuerySet):
@@ -57,3 +61,12 @@ class SampleReferral(models.Model):
         output_field=models.BooleanField(),
         db_persist=True,
     )
+
+
+class SampleRecord(CaseRecord):
+    """A test-only section's record on a real case: one plain field and one encrypted, declared
+    in ``tests/scaffold/sections.py`` and nowhere else (the "Extending the registry" proof)."""
+
+    section = SCAFFOLD_SECTION
+    observed_on = models.DateField("observed on")
+    remark = EncryptedTextField("remark")

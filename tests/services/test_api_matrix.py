@@ -16,10 +16,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry import policy
+from registry import casefile, policy
 from registry.policy import Action, Section
 from services import operations as services
-from services import selectors
 from services.models import (
     EmploymentPlacement,
     FollowUpVisit,
@@ -279,4 +278,4 @@ def test_the_matrix_keys_are_what_the_selectors_build(db, places, cast):
         prepare(case, places, cast)
     for model, keys in KEYS.items():
         record = model.objects.filter(case=case).first()
-        assert set(selectors.record_data(record)) == set(keys), model
+        assert set(casefile.record_data(record)) == set(keys), model

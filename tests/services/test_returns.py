@@ -4,18 +4,24 @@ completion with follow-up visits, cancellation."""
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from registry.choices import Role
 from registry.errors import Conflict, PermissionDenied, RuleViolation, StaleVersion
 from registry.history import recorded_change
 from registry.models import AuditAction, AuditEvent
 from services import operations as services
+from services import selectors
 from services.choices import Pathway, ReturnPlanStatus
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
+from services.operations import returns
 from services.operations.common import add_months
+from tests.factories import UserFactory
 from tests.services.conftest import TODAY
 from victims import operations
 from victims.choices import DNAMatch, DocumentType, Stage
@@ -180,6 +186,99 @@ def test_an_officer_who_amended_a_plan_cannot_approve_it(make_case, plan, cast, 
         approve(cast.dave, amended)
     assert refused.value.code == "four_eyes"
     assert approve(dora, amended).status == ReturnPlanStatus.APPROVED
+
+
+def amend(user, plan, **changes):
+    return services.return_plan_amend(actor=user, plan=plan, expected_version=plan.version, changes=changes)
+
+
+@pytest.fixture
+def edwin(places):
+    """A third civil affairs officer of Fuzhou."""
+    return UserFactory(
+        username="edwin", role=Role.CIVIL_AFFAIRS, organization=places.fz_civil_affairs, jurisdiction=places.fuzhou
+    )
+
+
+def test_four_eyes_holds_whatever_reason_an_edit_is_recorded_with(make_case, plan, cast, dora, monkeypatch):
+    created = plan(make_case())
+
+    def reworded(*, actor, reason):
+        return recorded_change(actor=actor, reason="plan reworded at the desk")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(returns, "recorded_change", reworded)
+        amended = amend(cast.dave, created, escort="林某（虚构）")
+    assert amended.history.latest("history_id").history_change_reason == "plan reworded at the desk"
+    with pytest.raises(PermissionDenied) as refused:
+        approve(cast.dave, amended)
+    assert refused.value.code == "four_eyes"
+    assert approve(dora, amended).approved_by == dora
+
+
+def test_four_eyes_does_not_read_history_reasons_at_all(make_case, plan, cast, dora):
+    created = plan(make_case(), actor=cast.dave)
+    amended = amend(dora, created, notes="改期")
+    for row in ReturnPlan.history.filter(id=created.pk):  # the reasons rewritten: they decide nothing
+        row.history_change_reason = "edited"
+        row.save(update_fields=["history_change_reason"])
+    assert set(ReturnPlan.history.filter(id=created.pk).values_list("history_change_reason", flat=True)) == {"edited"}
+    for author in (cast.dave, dora):  # the creator, the amender
+        with pytest.raises(PermissionDenied) as refused:
+            approve(author, amended)
+        assert refused.value.code == "four_eyes"
+    assert ReturnPlan.objects.get(pk=created.pk).status == ReturnPlanStatus.AWAITING_APPROVAL
+
+
+def test_every_author_is_barred_and_a_third_officer_approves(make_case, plan, cast, dora, edwin):
+    created = plan(make_case())  # Alice, a caseworker
+    amended = amend(dora, amend(cast.dave, created, escort="林某（虚构）"), notes="改期")  # Dave, then Dora
+    assert set(amended.authors.all()) == {cast.alice, cast.dave, dora}
+    for author in (cast.dave, dora):  # an earlier amender stays barred after a later amendment
+        with pytest.raises(PermissionDenied) as refused:
+            approve(author, amended)
+        assert refused.value.code == "four_eyes"
+    approved = approve(edwin, amended)
+    assert (approved.status, approved.approved_by) == (ReturnPlanStatus.APPROVED, edwin)
+    assert set(approved.authors.all()) == {cast.alice, cast.dave, dora}  # approving is not authoring
+
+
+def test_amending_an_approved_plan_bars_the_amender_from_approving_it_again(make_case, approved_plan, cast, dora):
+    approved = approved_plan(make_case())  # approved by Dave
+    withdrawn = amend(dora, approved, notes="改期")
+    assert withdrawn.status == ReturnPlanStatus.AWAITING_APPROVAL
+    with pytest.raises(PermissionDenied) as refused:
+        approve(dora, withdrawn)
+    assert refused.value.code == "four_eyes"
+    assert approve(cast.dave, withdrawn).approved_by == cast.dave  # the earlier approver did not write it
+
+
+def test_the_approval_queue_leaves_out_the_plans_the_user_created_or_amended(make_case, plan, cast, dora, edwin):
+    by_alice, by_dave, amended_by_dave = plan(make_case()), plan(make_case(), actor=cast.dave), plan(make_case())
+    amend(cast.dave, amended_by_dave, notes="改期")
+
+    def queue(user):
+        return set(selectors.return_plans_awaiting_approval(user))
+
+    assert queue(cast.dave) == {by_alice}
+    assert queue(dora) == queue(edwin) == {by_alice, by_dave, amended_by_dave}
+    amend(dora, by_alice, notes="改期")
+    assert queue(dora) == {by_dave, amended_by_dave}
+
+
+def test_the_migration_recovers_the_authors_of_older_plans_from_history(make_case, plan, cast, dora, edwin):
+    migration = importlib.import_module("services.migrations.0002_returnplan_authors")
+    created = plan(make_case())  # Alice
+    approved = approve(dora, amend(cast.dave, created, notes="改期"))  # Dave amends, Dora approves
+    amend(edwin, approved, escort="林某（虚构）")  # Edwin amends: approval withdrawn
+    untouched = plan(make_case(), actor=cast.dave)
+    for row in ReturnPlan.history.all():  # the reasons play no part
+        row.history_change_reason = "edited"
+        row.save(update_fields=["history_change_reason"])
+    ReturnPlan.authors.through.objects.all().delete()  # as before the migration
+    migration.record_authors(django_apps, connection.schema_editor())
+    assert set(ReturnPlan.objects.get(pk=created.pk).authors.all()) == {cast.alice, cast.dave, edwin}
+    assert set(untouched.authors.all()) == {cast.dave}
 
 
 def test_the_database_refuses_an_approval_by_the_author(make_case, plan, cast):

@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
+from registry import casefile
 from services import operations as services
 from tests.services.conftest import TODAY
-from victims import selectors
 from victims.choices import Service
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def full_case(make_case, admit, refer, household, dna, returned, cast, places):
 
 
 def test_each_section_shows_its_records_to_who_may_read_it(full_case, cast, places):
-    alice = selectors.case_sections(cast.alice, full_case)
+    alice = casefile.case_sections(cast.alice, full_case)
     (placement,) = alice["shelter"]
     assert placement["shelter"] == str(places.fz_shelter.uuid)
     assert placement["shelter_name"] == places.fz_shelter.name
@@ -47,21 +47,21 @@ def test_each_section_shows_its_records_to_who_may_read_it(full_case, cast, plac
     (plan,) = alice["return_home"]
     assert (plan["status"], plan["created_by"], plan["approved_by"]) == ("completed", "alice", "dave")
     assert [visit["status"] for visit in alice["follow_ups"]] == ["scheduled"] * 4
-    bob = selectors.case_sections(cast.bob, full_case)
+    bob = casefile.case_sections(cast.bob, full_case)
     assert "schooling" in bob and not {"shelter", "training", "return_home", "follow_ups"} & set(bob)
-    frank = selectors.case_sections(cast.frank, full_case)
+    frank = casefile.case_sections(cast.frank, full_case)
     assert "training" in frank and "schooling" not in frank
-    dave = selectors.case_sections(cast.dave, full_case)
+    dave = casefile.case_sections(cast.dave, full_case)
     assert {"shelter", "schooling", "training", "return_home", "follow_ups"} <= set(dave)
 
 
 def test_the_history_shows_the_services_changes_by_section(full_case, cast):
-    kinds = {entry["kind"] for entry in selectors.case_history(cast.alice, full_case)}
+    kinds = {entry["kind"] for entry in casefile.case_history(cast.alice, full_case)}
     assert {"shelterplacement", "schoolenrollment", "vocationaltraining", "employmentplacement", "returnplan",
             "followupvisit"} <= kinds  # fmt: skip
-    bob = selectors.case_history(cast.bob, full_case)
+    bob = casefile.case_history(cast.bob, full_case)
     assert {entry["kind"] for entry in bob} & {"shelterplacement", "returnplan", "followupvisit"} == set()
     assert "schoolenrollment" in {entry["kind"] for entry in bob}
-    completed = [e for e in selectors.case_history(cast.dave, full_case)
+    completed = [e for e in casefile.case_history(cast.dave, full_case)
                  if e["kind"] == "returnplan" and e["reason"] == "return plan completed"]  # fmt: skip
     assert completed[0]["changes"]["status"] == "completed" and completed[0]["actor"] == "alice"

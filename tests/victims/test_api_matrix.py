@@ -19,13 +19,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry import policy
+from registry import casefile, policy
 from registry.choices import Department, OrganizationKind
 from registry.policy import Action, Section
 from tests.factories import OrganizationFactory
 from tests.policy_matrix import PolicyMatrix
 from tests.victims.conftest import RESCUE, TODAY, person
-from victims import operations, selectors
+from victims import operations
 from victims.api.serializers import RECORD_KINDS
 from victims.choices import ConsentGiver, Service
 from victims.models import Case, Referral
@@ -144,7 +144,7 @@ class TestCaseDetailMatrix(CaseMatrix):
     route_name = "case-detail"
     always_keys = frozenset({"id", "case_number", "stage", "version"})
     # The keys are the sections themselves, for every section some installed app provides.
-    section_keys = {section: frozenset({section.value}) for section in selectors.SECTION_BUILDERS}
+    section_keys = {declared.section: frozenset({declared.section.value}) for declared in casefile.sections()}
 
 
 @pytest.mark.django_db
@@ -290,7 +290,7 @@ class RecordMatrix(CaseMatrix):
 
 # Four classes per kind of record: list, one record, add, amend (TestRecordAddRescueMatrix …).
 for _kind, _model in RECORD_KINDS.items():
-    _fields = frozenset({"id", "version", *selectors.RECORD_FIELDS[_model]})
+    _fields = frozenset({"id", "version", *casefile.kind_of(_model).fields})
     for _prefix, _attrs in (
         ("RecordList", {"route_name": "case-record-list", "always_keys": ENVELOPE}),
         ("RecordDetail", {"route_name": "case-record-detail", "always_keys": _fields}),

@@ -1,27 +1,52 @@
-"""The hooks other apps plug into: close checks, case-file tabs and header links, history."""
+"""The case-file registry (``registry.casefile``): close checks, tabs, header links and panels
+come from the sections' declarations, and nothing can be declared once the apps are loaded."""
+
+import dataclasses
 
 import pytest
 
+from registry import casefile
+from registry.casefile import CaseSection
 from registry.errors import Conflict
 from registry.policy import Section
-from victims import operations, selectors
+from victims import operations
 from victims.choices import Stage
-from victims.views import extensions
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_registered_close_check_refuses_closing_and_leaves_the_case_unchanged(register, cast, monkeypatch):
+@pytest.fixture
+def redeclared(monkeypatch):
+    """Replace one section's declaration for the test (the registry is frozen after start-up)."""
+
+    def redeclare(key, **changes):
+        sections = dict(casefile._SECTIONS)
+        sections[key] = dataclasses.replace(sections[key], **changes)
+        monkeypatch.setattr(casefile, "_SECTIONS", sections)
+
+    return redeclare
+
+
+def test_declaring_a_section_after_start_up_is_refused():
+    with pytest.raises(RuntimeError):
+        casefile.register(CaseSection(Section.RESCUE))
+    with pytest.raises(RuntimeError):
+        casefile.register_case_links(lambda user, case: [])
+
+
+def test_every_section_of_the_policy_is_declared_by_one_app():
+    assert [declared.key for declared in casefile.sections()][: len(Section)] == list(Section)
+
+
+def test_a_declared_close_check_refuses_closing_and_leaves_the_case_unchanged(register, cast, redeclared):
     case = register()
 
     def refuse(locked):
         assert locked.pk == case.pk
         raise Conflict("a follow-up visit is outstanding", code="follow_ups_outstanding")
 
-    monkeypatch.setattr(operations, "CLOSE_CHECKS", [])
-    operations.register_close_check(refuse)
-    operations.register_close_check(refuse)  # registering twice runs it once
-    assert operations.CLOSE_CHECKS == [refuse]
+    redeclared(Section.RESCUE, close_checks=(refuse,))
+    assert refuse in casefile.close_checks()
     with pytest.raises(Conflict) as refused:
         operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
     assert refused.value.code == "follow_ups_outstanding"
@@ -30,38 +55,48 @@ def test_a_registered_close_check_refuses_closing_and_leaves_the_case_unchanged(
     assert case.history.count() == 1
 
 
-def test_close_checks_are_asked_only_when_closing(register, cast, monkeypatch):
+def test_close_checks_are_asked_only_when_closing(register, cast, redeclared):
     case = register()
     calls = []
-    monkeypatch.setattr(operations, "CLOSE_CHECKS", [calls.append])
+    redeclared(Section.RESCUE, close_checks=(calls.append,))
     operations.case_transfer(actor=cast.dave, case=case, expected_version=case.version, reason="移交浙江省")
     assert calls == []
 
 
-def test_a_registered_tab_renders_its_own_template_with_the_sections_data(register, cast, client, monkeypatch):
+seen = {}
+
+
+def hook_tab(request, tab_case, data):
+    seen.update(case=tab_case.pk, data=data)
+    return "victims/_facts.html", {"facts": [{"name": "n", "label": "Hook label", "value": "hook value"}]}
+
+
+def test_a_declared_tab_renders_its_own_template_with_the_sections_data(register, cast, client, redeclared):
     case = register()
-    seen = {}
-
-    def tab(request, tab_case, data):
-        seen.update(case=tab_case.pk, data=data)
-        return "victims/_facts.html", {"facts": [{"name": "n", "label": "Hook label", "value": "hook value"}]}
-
-    monkeypatch.setitem(extensions.TAB_VIEWS, Section.RESCUE, tab)
+    redeclared(Section.RESCUE, tab=f"{__name__}.hook_tab")
     client.force_login(cast.alice)
     response = client.get(f"/cases/{case.uuid}/?tab=rescue")
     assert response.status_code == 200
     assert "hook value" in response.content.decode()
     assert seen["case"] == case.pk
-    assert seen["data"] == selectors.case_sections(cast.alice, case, only=[Section.RESCUE])["rescue"]
+    assert seen["data"] == casefile.case_sections(cast.alice, case, only=[Section.RESCUE])["rescue"]
 
 
 def test_case_links_come_from_the_providers_for_each_user(register, cast, client, monkeypatch):
     case = register()
-    monkeypatch.setattr(extensions, "CASE_LINK_PROVIDERS", [])
-    extensions.register_case_links(
-        lambda user, c: [{"id": "dossiers", "label": "Hook link", "url": "/x/"}] if user.role == "civil_affairs" else []
+    monkeypatch.setattr(
+        casefile,
+        "_CASE_LINKS",
+        [lambda user, c: [{"id": "hook", "label": "Hook link", "url": "/x/"}] if user.role == "civil_affairs" else []],
     )
     client.force_login(cast.dave)
-    assert 'id="case-link-dossiers"' in client.get(f"/cases/{case.uuid}/").content.decode()
+    assert 'id="case-link-hook"' in client.get(f"/cases/{case.uuid}/").content.decode()
     client.force_login(cast.alice)
-    assert "case-link-dossiers" not in client.get(f"/cases/{case.uuid}/").content.decode()
+    assert "case-link-hook" not in client.get(f"/cases/{case.uuid}/").content.decode()
+
+
+def test_dashboard_panels_follow_the_roles_they_are_declared_for(cast):
+    templates = {user: [panel.template for panel in casefile.panels_for(user)] for user in (cast.alice, cast.bob)}
+    assert templates[cast.alice] == ["victims/dashboard/caseworker.html", "services/dashboard.html"]
+    assert templates[cast.bob] == ["victims/dashboard/receiver.html", "services/dashboard.html"]
+    assert casefile.panels_for(cast.grace) == []

@@ -14,10 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registry import casefile
 from registry.choices import Department, OrganizationKind
 from tests.factories import OrganizationFactory
 from tests.victims.conftest import RESCUE, TODAY, person
-from victims import operations, selectors
+from victims import operations
 from victims.choices import ConsentGiver, Relationship, Service
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_the_case_file_costs_the_same_queries_for_one_and_several_records_per_se
     places, cast, api_client_for, member
 ):
     user = getattr(cast, member)
-    shown = selectors.shown_sections(user)  # whatever sections the installed apps registered
+    shown = casefile.shown_sections(user)  # whatever sections the installed apps registered
     few, many = register(places, cast, 1), register(places, cast, 2)
     add_records(places, cast, few, per_kind=1)
     add_records(places, cast, many, per_kind=4)

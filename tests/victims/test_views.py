@@ -9,15 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from registry import casefile, policy
 from registry.choices import Role
 from registry.models import AuditAction, AuditEvent
-from registry.policy import Section
+from registry.presentation import mask_id_number
 from tests.factories import UserFactory
 from tests.victims.conftest import TODAY, person
-from victims import operations, selectors
+from victims import operations
 from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
 from victims.models import Case, Consent, Referral, Rescue
-from victims.views import mask_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def zh(message: str, **params) -> str:
 
 def labels(sections) -> list[str]:
     with translation.override("zh-hans"):
-        return [str(Section(section).label) for section in sections]
+        return [str(policy.section_named(section).label) for section in sections]
 
 
 def case_url(case, tab=None):
@@ -393,7 +393,7 @@ def test_alice_sees_a_tab_for_every_section_she_may_read_and_a_timeline(as_user,
     response = as_user("alice").get(case_url(case))
 
     assert response.status_code == 200
-    assert tabs_of(response) == [*labels(selectors.shown_sections(cast.alice)), zh("Timeline")]
+    assert tabs_of(response) == [*labels(casefile.shown_sections(cast.alice)), zh("Timeline")]
     assert tabs_of(response)[:8] == labels(
         ["person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals"]
     )
@@ -538,7 +538,7 @@ def test_editing_a_record_saves_the_change_with_the_version_read(as_user, regist
     form = page(as_user("alice").get(url))
     assert 'name="version" value="1"' in form
 
-    body = {**{name: getattr(rescue, name) or "" for name in selectors.RECORD_FIELDS[Rescue]}, "version": 1}
+    body = {**{name: getattr(rescue, name) or "" for name in casefile.kind_of(Rescue).fields}, "version": 1}
     body["police_unit"] = "福州市公安局台江分局"
     response = as_user("alice").post(url, body)
 
@@ -551,7 +551,7 @@ def test_editing_a_record_someone_else_changed_shows_the_stale_version_error(as_
     case = register(seed=54)
     rescue = Rescue.objects.get(case=case)
     url = reverse("victims:record-edit", args=[case.uuid, "rescue", rescue.uuid])
-    body = {**{name: getattr(rescue, name) or "" for name in selectors.RECORD_FIELDS[Rescue]}, "version": 1}
+    body = {**{name: getattr(rescue, name) or "" for name in casefile.kind_of(Rescue).fields}, "version": 1}
     operations.record_amend(actor=cast.alice, record=rescue, expected_version=1, changes={"police_unit": "另一个单位"})
 
     body["circumstances"] = "补充说明（虚构）"
@@ -861,7 +861,7 @@ def test_case_pages_carry_no_inline_script_or_style_and_every_form_has_csrf(as_u
         reverse("victims:victim-edit", args=[legal_aid_case.uuid, "identity"]),
         reverse("victims:record-edit", args=[legal_aid_case.uuid, "rescue", rescue.uuid]),
         reverse("victims:referral-create", args=[legal_aid_case.uuid, "schooling"]),
-        *[case_url(legal_aid_case, section.value) for section in selectors.shown_sections(cast.alice)],
+        *[case_url(legal_aid_case, section.value) for section in casefile.shown_sections(cast.alice)],
         case_url(legal_aid_case, "timeline"),
     ]
     for url in urls:

@@ -5,8 +5,8 @@
 - :mod:`victims.api.records` — the records hung on a case (rescue, health, DNA, household,
   family, consent) and referrals with their answers.
 - :mod:`victims.api.serializers` — the input serializers (explicit field lists, from the models
-  and ``victims.selectors.RECORD_FIELDS``) and the shapes the schema documents.
-- :mod:`victims.api.base` — what every view here shares.
+  and the kinds of ``victims.sections``) and the shapes the schema documents.
+- :mod:`registry.api.cases` — what every view under a case shares.
 
 Every view reads through ``victims.selectors`` (scope first: a case outside the caller's reach
 answers 404 like an absent one, before any 403) and writes through ``victims.operations``

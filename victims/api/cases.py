@@ -14,7 +14,7 @@ actions and the history.
   ``identity``, ``contacts`` or ``health`` (``operations.victim_update``), with ``If-Match``.
 - ``POST /cases/{id}/close/``, ``reopen/``, ``transfer/``, ``resolve-duplicate/`` — civil
   affairs' stage actions, with ``If-Match``.
-- ``GET /cases/{id}/history/`` — ``selectors.case_history`` (already narrowed to the sections
+- ``GET /cases/{id}/history/`` — ``registry.casefile.case_history`` (already narrowed to the sections
   the caller may read), paginated, audited.
 """
 
@@ -24,25 +24,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 
-from registry import policy
+from registry import casefile, policy
+from registry.api.cases import CaseRouteViewSet, case_response, envelope_response
+from registry.api.inputs import PAGING_PARAMS, validated
+from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
+from registry.api.serializers import EmptySerializer
 from registry.audit import AuditAction, log_read
 from registry.errors import NotFound, RegistryError, RuleViolation
 from registry.models import Jurisdiction
-from registry.policy import Action, Section
+from registry.policy import Action, Section, require
 from victims import operations, selectors
-from victims.api.base import (
-    CASE_ID,
-    ERRORS,
-    IF_MATCH,
-    PAGING_PARAMS,
-    VERSIONED_ERRORS,
-    CaseRouteViewSet,
-    case_response,
-    envelope_response,
-    error,
-    require,
-    validated,
-)
 from victims.api.serializers import (
     REGISTRATION_FIELDS,
     SECTION_CHANGES,
@@ -51,16 +42,15 @@ from victims.api.serializers import (
     CaseEnvelopeSerializer,
     CaseFilterSerializer,
     CaseSummarySerializer,
-    EmptySerializer,
     HistoryEntrySerializer,
     RegistrationSerializer,
     ResolveDuplicateSerializer,
     TransferSerializer,
 )
-from victims.models import Case, Rescue
-from victims.selectors import RECORD_FIELDS
+from victims.models import Case
+from victims.sections import RESCUE
 
-_RESCUE_FIELDS = frozenset(RECORD_FIELDS[Rescue])
+_RESCUE_FIELDS = frozenset(RESCUE.fields)
 _VICTIM_FIELDS = frozenset(REGISTRATION_FIELDS)
 
 
@@ -236,9 +226,9 @@ class CaseHistoryViewSet(CaseRouteViewSet):
     )
     def list(self, request, *args, **kwargs):
         case = self.get_case()
-        page = self.paginate_queryset(selectors.case_history(request.user, case))
+        page = self.paginate_queryset(casefile.case_history(request.user, case))
         named = {name for entry in page for name in entry["sections"]}
-        shown = [section for section in Section if section.value in named]
+        shown = [section for section in policy.all_sections() if section.value in named]
         log_read(
             request,
             action=AuditAction.CASE_VIEWED,

@@ -23,29 +23,21 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 
 from registry import policy
+from registry.api.cases import CaseRouteViewSet, record_response
+from registry.api.inputs import validated
+from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
+from registry.api.serializers import EmptySerializer
 from registry.api.viewsets import ScopedViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import version_from_if_match
 from registry.errors import NotFound, RuleViolation
 from registry.models import Organization
-from registry.policy import Action, Section
+from registry.policy import Action, Section, require
 from victims import operations, selectors
-from victims.api.base import (
-    CASE_ID,
-    ERRORS,
-    IF_MATCH,
-    VERSIONED_ERRORS,
-    CaseRouteViewSet,
-    error,
-    record_response,
-    require,
-    validated,
-)
 from victims.api.serializers import (
     ANY_RECORD,
     RECORD_KINDS,
     RECORD_SERIALIZERS,
-    EmptySerializer,
     ReferralAnswerSerializer,
     ReferralCreateSerializer,
     ReferralSerializer,

@@ -1,11 +1,12 @@
 """Serializers of the victim file's API.
 
 Input serializers are built from the models, with explicit field lists (the victim's fields of
-each section from ``operations.VICTIM_SECTION_FIELDS``, each record's from
-``selectors.RECORD_FIELDS``), never ``"__all__"``: a new model field stays out of the API until
-someone adds it to those lists. They refuse fields they do not take, map the encrypted model
-fields to their real types (a date is parsed as a date), and never repeat a refused value in
-the error (it may be a personal value typed into the wrong field).
+each section from ``operations.VICTIM_SECTION_FIELDS``, each record's from the kinds in
+``victims.sections``), never ``"__all__"``: a new model field stays out of the API until
+someone adds it to those lists. Through the bases of ``registry.api.serializers`` they refuse
+fields they do not take, map the encrypted model fields to their real types (a date is parsed
+as a date), and never repeat a refused value in the error (it may be a personal value typed
+into the wrong field).
 
 Output is built by ``victims.selectors`` (the same data the HTML pages and dossiers show); the
 ``*Serializer`` classes documenting it below serve the OpenAPI schema.
@@ -13,68 +14,16 @@ Output is built by ``victims.selectors`` (the same data the HTML pages and dossi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from registry.api.serializers import SectionFieldsMixin
-from registry.fields import EncryptedDateField, EncryptedJSONField
+from registry.api.serializers import ChoiceField, ModelInputSerializer, SectionFieldsMixin, StrictSerializer
 from registry.policy import Section
 from victims import operations
 from victims.choices import ReferralStatus, Service, Sex, Stage
-from victims.models import Referral, Rescue, Victim
-from victims.selectors import RECORD_FIELDS
-
-UNKNOWN_FIELD = _("Unknown field.")
-
-
-class ChoiceField(serializers.ChoiceField):
-    """A choice whose refusal does not repeat what was sent."""
-
-    default_error_messages = {"invalid_choice": _("Not one of the allowed values.")}
-
-
-class StrictMixin:
-    """Refuses a field the serializer does not take (a misspelt field is an error, not a
-    silently dropped change)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(name) for name in data if name not in writable)[:10]
-            if unknown:
-                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictSerializer(StrictMixin, serializers.Serializer):
-    pass
-
-
-class EmptySerializer(StrictSerializer):
-    """A body with nothing in it (or no body)."""
-
-
-class ModelInputSerializer(StrictMixin, serializers.ModelSerializer):
-    """Fields built from the model: encrypted dates parse as dates, JSON as JSON, choices from
-    the model's choices, free text bounded."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        EncryptedDateField: serializers.DateField,
-        EncryptedJSONField: serializers.JSONField,
-    }
-    serializer_choice_field = ChoiceField
-    free_text_max_length = 4000
-
-    def build_standard_field(self, field_name, model_field):
-        field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if issubclass(field_class, serializers.CharField) and kwargs.get("max_length") is None:
-            kwargs["max_length"] = self.free_text_max_length
-        return field_class, kwargs
-
+from victims.models import Rescue, Victim
+from victims.sections import FORM_KINDS
 
 # --- the victim's own fields ------------------------------------------------------------------
 
@@ -122,8 +71,9 @@ class RecordSerializer(ModelInputSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
 
 
-def _record_serializer(model) -> type[RecordSerializer]:
-    meta = type("Meta", (), {"model": model, "fields": ("id", "version", *RECORD_FIELDS[model]),
+def _record_serializer(kind) -> type[RecordSerializer]:
+    model = kind.model
+    meta = type("Meta", (), {"model": model, "fields": ("id", "version", *kind.fields),
                              "read_only_fields": ("version",)})  # fmt: skip
     return type(
         f"{model.__name__}Serializer",
@@ -134,7 +84,7 @@ def _record_serializer(model) -> type[RecordSerializer]:
 
 # The kinds of record the API adds and amends directly, by URL name. Referrals have routes of
 # their own: they are created and answered through their own operations.
-RECORD_SERIALIZERS = {model: _record_serializer(model) for model in RECORD_FIELDS if model is not Referral}
+RECORD_SERIALIZERS = {kind.model: _record_serializer(kind) for kind in FORM_KINDS.values()}
 RECORD_KINDS = {model._meta.model_name: model for model in RECORD_SERIALIZERS}
 SECTION_CHANGES = PolymorphicProxySerializer(
     component_name="SectionChanges", serializers=list(SECTION_SERIALIZERS.values()), resource_type_field_name=None
@@ -280,14 +230,6 @@ class CaseDetailSerializer(serializers.Serializer):
     legal_aid = _other_app_section(Section.LEGAL_AID)
     return_home = _other_app_section(Section.RETURN_HOME)
     follow_ups = _other_app_section(Section.FOLLOW_UPS)
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error: a stable code, a message for people, and the offending fields if any."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class CaseEnvelopeSerializer(serializers.Serializer):

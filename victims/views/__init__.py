@@ -21,9 +21,7 @@ Guarantees:
 """
 
 from victims.views.cases import case_file, case_list, case_register
-from victims.views.common import mask_id_number
 from victims.views.dashboard import dashboard_work
-from victims.views.extensions import register_case_links, register_tab
 from victims.views.records import record_add, record_edit, victim_edit
 from victims.views.referrals import case_act, referral_act, referral_create
 
@@ -33,12 +31,9 @@ __all__ = [
     "case_list",
     "case_register",
     "dashboard_work",
-    "mask_id_number",
     "record_add",
     "record_edit",
     "referral_act",
     "referral_create",
-    "register_case_links",
-    "register_tab",
     "victim_edit",
 ]

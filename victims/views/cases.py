@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -10,40 +9,29 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from registry import policy
+from registry import casefile, policy, presentation
 from registry.audit import AuditAction, log_read, search_terms_detail
 from registry.errors import Conflict, RuleViolation
-from registry.policy import Action, Section
-from victims import forms, operations, selectors
-from victims.choices import DocumentType, ReferralStatus, Service, Stage
-from victims.labels import KIND_LABELS
-from victims.models import Case, Consent, DNASample, HealthAssessment, Household, Referral, Rescue, Victim
-from victims.stages import TRANSITIONS
-from victims.views.common import (
-    EDITABLE_VICTIM_SECTIONS,
-    HISTORY_ACTIONS,
-    SECTION_RECORDS,
-    TIMELINE,
-    VICTIM_TAB_FIELDS,
-    case_page,
+from registry.forms import show_error
+from registry.pages import case_page, works_on_cases
+from registry.policy import Action, Section, require
+from registry.presentation import (
     case_url,
     display,
     facts,
+    kind_label,
     label_of,
     mask_id_number,
-    may_register,
-    organization_names,
-    place_names,
-    record_list,
-    require,
-    section_data,
-    works_on_cases,
+    names_of,
+    section_parts,
 )
-from victims.views.extensions import TAB_VIEWS, case_links
+from victims import forms, operations, selectors
+from victims.choices import DocumentType, ReferralStatus, Service, Stage
+from victims.models import Case, Referral, Victim
+from victims.stages import TRANSITIONS
+from victims.views.common import EDITABLE_VICTIM_SECTIONS, TIMELINE, may_register, section_data
 
 PAGE_SIZE = 25
 
@@ -171,7 +159,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
                 rescue=form.rescue(),
             )
         except RuleViolation as refused:
-            forms.show_error(form, refused, forms.identity_error_aliases(form.cleaned_data.get("document_type")))
+            show_error(form, refused, forms.identity_error_aliases(form.cleaned_data.get("document_type")))
         except Conflict as refused:
             form.add_error(None, refused.message)
         else:
@@ -227,46 +215,47 @@ def _case_facts(case: Case) -> list[dict]:
     return [{"name": name, "label": label_of(Case, name), "value": value} for name, value in rows]
 
 
-def _tab_blocks(user, case: Case, section: Section, data) -> list[dict]:
-    """What a section's tab shows: a definition list of the victim's fields, then each list of
-    records (cards or a table), with edit and add links where the user may write."""
+def _tab_blocks(user, case: Case, section, data) -> list[dict]:
+    """What a section's tab shows when its app declares no tab of its own: a definition list of
+    the section's own facts, then each list of records (cards or a table), with edit and add
+    links where the user may write and the kind has a form."""
+    declared = casefile.declared(section)
+    parts = section_parts(declared, data)
+    names = names_of([parts])
     writable = policy.may_write(user, section)
     blocks = []
-    if section in VICTIM_TAB_FIELDS:
-        names = place_names([data.get("native_place_code", "")]) if section == Section.IDENTITY else None
-        block = {"layout": "facts", "facts": facts(Victim, data, VICTIM_TAB_FIELDS[section], names=names)}
+    if declared.facts is not None:
+        block = {
+            "layout": "facts",
+            "facts": facts(declared.facts_models, parts.facts, parts.facts, names=names, labels=declared.facts_labels),
+        }
         if section == Section.PERSON:
             block["facts"] += _case_facts(case)
         if writable and section in EDITABLE_VICTIM_SECTIONS:
             block["edit_url"] = reverse("victims:victim-edit", args=[case.uuid, section.value])
         blocks.append(block)
-    for key, model, kind, title, layout in SECTION_RECORDS.get(section, ()):
-        records = record_list(data, key)
-        field_names = selectors.RECORD_FIELDS[model]
-        names = {}
-        if model is Referral:
-            names = organization_names(record["to_organization"] for record in records)
-        if model is Household:
-            names = place_names(record["jurisdiction_code"] for record in records)
+    for records in parts.records:
+        kind = records.kind
+        model = kind.model
         items = []
-        for record in records:
-            item = {"id": record["id"], "facts": facts(model, record, field_names, names=names)}
-            if writable and kind:
-                item["edit_url"] = reverse("victims:record-edit", args=[case.uuid, kind, record["id"]])
+        for record in records.rows:
+            item = {"id": record["id"], "facts": facts(model, record, kind.fields, names=names, labels=kind.labels)}
+            if writable and kind.form:
+                item["edit_url"] = reverse("victims:record-edit", args=[case.uuid, kind.form, record["id"]])
             if model is Referral:
                 item["actions"] = _referral_actions(user, case, record)
             items.append(item)
         block = {
-            "layout": layout,
+            "layout": kind.layout,
             # A list alone on its tab needs no heading of its own: the tab's heading names it.
-            "title": title if len(SECTION_RECORDS[section]) > 1 or section in VICTIM_TAB_FIELDS else None,
-            "kind": kind or "referral",
-            "columns": [label_of(model, name) for name in field_names],
+            "title": records.title if len(parts.records) > 1 or declared.facts is not None else None,
+            "kind": kind.form or model._meta.model_name,
+            "columns": [label_of(model, name, kind.labels) for name in kind.fields],
             "records": items,
         }
-        if writable and kind:
-            block["add_url"] = reverse("victims:record-add", args=[case.uuid, kind])
-            block["add_label"] = _("Add: %(kind)s") % {"kind": KIND_LABELS[kind]}
+        if writable and kind.form:
+            block["add_url"] = reverse("victims:record-add", args=[case.uuid, kind.form])
+            block["add_label"] = _("Add: %(kind)s") % {"kind": kind_label(model)}
         if model is Referral and writable:
             block["refer_links"] = [
                 {"label": service.label, "url": reverse("victims:referral-create", args=[case.uuid, service.value])}
@@ -276,97 +265,10 @@ def _tab_blocks(user, case: Case, section: Section, data) -> list[dict]:
     return blocks
 
 
-# Dates in records that the timeline shows as events of their own.
-RECORD_DATES: dict[type, tuple[tuple[str, Any], ...]] = {
-    Rescue: (("rescued_on", gettext_lazy("Rescued")),),
-    HealthAssessment: (("assessed_on", gettext_lazy("Health assessed")),),
-    DNASample: (
-        ("collected_on", gettext_lazy("DNA sample collected")),
-        ("submitted_on", gettext_lazy("DNA sample submitted to the national database")),
-        ("matched_on", gettext_lazy("DNA match confirmed")),
-    ),
-    Consent: (("given_on", gettext_lazy("Consent given")), ("withdrawn_on", gettext_lazy("Consent withdrawn"))),
-}
-
-
-def _history_model(kind: str):
-    """The model a history entry of ``kind`` is about (registered apps' models included)."""
-    if kind in ("case", "victim"):
-        return Case if kind == "case" else Victim
-    return next((model for model in selectors.HISTORY_FIELDS if model._meta.model_name == kind), None)
-
-
-def _kind_label(model) -> str:
-    name = model._meta.model_name
-    return KIND_LABELS[name] if name in KIND_LABELS else model._meta.verbose_name
-
-
 def timeline(user, case: Case) -> list[dict]:
-    """The case's history (``selectors.case_history``) merged with the dates its records carry
-    (rescued on, assessed on, consent given …), newest first."""
-    entries = [
-        {
-            "sort": (case.opened_on, datetime.time.min),
-            "date": case.opened_on.isoformat(),
-            "title": _("Case opened"),
-            "details": [],
-        }
-    ]
-    if case.closed_on:
-        entries.append(
-            {
-                "sort": (case.closed_on, datetime.time.max),
-                "date": case.closed_on.isoformat(),
-                "title": _("Case closed"),
-                "details": [],
-            }
-        )
-    shown = selectors.shown_sections(user)
-    for section, blocks in SECTION_RECORDS.items():
-        if section not in shown:
-            continue
-        data = selectors.SECTION_BUILDERS[section](case, user)
-        for key, model, _kind, _title, _layout in blocks:
-            for record in record_list(data, key):
-                for name, title in RECORD_DATES.get(model, ()):
-                    if record.get(name):
-                        details = []
-                        if "service" in record:
-                            details.append(display(model, "service", record["service"]))
-                        entries.append(
-                            {
-                                "sort": (record[name], datetime.time.min),
-                                "date": record[name].isoformat(),
-                                "title": str(title),
-                                "details": details,
-                            }
-                        )
-    organizations: dict[str, str] = {}
-    for entry in selectors.case_history(user, case):
-        model = _history_model(entry["kind"])
-        if model is None:
-            continue
-        at = timezone.localtime(entry["at"])
-        details = []
-        if entry["action"] == "changed":
-            if "to_organization" in entry["changes"]:
-                organizations.update(organization_names([entry["changes"]["to_organization"]]))
-            details = [
-                f"{label_of(model, name)}: {display(model, name, value, names=organizations)}"
-                for name, value in entry["changes"].items()
-            ]
-        entries.append(
-            {
-                "sort": (at.date(), at.time()),
-                "date": at.strftime("%Y-%m-%d"),
-                "time": at.strftime("%H:%M"),
-                "title": str(HISTORY_ACTIONS[entry["action"]]) % {"kind": _kind_label(model)},
-                "actor": entry["actor"],
-                "details": details,
-            }
-        )
-    entries.sort(key=lambda item: item["sort"], reverse=True)
-    return entries
+    """The case's timeline for ``user`` (``registry.presentation.timeline``), newest first."""
+    sections = casefile.case_sections(user, case)
+    return list(reversed(presentation.timeline(case, sections, casefile.case_history(user, case))))
 
 
 def _case_actions(user, case: Case) -> list[dict]:
@@ -389,7 +291,7 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
     """The case file: a header, one tab per section the user may read, and a timeline."""
     user = request.user
     case = selectors.case_for(user, case_id)
-    shown = selectors.shown_sections(user)
+    shown = casefile.shown_sections(user)
     tabs = [(section.value, section.label) for section in shown] + [(TIMELINE, _("Timeline"))]
     tab = request.GET.get("tab")
     if tab not in {value for value, _label in tabs}:
@@ -401,17 +303,18 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
         "tabs": [{"value": value, "label": label, "url": case_url(case, value)} for value, label in tabs],
         "tab": tab,
         "case_actions": _case_actions(user, case),
-        "case_links": case_links(user, case),
+        "case_links": casefile.case_links(user, case),
     }
     if tab == TIMELINE:
         context["timeline"] = timeline(user, case)
         sections = list(shown)
     else:
-        section = Section(tab)
+        section = policy.section_named(tab)
         context["tab_label"] = section.label
         data = section_data(user, case, section)
-        if section in TAB_VIEWS:
-            context["tab_template"], extra = TAB_VIEWS[section](request, case, data)
+        view = casefile.tab_view(section)
+        if view is not None:
+            context["tab_template"], extra = view(request, case, data)
             context.update(extra)
         else:
             context["blocks"] = _tab_blocks(user, case, section, data)

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from registry import policy
 from registry.audit import AuditAction, log_read
+from registry.pages import works_on_cases
 from registry.policy import Scope, Section
+from registry.presentation import case_url
 from victims import selectors
 from victims.choices import ReferralStatus, Service, Stage
 from victims.models import Referral
-from victims.views.common import CLOSED_STAGES, case_url, may_register, works_on_cases
+from victims.views.common import CLOSED_STAGES, may_register
 
 RECENT_CASES = 10
 

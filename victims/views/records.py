@@ -11,19 +11,14 @@ from django.utils.translation import gettext as _
 from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
-from registry.policy import Section
+from registry.forms import show_error
+from registry.pages import case_page
+from registry.policy import Section, require
+from registry.presentation import case_url, kind_label
 from victims import forms, operations, selectors
 from victims.choices import DocumentType
-from victims.labels import KIND_LABELS
-from victims.views.common import (
-    EDITABLE_VICTIM_SECTIONS,
-    case_page,
-    case_url,
-    record_data,
-    record_object,
-    require,
-    section_data,
-)
+from victims.sections import FORM_KINDS
+from victims.views.common import EDITABLE_VICTIM_SECTIONS, record_data, record_object, section_data
 
 
 def _stale(form) -> None:
@@ -43,10 +38,9 @@ def form_page(request, case, *, title, form, back_tab, **extra) -> HttpResponse:
 
 
 def _record_model(kind: str):
-    model = forms.RECORD_KINDS.get(kind)
-    if model is None:
+    if kind not in FORM_KINDS:
         raise NotFound(_("No such kind of record."))
-    return model
+    return FORM_KINDS[kind].model
 
 
 @case_page("GET", "HEAD", "POST")
@@ -61,11 +55,11 @@ def record_add(request: HttpRequest, case_id, kind: str) -> HttpResponse:
         try:
             operations.record_add(actor=user, case=case, model=model, data=form.values())
         except (RuleViolation, Conflict) as refused:
-            forms.show_error(form, refused)
+            show_error(form, refused)
         else:
-            messages.success(request, _("Saved: %(kind)s.") % {"kind": KIND_LABELS[kind]})
+            messages.success(request, _("Saved: %(kind)s.") % {"kind": kind_label(model)})
             return HttpResponseRedirect(case_url(case, model.section.value))
-    title = _("Add: %(kind)s") % {"kind": KIND_LABELS[kind]}
+    title = _("Add: %(kind)s") % {"kind": kind_label(model)}
     return form_page(request, case, title=title, form=form, back_tab=model.section.value)
 
 
@@ -79,7 +73,7 @@ def record_edit(request: HttpRequest, case_id, kind: str, record_id) -> HttpResp
     current = record_data(user, case, model, record_id)
     if request.method in ("GET", "HEAD"):  # the form shows the record: a read of the case
         log_read(request, action=AuditAction.CASE_VIEWED, case_uuid=case.uuid, sections=[model.section])
-    field_names = selectors.RECORD_FIELDS[model]
+    field_names = FORM_KINDS[kind].fields
     initial = {name: current[name] for name in field_names} | {"version": current["version"]}
     form = forms.RecordForm(request.POST or None, initial=initial, model=model, editing=True)
     here = reverse("victims:record-edit", args=[case.uuid, kind, record_id])
@@ -95,14 +89,14 @@ def record_edit(request: HttpRequest, case_id, kind: str, record_id) -> HttpResp
         except StaleVersion:
             _stale(form)
         except (RuleViolation, Conflict) as refused:
-            forms.show_error(form, refused)
+            show_error(form, refused)
         else:
             if changes:
-                messages.success(request, _("Saved: %(kind)s.") % {"kind": KIND_LABELS[kind]})
+                messages.success(request, _("Saved: %(kind)s.") % {"kind": kind_label(model)})
             else:
                 messages.info(request, _("Nothing was changed."))
             return HttpResponseRedirect(case_url(case, model.section.value))
-    title = _("Edit: %(kind)s") % {"kind": KIND_LABELS[kind]}
+    title = _("Edit: %(kind)s") % {"kind": kind_label(model)}
     return form_page(request, case, title=title, form=form, back_tab=model.section.value, reload_url=here)
 
 
@@ -148,7 +142,7 @@ def victim_edit(request: HttpRequest, case_id, section: str) -> HttpResponse:
         except StaleVersion:
             _stale(form)
         except (RuleViolation, Conflict) as refused:
-            forms.show_error(form, refused, forms.identity_error_aliases(values.get("document_type")))
+            show_error(form, refused, forms.identity_error_aliases(values.get("document_type")))
         else:
             if changes:
                 messages.success(request, _("Saved: %(section)s.") % {"section": section.label})

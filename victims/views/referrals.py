@@ -12,12 +12,15 @@ from django.utils.translation import gettext_lazy
 
 from registry import policy
 from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
+from registry.forms import show_error
 from registry.models import Organization
-from registry.policy import Action, Section
+from registry.pages import case_page
+from registry.policy import Action, Section, require
+from registry.presentation import case_url
 from victims import forms, operations, selectors
 from victims.choices import Service
 from victims.models import Case, Referral
-from victims.views.common import case_page, case_url, record_data, record_object, require
+from victims.views.common import record_data, record_object
 from victims.views.records import form_page
 
 # --- referrals --------------------------------------------------------------------------------
@@ -58,7 +61,7 @@ def referral_create(request: HttpRequest, case_id, service: str) -> HttpResponse
                 reason=form.cleaned_data["reason"],
             )
         except (RuleViolation, Conflict) as refused:
-            forms.show_error(form, refused)
+            show_error(form, refused)
         else:
             messages.success(request, _("Referral sent: %(service)s.") % {"service": service.label})
             return HttpResponseRedirect(case_url(case, Section.REFERRALS.value))

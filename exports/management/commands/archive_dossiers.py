@@ -19,6 +19,7 @@ from exports import batch as batches
 from exports.choices import BatchStatus, Language
 from exports.models import ArchiveBatch
 from exports.progress import progress_bar
+from exports.tasks import archive_case
 from registry.errors import RegistryError
 
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             f"running {'on Celery workers' if on_workers else 'in this process'}"
         )
         run = batches.run_on_workers if on_workers else batches.run_in_process
-        extra = {"timeout": timeout} if on_workers else {}
+        extra = {"task": archive_case, "timeout": timeout} if on_workers else {}
         try:
             with progress_bar(
                 self.stderr, total=batch.total, initial=batch.skipped, desc="Dossiers", unit="case"

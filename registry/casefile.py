@@ -1,0 +1,384 @@
+"""The case file: one declarative registry of its sections, which every app fills the same way.
+
+A section is declared once, by the app that owns it, as a :class:`CaseSection`: its key (a row
+of ``registry.policy``), the kinds of record it lists (:class:`RecordKind`: model, fields shown,
+how a row becomes a dict, which related rows come in the same query, order, how a reader's rows
+are narrowed, the fields its history shows, the dates the timeline shows, its tab's layout and
+form), the person's own values it shows, the history of those values, its page tab, the checks
+that refuse closing a case, and its dashboard panels. Each app registers its sections from its
+``AppConfig.ready`` by explicit import (``victims/sections.py``, ``services/sections.py``,
+``legal_aid/sections.py``); registration is refused once the apps are loaded.
+
+Everything that shows a case reads this registry, and nothing else: the API's case detail and
+history, the case file's tabs and timeline, dossiers and dashboards. The reads here go through
+the policy: a section the user's role may not read is never built (so its values are never
+decrypted), and history shows only fields of readable sections. The caller passes a case it got
+through the one scoped path (``victims.selectors.case_for``) and logs what it shows.
+
+Views and panels are named by dotted path (``"services.views.tabs.shelter_tab"``) so that a
+declaration imports models and operations only, never views: the views may then read the
+declarations without an import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from operator import attrgetter
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils.module_loading import import_string
+
+from registry import policy
+
+Builder = Callable[[Any, Any], Any]  # (case, user) -> a section's content
+Narrow = Callable[[Any, models.QuerySet], models.QuerySet]  # (user, rows) -> the reader's rows
+
+
+def record_dict(record, fields: Iterable[str]) -> dict[str, Any]:
+    """A record as the API, the case file and dossiers show it: ``id``, ``version`` and
+    ``fields``, related rows by their UUID."""
+    data = {"id": str(record.uuid), "version": record.version}
+    for name in fields:
+        value = getattr(record, name)
+        data[name] = str(value.uuid) if hasattr(value, "uuid") else value
+    return data
+
+
+def by_key(rows, *names: str) -> list:
+    """The rows of one case, sorted by ``names`` here rather than by the database: a case holds
+    a handful of records of a kind, and an ORDER BY costs the ORM more than sorting them (it
+    hashes every selected column to match ORDER BY terms against them)."""
+    return sorted(rows, key=attrgetter(*names))
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record a section lists."""
+
+    model: type[models.Model]
+    fields: tuple[str, ...]  # shown, in order (API, tab, dossier); the input fields of generic forms
+    key: str | None = None  # where the list sits in the section's dict; None: the section is the list
+    to_dict: Callable[[Any], dict] | None = None  # default: record_dict(row, fields)
+    related: tuple[str, ...] | None = None  # rows fetched in the same query; default: the foreign keys shown
+    order: tuple[str, ...] = ("pk",)
+    narrow: Narrow | None = None  # a reader's records and history rows within the case
+    history_fields: tuple[str, ...] | None = None  # default: fields
+    dates: tuple[tuple[str, Any], ...] = ()  # (field, title): events of the timeline
+    label: Any = None  # one record's name ("DNA sample"); default: the model's verbose name
+    title: Any = None  # the list's heading; default: the model's plural verbose name
+    layout: str = "cards"  # on the tab: "cards" or "table"
+    form: str | None = None  # the URL name of the case file's generic record form, if it has one
+    children: tuple[RecordKind, ...] = ()  # lists nested in each record (a matter's activities)
+    labels: dict[str, Any] = field(default_factory=dict)  # labels of keys that are no model field
+
+    @property
+    def shown_history_fields(self) -> tuple[str, ...]:
+        return self.fields if self.history_fields is None else self.history_fields
+
+    def as_dict(self, row) -> dict[str, Any]:
+        return self.to_dict(row) if self.to_dict is not None else record_dict(row, self.fields)
+
+    def rows(self, case, user) -> list:
+        """The rows of this kind on ``case`` that ``user`` sees, in order — one query."""
+        rows = self.model.objects.filter(case=case).order_by()
+        related = self.related
+        if related is None:
+            related = tuple(name for name in self.fields if self.model._meta.get_field(name).many_to_one)
+        if related:  # select_related() with no names would follow every foreign key, the case's too
+            rows = rows.select_related(*related)
+        if self.narrow is not None:
+            rows = self.narrow(user, rows)
+        return by_key(rows, *self.order)
+
+    def records(self, case, user) -> list[dict[str, Any]]:
+        return [self.as_dict(row) for row in self.rows(case, user)]
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """Changes of a row the case owns that is not one of its records (the case itself, the
+    person): ``rows(case)`` are its history rows, ``fields`` those the section shows."""
+
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    rows: Callable[[Any], models.QuerySet]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A dashboard panel: ``context(request)`` (dotted path; it reads through the selectors and
+    logs what it lists) fills ``template`` as ``work``, for the roles named."""
+
+    template: str
+    context: str
+    roles: frozenset
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """One section of the case file, as its app declares it."""
+
+    key: str  # a section of registry.policy
+    records: tuple[RecordKind, ...] = ()
+    facts: Builder | None = None  # the section's own values (the person's fields), a dict
+    facts_models: tuple[type[models.Model], ...] = ()  # whose fields name and display the facts
+    facts_labels: dict[str, Any] = field(default_factory=dict)  # labels of facts that are no model field
+    build: Builder | None = None  # the whole content, when facts and records do not describe it
+    history: tuple[HistorySource, ...] = ()
+    tab: str | None = None  # dotted path of view(request, case, data) -> (template, context)
+    close_checks: tuple[Callable[[Any], None], ...] = ()
+    panels: tuple[Panel, ...] = ()
+
+    @property
+    def section(self):
+        return policy.section_named(self.key)
+
+    def content(self, case, user) -> Any:
+        """The section's content for ``user``: the facts and each kind's list in a dict, or the
+        list alone when the section is one list."""
+        if self.build is not None:
+            return self.build(case, user)
+        if self.facts is None and len(self.records) == 1 and self.records[0].key is None:
+            return self.records[0].records(case, user)
+        data = dict(self.facts(case, user)) if self.facts is not None else {}
+        for kind in self.records:
+            data[kind.key] = kind.records(case, user)
+        return data
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+_SECTIONS: dict[str, CaseSection] = {}
+_CASE_LINKS: list[Callable[[Any, Any], list[dict[str, str]]]] = []
+_CASE: dict[str, Any] = {}  # the case model and its one scoped lookup
+
+
+def _refuse_after_start_up() -> None:
+    if apps.ready:
+        raise RuntimeError("The case file is declared while the apps load, from AppConfig.ready.")
+
+
+def register(*sections: CaseSection) -> None:
+    """Declare sections of the case file (from an app's ``AppConfig.ready``)."""
+    _refuse_after_start_up()
+    for declared in sections:
+        key = policy.section_named(declared.key)  # a section the policy has a row for
+        if key in _SECTIONS:
+            raise ValueError(f"Section {key} is declared twice.")
+        _SECTIONS[key] = declared
+    _kinds.cache_clear()
+
+
+def register_case(*, model: type[models.Model], lookup: Callable[[Any, Any], Any]) -> None:
+    """Name the model of a case and its one scoped lookup, ``lookup(user, case_id)`` — the case
+    if ``user`` may see it, ``registry.errors.NotFound`` otherwise (the victims app)."""
+    _refuse_after_start_up()
+    if _CASE:
+        raise ValueError("The case model is registered already.")
+    _CASE.update(model=model, lookup=lookup)
+
+
+def case_model() -> type[models.Model]:
+    return _CASE["model"]
+
+
+def case_for(user, case_id):
+    """The case ``case_id`` if ``user`` may see it; ``registry.errors.NotFound`` otherwise."""
+    return _CASE["lookup"](user, case_id)
+
+
+def register_case_links(provider: Callable[[Any, Any], list[dict[str, str]]]) -> None:
+    """Links in the case header: ``provider(user, case)`` returns dicts with ``id``, ``label`` and
+    ``url``, deciding from the policy whether the user gets any (e.g. the case's dossiers)."""
+    _refuse_after_start_up()
+    _CASE_LINKS.append(provider)
+
+
+def sections() -> tuple[CaseSection, ...]:
+    """Every declared section, in the policy's order."""
+    return tuple(_SECTIONS[key] for key in policy.all_sections() if key in _SECTIONS)
+
+
+def declared(key) -> CaseSection:
+    """The declaration of section ``key``; KeyError when no app declares it."""
+    return _SECTIONS[policy.section_named(key)]
+
+
+@cache
+def _kinds() -> dict[type, RecordKind]:
+    found = {}
+    for declared_section in _SECTIONS.values():
+        pending = list(declared_section.records)
+        while pending:
+            kind = pending.pop(0)
+            found[kind.model] = kind
+            pending.extend(kind.children)
+    return found
+
+
+def kind_of(model) -> RecordKind:
+    """How records of ``model`` are shown; KeyError for a model no section lists."""
+    return _kinds()[model]
+
+
+def section_of_kind(model) -> CaseSection:
+    """The section whose records (or their nested lists) include ``model``."""
+    for declared_section in sections():
+        pending = list(declared_section.records)
+        while pending:
+            kind = pending.pop(0)
+            if kind.model is model:
+                return declared_section
+            pending.extend(kind.children)
+    raise KeyError(model)
+
+
+def record_data(record) -> dict[str, Any]:
+    """One record as its section shows it."""
+    return kind_of(type(record)).as_dict(record)
+
+
+# --- reading a case --------------------------------------------------------------------------
+
+
+def shown_sections(user) -> tuple:
+    """The sections a case file shows ``user``: readable by the role and declared by some app."""
+    return tuple(key for key in policy.readable_sections(user) if key in _SECTIONS)
+
+
+def section_data(user, case, key) -> Any:
+    """One section of ``case`` for ``user``; KeyError when the role may not read it or no app
+    declares it (callers answer 404)."""
+    key = policy.section_named(key)
+    if key not in shown_sections(user):
+        raise KeyError(key)
+    return _SECTIONS[key].content(case, user)
+
+
+def case_sections(user, case, only=None) -> dict[str, Any]:
+    """One entry per section ``user`` may read, in the policy's order (narrowed to the sections
+    in ``only`` when given); nothing else is built, so nothing else is decrypted."""
+    wanted = shown_sections(user)
+    if only is not None:
+        only = {policy.section_named(key) for key in only}
+        wanted = tuple(key for key in wanted if key in only)
+    return {key.value: _SECTIONS[key].content(case, user) for key in wanted}
+
+
+def case_records(user, case, model) -> list[dict[str, Any]]:
+    """The records of kind ``model`` on ``case`` as ``user``'s section shows them; KeyError when
+    the role may not read the kind's section."""
+    if section_of_kind(model).section not in shown_sections(user):
+        raise KeyError(model)
+    return kind_of(model).records(case, user)
+
+
+_HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _history_sources(user, case) -> list[tuple[type, dict[str, Any], Any]]:
+    """``(model, {field: section}, history rows)`` for every model whose changes ``user`` may
+    see on ``case``: one entry per model, however many sections show its fields."""
+    readable = set(shown_sections(user))
+    found: dict[type, tuple[dict[str, Any], Any]] = {}
+    for declared_section in sections():
+        key = declared_section.section
+        if key not in readable:
+            continue
+        for source in declared_section.history:
+            fields, _rows = found.setdefault(source.model, ({}, source.rows(case)))
+            fields.update(dict.fromkeys(source.fields, key))
+        pending = list(declared_section.records)
+        while pending:
+            kind = pending.pop(0)
+            pending.extend(kind.children)
+            if kind.model in found:
+                continue
+            rows = kind.model.history.filter(case_id=case.pk)
+            if kind.narrow is not None:
+                rows = kind.narrow(user, rows)
+            found[kind.model] = (dict.fromkeys(kind.shown_history_fields, key), rows)
+    return [(model, fields, rows) for model, (fields, rows) in found.items()]
+
+
+def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:
+    entries, previous = [], {}
+    # The acting user and the related rows shown come in the same query (one per model).
+    related = [name for name in sections_of if rows.model._meta.get_field(name).many_to_one]
+    for row in rows.select_related("history_user", *related).order_by("history_date", "history_id"):
+        before = previous.get(row.id)
+        changes = {
+            name: getattr(row, name)
+            for name in sections_of
+            if before is None or getattr(before, name) != getattr(row, name)
+        }
+        previous[row.id] = row
+        if not changes and row.history_type == "~":
+            continue
+        entries.append(
+            {
+                "at": row.history_date,
+                "actor": row.history_user.username if row.history_user_id else None,
+                "reason": row.history_change_reason,
+                "kind": model._meta.model_name,
+                "record": str(row.uuid),
+                "action": _HISTORY_TYPES[row.history_type],
+                "sections": sorted({sections_of[name].value for name in changes}),
+                "changes": {
+                    name: str(value.uuid) if hasattr(value, "uuid") else value for name, value in changes.items()
+                },
+            }
+        )
+    return entries
+
+
+def case_history(user, case) -> list[dict]:
+    """The changes of the case, its person and its records, newest first, showing only fields
+    of sections ``user`` may read (a change touching none of them is left out) and only the
+    rows a kind's ``narrow`` leaves the reader. One query per model."""
+    entries = []
+    for model, fields, rows in _history_sources(user, case):
+        entries += _history_entries(model, fields, rows)
+    return sorted(entries, key=lambda entry: entry["at"], reverse=True)
+
+
+def history_model(kind: str):
+    """The model a history entry of ``kind`` (a model name) is about, or None."""
+    for declared_section in sections():
+        for source in declared_section.history:
+            if source.model._meta.model_name == kind:
+                return source.model
+    return next((model for model in _kinds() if model._meta.model_name == kind), None)
+
+
+# --- closing, tabs, panels, links ------------------------------------------------------------
+
+
+def close_checks() -> tuple[Callable[[Any], None], ...]:
+    """Every check that may refuse closing a case: ``check(case)`` runs with the case row
+    locked and raises a ``registry.errors`` exception to refuse."""
+    return tuple(check for declared_section in sections() for check in declared_section.close_checks)
+
+
+def tab_view(key):
+    """The view of section ``key``'s tab, or None for the generic tab."""
+    path = declared(key).tab
+    return import_string(path) if path else None
+
+
+def panels_for(user) -> list[Panel]:
+    """The dashboard panels of ``user``'s role, in the sections' order."""
+    role = policy.role_of(user)
+    return [panel for declared_section in sections() for panel in declared_section.panels if role in panel.roles]
+
+
+def panel_context(panel: Panel, request) -> dict:
+    return import_string(panel.context)(request)
+
+
+def case_links(user, case) -> list[dict[str, str]]:
+    return [link for provider in _CASE_LINKS for link in provider(user, case)]

@@ -1,0 +1,71 @@
+"""What every app's operations share: the model-clean adapter and the lock-then-check-version step.
+
+An operation (STYLE "one operation per business action") checks the policy, then inside one
+transaction locks what it changes (:func:`lock_for_change`), validates (:func:`full_clean` and
+its own rules), saves inside ``registry.history.recorded_change`` and writes its audit event.
+Errors are ``registry.errors`` exceptions, which the API and the pages answer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from registry.concurrency import ensure_version
+from registry.errors import NotFound, RuleViolation
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def full_clean(instance: models.Model, exclude=(), *, constraints: bool = True) -> None:
+    """``instance.full_clean()`` with a ValidationError turned into a RuleViolation naming the
+    field. ``constraints=False`` skips the model's check constraints (Django evaluates each with
+    a query) where the caller has just enforced the same rules with their own messages; the
+    database still refuses a row that breaks one."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=constraints)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise RuleViolation(messages[0], field=None if field == "__all__" else field) from None
+
+
+def lock_for_change(
+    rows: models.QuerySet[Row],
+    pk: Any,
+    *,
+    missing: str,
+    expected_version: int | None = None,
+    case: Callable[[], models.Model] | None = None,
+    check: Callable[[Row], None] | None = None,
+) -> Row:
+    """The row ``pk`` of ``rows``, locked (``select_for_update``) until the end of the caller's
+    transaction, for an operation to change; call inside ``transaction.atomic()``.
+
+    Lock order — one for every operation, so that no two transactions ever wait on each other:
+
+    1. the **case** row first, when the row hangs on a case: ``case()`` locks it and returns it
+       (``victims.operations.lock_case``, itself this function over the cases the actor sees);
+    2. then the **row** itself (and, after it, whatever the operation locks further: a record
+       of the record, a referral).
+
+    Then, on the locked rows and in this order: 404 ``missing`` when ``rows`` does not hold the
+    row (``rows`` is scoped by the caller — ``Model.objects.visible_to(actor)`` — so a row out of
+    scope is absent, exactly like one that does not exist); ``check(row)``, a rule that needs the
+    locks (e.g. the receiving department's referral, 403); and last the **version**:
+    ``registry.concurrency.ensure_version`` — 412 unless the row is still at
+    ``expected_version`` (``None`` when the caller compares another row's version). The row's
+    ``case`` is the locked case."""
+    locked_case = case() if case is not None else None
+    locked = rows.select_for_update().filter(pk=pk).first()
+    if locked is None:
+        raise NotFound(missing)
+    if locked_case is not None:
+        locked.case = locked_case
+    if check is not None:
+        check(locked)
+    if expected_version is not None:
+        ensure_version(locked.version, expected_version)
+    return locked

@@ -1,0 +1,110 @@
+"""The assistance services' sections of the case file, declared once (``registry.casefile``):
+shelter, schooling, training and employment, return home, follow-up visits.
+
+Registered by ``ServicesConfig.ready``. Each record is shown by its ``*_dict`` function in
+``services.selectors`` (the API, the tabs and dossiers show the same dict); the related rows
+that showing it reads come in the same query, so a section costs one query however many
+records it holds.
+"""
+
+from __future__ import annotations
+
+from registry.casefile import CaseSection, Panel, RecordKind
+from registry.choices import Role
+from registry.policy import Section
+from services import operations, selectors
+from services.models import (
+    EmploymentPlacement,
+    FollowUpVisit,
+    ReturnPlan,
+    SchoolEnrollment,
+    ShelterPlacement,
+    VocationalTraining,
+)
+
+PLACEMENT = RecordKind(
+    ShelterPlacement,
+    ("shelter", "shelter_name", "admitted_on", "discharged_on", "discharge_reason", "transferred_from", "notes"),
+    to_dict=selectors.placement_dict,
+    related=("shelter", "transferred_from"),
+    order=("admitted_on", "id"),
+    history_fields=("shelter", "admitted_on", "discharged_on", "discharge_reason", "notes"),
+)
+ENROLLMENT = RecordKind(
+    SchoolEnrollment,
+    ("school", "grade", "started_on", "ended_on", "attendance", "follow_up_notes"),
+    to_dict=selectors.enrollment_dict,
+    related=(),
+    order=("started_on", "id"),
+)
+TRAINING = RecordKind(
+    VocationalTraining,
+    ("provider", "programme", "started_on", "ended_on", "outcome", "certificate"),
+    key="trainings",
+    to_dict=selectors.training_dict,
+    related=(),
+    order=("started_on", "id"),
+)
+EMPLOYMENT = RecordKind(
+    EmploymentPlacement,
+    ("employer", "job_title", "started_on", "ended_on", "verified_by", "verified_on"),
+    key="employments",
+    to_dict=selectors.employment_dict,
+    related=("verified_by",),
+    order=("started_on", "id"),
+    history_fields=("employer", "job_title", "started_on", "ended_on", "verified_on"),
+)
+RETURN_PLAN = RecordKind(
+    ReturnPlan,
+    (
+        "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
+        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "created_by", "approved_by",
+        "approved_at", "handover_on", "handover_record", "cancellation_reason",
+    ),
+    to_dict=selectors.return_plan_dict,
+    related=("household", "created_by", "approved_by"),
+    order=("id",),
+    history_fields=(
+        "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
+        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "handover_on", "handover_record",
+        "cancellation_reason",
+    ),
+)  # fmt: skip
+VISIT = RecordKind(
+    FollowUpVisit,
+    (
+        "return_plan", "due_on", "status", "visited_on", "visitor", "living_conditions", "needs", "waived_on",
+        "waived_by", "waiver_reason",
+    ),
+    to_dict=selectors.visit_dict,
+    related=("return_plan", "waived_by"),
+    order=("due_on", "id"),
+    history_fields=("due_on", "visited_on", "visitor", "living_conditions", "needs", "waived_on", "waiver_reason"),
+)  # fmt: skip
+
+_TABS = "services.views.tabs"
+
+SECTIONS = (
+    CaseSection(
+        Section.SHELTER,
+        records=(PLACEMENT,),
+        tab=f"{_TABS}.shelter_tab",
+        close_checks=(operations.refuse_close_while_sheltered,),
+        panels=(
+            Panel(
+                "services/dashboard.html",
+                "services.views.dashboard.dashboard_alerts",
+                frozenset({Role.CASEWORKER, Role.CIVIL_AFFAIRS, Role.EDUCATION}),
+            ),
+        ),
+    ),
+    CaseSection(Section.SCHOOLING, records=(ENROLLMENT,), tab=f"{_TABS}.schooling_tab"),
+    CaseSection(Section.TRAINING, records=(TRAINING, EMPLOYMENT), tab=f"{_TABS}.training_tab"),
+    CaseSection(Section.RETURN_HOME, records=(RETURN_PLAN,), tab=f"{_TABS}.return_home_tab"),
+    CaseSection(
+        Section.FOLLOW_UPS,
+        records=(VISIT,),
+        tab=f"{_TABS}.follow_ups_tab",
+        close_checks=(operations.refuse_close_with_outstanding_visits,),
+    ),
+)
