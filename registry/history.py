@@ -142,9 +142,14 @@ class RegistryHistory(HistoricalRecords):
     """simple-history with the registry's rules: explicit reason, no blind index copied."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
         kwargs.setdefault("cascade_delete_history", False)
         super().__init__(**kwargs)
+
+    def _get_history_change_reason_field(self):
+        # A new field for each history table. Given a field instance, simple-history hands that
+        # one instance to every table of an inherited history (the CaseRecord models'), so its
+        # ``model`` is the last table built and a queryset update of one table addresses another.
+        return models.TextField(null=True)
 
     def fields_included(self, model):
         return [field for field in super().fields_included(model) if not isinstance(field, BlindIndexField)]

@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from registry import policy
-from registry.audit import AuditAction, AuditOutcome, record_event
+from registry.audit import log_refusal
 from registry.errors import NotFound, PermissionDenied
 from registry.policy import Scope
 
@@ -33,25 +33,13 @@ REFUSAL_TEMPLATES = {404: "registry/refusal/not_found.html", 403: "registry/refu
 def refuse(request: HttpRequest, status: int, *, case_id=None, message: str = "") -> HttpResponse:
     """The 404 or 403 page, recorded as ``access_denied`` (naming the case a URL asked for,
     never what was posted)."""
-    match = request.resolver_match
     case_uuid = None
     if case_id is not None:
         try:
             case_uuid = uuid.UUID(str(case_id))
         except ValueError:
             case_uuid = None
-    record_event(
-        action=AuditAction.ACCESS_DENIED,
-        request=request,
-        case_uuid=case_uuid,
-        outcome=AuditOutcome.DENIED,
-        detail={
-            "status": status,
-            "code": "not_found" if status == 404 else "permission_denied",
-            "method": request.method[:10],
-            "route": (match.view_name if match else "")[:100],
-        },
-    )
+    log_refusal(request, status=status, code="not_found" if status == 404 else "permission_denied", case_uuid=case_uuid)
     return render(request, REFUSAL_TEMPLATES[status], {"message": message}, status=status)
 
 

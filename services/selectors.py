@@ -6,8 +6,8 @@ case the caller got from ``victims.selectors.case_for``), so a case outside the 
 is never shown; a section the user's role may not read yields nothing. Occupancy is the one
 aggregate: it counts every open placement of a shelter — beds are taken whoever's case fills
 them — but names no person and lists only the shelters in the user's area. Callers log what
-they show (``registry.audit.log_read``); the section builders are called by
-``victims.selectors.case_sections``, whose callers do.
+they show (``registry.audit.log_read``); the records' dicts (``*_dict``) are shown through the
+sections declared in ``services/sections.py``, whose readers (``registry.casefile``) do.
 """
 
 from __future__ import annotations

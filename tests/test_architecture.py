@@ -194,11 +194,6 @@ def test_no_import_cycles():
 # and may use the victims app's models, selectors and operations — never its API, pages or forms.
 APPS_OFF_THE_VICTIM_FILES_FACES = ("services", "legal_aid", "exports")
 VICTIM_FILE_FACES = ("victims.api", "victims.views", "victims.forms")
-# TEMPORARY: imports of those faces still allowed while their last names move into ``registry``
-# (fully qualified, e.g. ``victims.api.base.CaseRouteViewSet``). Empty it, never grow it: the
-# case routes (``registry.api.cases``) and the presentation (``registry.presentation``) have
-# moved, so nothing is waiting here any more.
-TEMPORARILY_ALLOWED_FACE_IMPORTS: frozenset[str] = frozenset()
 
 
 def _is_a_face(name: str) -> bool:
@@ -214,7 +209,7 @@ def test_other_apps_import_nothing_from_the_victim_files_api_pages_or_forms():
         for path in sorted((ROOT / app).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for name in _imported_names(_module_name(path), path, tree):
-                if _is_a_face(name) and name not in TEMPORARILY_ALLOWED_FACE_IMPORTS:
+                if _is_a_face(name):
                     offending.append(f"{path.relative_to(ROOT)}: {name}")
     assert not offending, "import it from registry instead:\n" + "\n".join(offending)
 

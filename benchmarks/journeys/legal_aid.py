@@ -190,7 +190,7 @@ def draw(journey: Journey, generation: Generation) -> MatterPlan | None:
 
 
 def _event(writer: Writer, journey: Journey, actor, action: AuditAction, row: Row, **detail) -> None:
-    """The audit event of ``legal_aid.operations._save``."""
+    """The audit event of ``legal_aid.operations.common.save_audited``."""
     writer.event(
         action,
         actor=actor,

@@ -52,7 +52,7 @@ class VictimsState:
     registered: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     def next_number(self, jurisdiction, year: int) -> str:
-        """As ``operations._allocate_number``: ``FJ-350102-2026-00042``."""
+        """As ``victims.operations.registration._allocate_number``: ``FJ-350102-2026-00042``."""
         code = jurisdiction.code.ljust(6, "0")
         prefix = f"{PROVINCE_ABBREVIATIONS.get(code[:2], code[:2])}-{code}-{year}"
         if prefix not in self.counters:

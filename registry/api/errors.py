@@ -60,7 +60,7 @@ def exception_handler(exc, context):
 def _audit_refusal(response, context) -> None:
     """Record a 403, or a 404 of a detail route over scoped records, as ``access_denied``."""
     from registry.api.viewsets import ScopedViewSet
-    from registry.audit import AuditAction, AuditOutcome, record_event
+    from registry.audit import log_refusal
 
     view, request = context.get("view"), context.get("request")
     if request is None:
@@ -70,19 +70,8 @@ def _audit_refusal(response, context) -> None:
         case_uuid = view.audit_case_uuid_of_lookup()
     if response.status_code == 404 and case_uuid is None:
         return  # a 404 that names no scoped record (an unknown page number, say) refuses nothing
-    match = getattr(request, "resolver_match", None)
-    record_event(
-        action=AuditAction.ACCESS_DENIED,
-        request=request,
-        case_uuid=case_uuid,
-        outcome=AuditOutcome.DENIED,
-        detail={
-            "status": response.status_code,
-            "code": response.data.get("code", "") if isinstance(response.data, dict) else "",
-            "method": request.method[:10],
-            "route": (match.view_name if match else "")[:100],
-        },
-    )
+    code = response.data.get("code", "") if isinstance(response.data, dict) else ""
+    log_refusal(request, status=response.status_code, code=code, case_uuid=case_uuid)
 
 
 def _shaped_response(exc, context):

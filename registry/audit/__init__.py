@@ -32,7 +32,14 @@ The modules import one another, never this package, so importing it has no cycle
 """
 
 from registry.audit.chain import GENESIS, HASHERS, canonical_form, chain_hash
-from registry.audit.events import keyed_digest, log_read, record_event, search_terms_detail, sections_shown
+from registry.audit.events import (
+    keyed_digest,
+    log_read,
+    log_refusal,
+    record_event,
+    search_terms_detail,
+    sections_shown,
+)
 from registry.audit.verify import ChainReport, verify_chain
 from registry.models import AuditAction, AuditOutcome
 
@@ -46,6 +53,7 @@ __all__ = [
     "chain_hash",
     "keyed_digest",
     "log_read",
+    "log_refusal",
     "record_event",
     "search_terms_detail",
     "sections_shown",

@@ -137,6 +137,25 @@ def log_read(request, *, action: AuditAction | str, case_uuid=None, sections: It
     return record_event(action=action, request=request, case_uuid=case_uuid, sections=sections, **extra)
 
 
+def log_refusal(request, *, status: int, code: str, case_uuid=None):
+    """Record a refused request (``access_denied``): the status, its code, the method and the
+    route's name — never the path or what was posted — and the case a URL named, if any. The
+    pages' refusal (``registry.pages.refuse``) and the API's error handler both call this."""
+    match = getattr(request, "resolver_match", None)
+    return record_event(
+        action=AuditAction.ACCESS_DENIED,
+        request=request,
+        case_uuid=case_uuid,
+        outcome=AuditOutcome.DENIED,
+        detail={
+            "status": status,
+            "code": code,
+            "method": request.method[:10],
+            "route": (match.view_name if match else "")[:100],
+        },
+    )
+
+
 def sections_shown(user, serializer_class=None) -> tuple[Section, ...]:
     """The sections of a case a read by ``user`` shows: those the policy lets the user read,
     narrowed to those the serializer carries when it declares ``Meta.sections``."""

@@ -164,3 +164,15 @@ def test_raw_database_holds_no_plaintext_in_model_or_history_tables(places, cast
     canaries = [CANARY["name"], "第二个金丝雀名字", CANARY["id_number"], CANARY["health_note"], "canary-json-note-55e2"]
     assert b"e1$" in database_bytes()  # the scan sees the stored ciphertext, so it sees the tables
     assert_not_stored(*canaries)
+
+
+def test_each_history_table_has_its_own_reason_field():
+    """An inherited history (every CaseRecord model's) must not share one field instance: its
+    ``model`` would name another table, and a queryset update would write there."""
+    from legal_aid.models import LegalAidActivity
+    from services.models import ReturnPlan
+    from victims.models import Rescue
+
+    for model in (Rescue, ReturnPlan, LegalAidActivity):
+        history = model.history.model
+        assert history._meta.get_field("history_change_reason").model is history

@@ -1,0 +1,69 @@
+"""Every change to a victim file (DESIGN §2, STYLE "one operation per business action").
+
+Each operation is keyword-only and takes the acting user. It checks the policy (section write
+or action) and the record scope, runs in one transaction with ``select_for_update`` on the row
+whose state changes, compares the version the caller read (412 when stale), validates
+(``full_clean`` and the plan's rules), saves inside ``recorded_change`` so history names the
+actor and the reason, and writes its audit event in the same transaction. Errors are
+``registry.errors`` exceptions: 400 rule, 403 policy, 404 scope, 409 conflict, 412 version.
+
+Split by action family: :mod:`.registration` (register a person, change the victim's fields),
+:mod:`.records` (records on a case), :mod:`.referrals` (referrals and the receiving
+departments' write rule), :mod:`.case` (the case's stage, duplicates, caseworkers);
+:mod:`.common` holds what they share (locks, scope check, the victim's fields by section). This
+package exports their public API, so callers import from ``victims.operations``.
+"""
+
+from victims.operations.case import (
+    case_assign,
+    case_close,
+    case_reopen,
+    case_resolve_duplicate,
+    case_transfer,
+)
+from victims.operations.common import (
+    REGISTRATION_SECTIONS,
+    VICTIM_SECTION_FIELDS,
+    lock_case,
+    lock_record,
+    still_visible,
+    victim_age,
+)
+from victims.operations.records import record_add, record_amend, record_model
+from victims.operations.referrals import (
+    CHILD_CONSENT_AGE,
+    SERVICE_DEPARTMENT,
+    referral_approve,
+    referral_create,
+    referral_respond,
+    referral_revoke,
+    require_referred_write,
+)
+from victims.operations.registration import PROVINCE_ABBREVIATIONS, case_register, victim_update
+
+__all__ = [
+    "CHILD_CONSENT_AGE",
+    "PROVINCE_ABBREVIATIONS",
+    "REGISTRATION_SECTIONS",
+    "SERVICE_DEPARTMENT",
+    "VICTIM_SECTION_FIELDS",
+    "case_assign",
+    "case_close",
+    "case_register",
+    "case_reopen",
+    "case_resolve_duplicate",
+    "case_transfer",
+    "lock_case",
+    "lock_record",
+    "record_add",
+    "record_amend",
+    "record_model",
+    "referral_approve",
+    "referral_create",
+    "referral_respond",
+    "referral_revoke",
+    "require_referred_write",
+    "still_visible",
+    "victim_age",
+    "victim_update",
+]

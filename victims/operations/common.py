@@ -1,0 +1,69 @@
+"""What the victim file's operations share, and the other apps' operations use: the victim's
+fields by section; the locks on a case and on its records (``registry.operations.lock_for_change``
+over the rows the actor sees, the case first, then the record: 404 outside the actor's scope,
+412 when the caller's version is stale); the scope check after a write; the person's age.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from registry.errors import PermissionDenied
+from registry.operations import lock_for_change
+from registry.policy import Section
+from victims import validation
+from victims.models import Case, CaseRecord, Victim
+
+# Fields of the victim each section owns (the person section also shows the case number and age).
+VICTIM_SECTION_FIELDS: dict[Section, tuple[str, ...]] = {
+    Section.PERSON: ("full_name", "sex"),
+    Section.IDENTITY: (
+        "aliases",
+        "birth_date",
+        "birth_date_estimated",
+        "document_type",
+        "document_country",
+        "id_number",
+        "nationality",
+        "ethnicity",
+        "native_place_code",
+    ),
+    Section.CONTACTS: ("phone", "address"),
+    Section.HEALTH: ("disability",),
+}
+REGISTRATION_SECTIONS = (Section.PERSON, Section.IDENTITY, Section.CONTACTS)
+
+
+def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
+    """The case row, locked, if ``actor`` may see it (404 otherwise), at ``expected_version``
+    (412 when stale): ``registry.operations.lock_for_change`` over the cases the actor sees."""
+    return lock_for_change(
+        Case.objects.visible_to(actor), case.pk, missing=_("No such case."), expected_version=expected_version
+    )
+
+
+def lock_record(actor, record: CaseRecord, expected_version: int | None = None) -> CaseRecord:
+    """The record's case locked (404 when the actor does not see it), then the record itself
+    (404 when gone), at ``expected_version`` (412 when stale) — the lock order of
+    ``registry.operations.lock_for_change``. The record's scope is its case's."""
+    return lock_for_change(
+        type(record).objects,
+        record.pk,
+        missing=_("No such record."),
+        expected_version=expected_version,
+        case=lambda: lock_case(actor, record.case),
+    )
+
+
+def still_visible(actor, case: Case) -> None:
+    """After a write, the actor must still see the case (no one moves a case out of their reach)."""
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("This change would put the case outside your reach."))
+
+
+def victim_age(victim: Victim, on: datetime.date | None = None) -> int | None:
+    if victim.birth_date is None:
+        return None
+    return validation.age_on(victim.birth_date, on or validation.today())

@@ -1,0 +1,89 @@
+"""Records on a case — rescue, health assessment, DNA sample, household, family member,
+consent — added and amended (the services' schooling, training and employment records go
+through these too, from ``services.operations.assistance``).
+
+Guarantees: a record is written only on a case the actor sees (404), in a section the actor may
+write (403), with the case locked, then the record (``lock_record``), at the version the caller
+read (412 when stale); dates of facts are never in the future and a consent is not withdrawn
+before it was given (400).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from registry.audit import record_event
+from registry.errors import NotFound, RuleViolation
+from registry.history import recorded_change
+from registry.models import AuditAction
+from registry.operations import full_clean
+from registry.policy import require_write
+from victims import validation
+from victims.models import Case, CaseRecord, Consent, Referral
+from victims.operations.common import lock_case, lock_record
+
+
+def record_model(name: str) -> type[CaseRecord]:
+    """The record model called ``name`` (``"rescue"``, ``"healthassessment"`` …)."""
+    from django.apps import apps
+
+    model = apps.get_model("victims", name)
+    if not issubclass(model, CaseRecord) or model is Referral:
+        raise NotFound(_("No such kind of record."))
+    return model
+
+
+def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) -> CaseRecord:
+    """Add a record (rescue, health assessment, DNA sample, household, family member, consent)
+    to a case the actor may see, in a section the actor may write."""
+    model = record_model(model) if isinstance(model, str) else model
+    require_write(actor, model.section)
+    with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} added"):
+        case = lock_case(actor, case)
+        return record_add_locked(actor, case, model, data)
+
+
+def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) -> CaseRecord:
+    """The rest of :func:`record_add`, inside its transaction and history block, on a case that
+    is locked (or new) and within the actor's reach."""
+    record = model(case=case, **data)
+    _check_record(record)
+    full_clean(record, exclude=["case"])
+    record.save()
+    record_event(
+        action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
+        detail={"model": model._meta.model_name, "record": str(record.uuid)},
+    )  # fmt: skip
+    return record
+
+
+def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: dict) -> CaseRecord:
+    """Change fields of a record at the version the caller read (412 when stale)."""
+    model = type(record)
+    require_write(actor, model.section)
+    with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} amended"):
+        locked = lock_record(actor, record, expected_version)
+        for name, value in changes.items():
+            if name in {"id", "uuid", "case", "case_id", "version", "created_at"}:
+                raise RuleViolation(_("This field cannot be changed."), field=name)
+            setattr(locked, name, value)
+        _check_record(locked)
+        full_clean(locked, exclude=["case"])
+        locked.version += 1
+        locked.save()
+        record_event(
+            action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.case.uuid, sections=[model.section],
+            detail={"model": model._meta.model_name, "record": str(locked.uuid), "fields": sorted(changes)},
+        )  # fmt: skip
+    return locked
+
+
+def _check_record(record: CaseRecord) -> None:
+    """Rules of the plan that a single record must satisfy."""
+    for name in ("rescued_on", "assessed_on", "collected_on", "submitted_on", "matched_on", "given_on"):
+        validation.check_not_future(getattr(record, name, None), name)
+    if isinstance(record, Consent) and record.withdrawn_on:
+        validation.check_not_future(record.withdrawn_on, "withdrawn_on")
+        if record.withdrawn_on < record.given_on:
+            raise RuleViolation(_("Consent cannot be withdrawn before it was given."), field="withdrawn_on")

@@ -1,0 +1,172 @@
+"""Registering a rescued person (``case_register``) and changing the victim's fields
+(``victim_update``).
+
+Guarantees: case numbers are allocated race-free (the counter row is locked for the rest of the
+transaction); a person already registered within the actor's scope is refused (409 naming that
+case), one registered outside it is registered again and flagged as a possible duplicate — the
+actor learns nothing of the other case; the new case is within the actor's reach when the
+transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from registry.audit import record_event
+from registry.errors import Conflict, RuleViolation
+from registry.history import recorded_change
+from registry.models import AuditAction, Jurisdiction
+from registry.operations import full_clean
+from registry.policy import Section, require_write
+from victims import validation
+from victims.models import Case, CaseNumberCounter, Rescue, Victim
+from victims.operations.common import REGISTRATION_SECTIONS, VICTIM_SECTION_FIELDS, lock_case, still_visible
+from victims.operations.records import record_add_locked
+
+PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
+    "11": "BJ", "12": "TJ", "13": "HE", "14": "SX", "15": "NM", "21": "LN", "22": "JL", "23": "HL",
+    "31": "SH", "32": "JS", "33": "ZJ", "34": "AH", "35": "FJ", "36": "JX", "37": "SD", "41": "HA",
+    "42": "HB", "43": "HN", "44": "GD", "45": "GX", "46": "HI", "50": "CQ", "51": "SC", "52": "GZ",
+    "53": "YN", "54": "XZ", "61": "SN", "62": "GS", "63": "QH", "64": "NX", "65": "XJ",
+}  # fmt: skip
+
+
+def _allocate_number(jurisdiction: Jurisdiction, year: int) -> str:
+    """The next case number for the jurisdiction and year, e.g. ``FJ-350102-2026-00042``.
+
+    Race-free: the counter row is locked for the rest of the transaction, so two registrations
+    at the same moment get consecutive numbers, never the same one."""
+    code = jurisdiction.code.ljust(6, "0")
+    prefix = f"{PROVINCE_ABBREVIATIONS.get(code[:2], code[:2])}-{code}-{year}"
+    counter = CaseNumberCounter.objects.select_for_update().filter(prefix=prefix).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                counter = CaseNumberCounter.objects.create(prefix=prefix)
+        except IntegrityError:  # created by a concurrent registration a moment ago
+            counter = CaseNumberCounter.objects.select_for_update().get(prefix=prefix)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{prefix}-{counter.last:05d}"
+
+
+def _earlier_cases(victim: Victim) -> list[int]:
+    """Ids of the cases, newest first, of a person with the same ID number, or the same name and
+    birth date (every case, in scope or not: the caller narrows). Usually none."""
+    field = Victim._meta.get_field
+    digests = Q()
+    id_digest = field("id_number_index").digest(victim.id_number)
+    if id_digest:
+        digests |= Q(victim__id_number_index=id_digest)
+    name_digest = field("name_birth_index").digest((victim.full_name, victim.birth_date))
+    if name_digest:
+        digests |= Q(victim__name_birth_index=name_digest)
+    if not digests:
+        return []
+    return list(Case._base_manager.filter(digests).order_by("-id").values_list("pk", flat=True))
+
+
+def case_register(
+    *,
+    actor,
+    victim: dict,
+    jurisdiction: Jurisdiction,
+    opened_on: datetime.date | None = None,
+    rescue: dict | None = None,
+) -> Case:
+    """Register a rescued person and open their case in the actor's organization.
+
+    A person already registered (same ID number, or same name and birth date) inside the
+    actor's scope is refused with 409 naming that case; outside it, the case is registered and
+    flagged as a possible duplicate for civil affairs to resolve — the actor learns nothing of
+    the other case.
+    """
+    for section in REGISTRATION_SECTIONS:
+        require_write(actor, section)
+    organization = actor.organization
+    if organization is None or not jurisdiction.code.startswith(organization.jurisdiction.code):
+        raise RuleViolation(_("Choose a jurisdiction within your organization's."), field="jurisdiction")
+    allowed = {name for section in REGISTRATION_SECTIONS for name in VICTIM_SECTION_FIELDS[section]}
+    unknown = set(victim) - allowed
+    if unknown:
+        raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
+    opened_on = opened_on or validation.today()
+    validation.check_not_future(opened_on, "opened_on")
+    person = Victim(**validation.clean_identity(victim))
+    # clean_identity has just enforced the victim's one constraint (a document has a number).
+    full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"], constraints=False)
+    with transaction.atomic(), recorded_change(actor=actor, reason="registration"):
+        earlier = _earlier_cases(person)
+        if earlier:
+            # A case within the actor's reach is named even when a newer one lies outside it.
+            within_reach = Case.objects.visible_to(actor).filter(pk__in=earlier).order_by("-id").first()
+            if within_reach is not None:
+                raise Conflict(
+                    _("This person is already registered in case %(number)s.") % {"number": within_reach.number},
+                    code="duplicate_victim",
+                )
+        person.save()
+        case = Case(
+            victim=person,
+            jurisdiction=jurisdiction,
+            lead_organization=organization,
+            number=_allocate_number(jurisdiction, opened_on.year),
+            opened_on=opened_on,
+            created_by=actor,
+            possible_duplicate=bool(earlier),
+            duplicate_of_id=earlier[0] if earlier else None,
+        )
+        # The lead organization and the creator are the actor's own (the database holds them);
+        # the jurisdiction is the caller's choice and is checked.
+        full_clean(case, exclude=["victim", "duplicate_of", "lead_organization", "created_by"])
+        case.save()
+        case.assigned_caseworkers.add(actor)
+        # Every fact scope depends on is set now (a rescue changes none): the actor must see it.
+        still_visible(actor, case)
+        record_event(
+            action=AuditAction.RECORD_CREATED,
+            actor=actor,
+            case_uuid=case.uuid,
+            sections=REGISTRATION_SECTIONS,
+            detail={"model": "case"},
+        )
+        if rescue:
+            # record_add without its lock_case: the case row was inserted by this transaction, so
+            # no one else can see or lock it, and it was just checked to be within reach.
+            require_write(actor, Rescue.section)
+            with recorded_change(actor=actor, reason="rescue added"):
+                record_add_locked(actor, case, Rescue, rescue)
+    return case
+
+
+def victim_update(*, actor, case: Case, expected_version: int, section: Section, changes: dict) -> Case:
+    """Change the victim's fields of one section (person, identity, contacts, health) and bump
+    the case version. Identity changes are re-validated as a whole."""
+    section = Section(section)
+    require_write(actor, section)
+    fields = VICTIM_SECTION_FIELDS.get(section, ())
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
+    with transaction.atomic(), recorded_change(actor=actor, reason=f"{section.value} updated"):
+        case = lock_case(actor, case, expected_version)
+        person = Victim.objects.get(pk=case.victim_id)
+        for name, value in changes.items():
+            setattr(person, name, value)
+        if section == Section.IDENTITY:
+            identity = {name: getattr(person, name) for name in fields}
+            for name, value in validation.clean_identity(identity).items():
+                setattr(person, name, value)
+        full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
+        person.save()
+        case.version += 1
+        case.save()
+        record_event(
+            action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=case.uuid, sections=[section],
+            detail={"model": "victim", "fields": sorted(changes)},
+        )  # fmt: skip
+    return case
