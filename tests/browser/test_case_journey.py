@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from registry import casefile
+from registry import casefile, policy
 from registry.policy import Section
 from tests.victims.conftest import RESCUE, person
 from victims import operations
@@ -24,7 +24,7 @@ def zh(message: str) -> str:
 
 def section_labels(sections) -> list[str]:
     with translation.override("zh-hans"):
-        return [str(Section(section).label) for section in sections]
+        return [str(policy.section_named(section).label) for section in sections]
 
 
 def sign_in(page, username, password):
