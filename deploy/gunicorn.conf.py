@@ -17,7 +17,8 @@ graceful_timeout = 30
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 wsgi_app = "registry.wsgi:application"
-accesslog = "-"
+# The access log (standard output unless WEB_ACCESS_LOG names a file) and the error log.
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 # Only the reverse proxy in front may set X-Forwarded-* headers.

@@ -32,3 +32,17 @@ class BatchStatus(models.TextChoices):
     FINISHED_WITH_FAILURES = "finished_with_failures", _("Finished with failures")
     INTERRUPTED = "interrupted", _("Interrupted")
     FAILED = "failed", _("Failed")
+
+
+class JobStatus(models.TextChoices):
+    """Where a request for a dossier stands: queued → running → done | failed | timed_out."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being generated")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    TIMED_OUT = "timed_out", _("Timed out")
+
+    @classmethod
+    def unfinished(cls) -> tuple[str, ...]:
+        return (cls.QUEUED.value, cls.RUNNING.value)

@@ -2,6 +2,9 @@
 
 - :func:`dossier_generate` — render the case's dossier for the actor's role, store it encrypted,
   and record its :class:`~exports.models.ArchiveRecord` with the ``dossier_generated`` event.
+  The pages and the API do not call it in their request: they ask for a dossier job
+  (``exports.jobs.dossier_request``), whose runner calls it with the job; batch archival calls
+  it from its own runs.
 - :func:`dossier_download` — the decrypted PDF of a record, after the policy and a fixity check,
   with the ``dossier_downloaded`` event.
 
@@ -13,7 +16,9 @@ form asks for it): a command run by an operator has no request and no password t
 Rendering takes a while (about a third of a second per page), so it happens before the
 transaction: the case row is then locked only to check that the case did not change meanwhile
 (409 ``case_changed`` otherwise), number the dossier and save its record. The encrypted file
-is written before the transaction and removed again if the transaction fails.
+is written before the transaction and removed again if the transaction fails. A case larger
+than one dossier may hold is refused before anything is rendered (409 ``dossier_too_large``,
+``exports.limits``).
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exports import storage
-from exports.choices import Classification, Language, Retention
+from exports.choices import Classification, JobStatus, Language, Retention
 from exports.dossier import content as dossier_content
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
-from exports.models import ArchiveBatch, ArchiveRecord
+from exports.limits import Deadline, DossierTimedOut, check_size
+from exports.models import ArchiveBatch, ArchiveRecord, DossierJob
 from registry.audit import AuditAction, AuditOutcome, record_event
 from registry.crypto import DecryptionError
 from registry.errors import Conflict, RegistryError
@@ -62,18 +68,24 @@ def dossier_generate(
     request=None,
     batch: ArchiveBatch | None = None,
     reason: str = "dossier generated",
+    job: DossierJob | None = None,
 ) -> ArchiveRecord:
     """Generate, store and record the dossier of ``case`` as ``actor``'s role may read it.
 
     Guarantees: 404 unless ``actor`` sees the case, 403 unless the role may ``export_dossier``;
-    the dossier shows exactly the sections the role reads; the PDF is stored encrypted before
-    one transaction locks the case, checks its version is the one rendered (409
-    ``case_changed`` otherwise), saves the record (with history, ``reason``) and writes the
-    ``dossier_generated`` event naming the sections shown. On any failure no record remains
+    409 ``dossier_too_large`` before any rendering for a case beyond the limits
+    (``exports.limits.check_size``); the dossier shows exactly the sections the role reads; the
+    PDF is stored encrypted before one transaction locks the case, checks its version is the
+    one rendered (409 ``case_changed`` otherwise), saves the record (with history, ``reason``)
+    and writes the ``dossier_generated`` event naming the sections shown. For a ``job``
+    (running, from ``exports.jobs``): the rendering stops at the job's deadline, and the same
+    transaction locks the job, refuses with ``DossierTimedOut`` unless it is still running
+    within its deadline, and marks it done with the record. On any failure no record remains
     and the stored file is removed.
     """
     case = case_selectors.case_for(actor, case.uuid)  # 404 first: out of scope is absent
     require_action(actor, Action.EXPORT_DOSSIER)
+    check_size(actor, case)
     language = Language(language)
     generated_at = timezone.now()
     record_uuid = uuid_module.uuid4()
@@ -94,7 +106,7 @@ def dossier_generate(
         retention_label=_label_in(retention, language),
         template_version=dossier_content.TEMPLATE_VERSION,
     )
-    rendered = _render(facts)
+    rendered = _render(facts, deadline=Deadline(job.deadline) if job is not None else None)
     blob, key_id = storage.seal(rendered.pdf, record_uuid=record_uuid)
     name = storage.write(storage.storage_name_for(record_uuid, generated_at), blob)
     try:
@@ -110,6 +122,7 @@ def dossier_generate(
             request=request,
             batch=batch,
             reason=reason,
+            job=job,
         )
     except BaseException:
         storage.delete(name)
@@ -117,12 +130,12 @@ def dossier_generate(
     return record
 
 
-def _render(facts):
+def _render(facts, *, deadline: Deadline | None = None):
     # Imported here: WeasyPrint is loaded by the processes that render, not by every one that
     # serves a page.
     from exports.dossier.render import render_dossier
 
-    return render_dossier(facts)
+    return render_dossier(facts, deadline=deadline)
 
 
 def _label_in(choice, language: Language) -> str:
@@ -132,11 +145,21 @@ def _label_in(choice, language: Language) -> str:
         return str(choice.label)
 
 
+def _lock_running(job: DossierJob) -> DossierJob:
+    """The job's row, locked; ``DossierTimedOut`` unless it is still running within its deadline
+    (the reaper of ``exports.jobs`` may have ended it while this dossier was rendered)."""
+    locked = DossierJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != JobStatus.RUNNING or timezone.now() >= locked.deadline:
+        raise DossierTimedOut
+    return locked
+
+
 def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name, key_id, request,
-            batch, reason) -> ArchiveRecord:  # fmt: skip
+            batch, reason, job) -> ArchiveRecord:  # fmt: skip
     try:
         with transaction.atomic(), recorded_change(actor=actor, reason=reason):
             locked = case_operations.lock_case(actor, case)
+            locked_job = _lock_running(job) if job is not None else None
             if locked.version != case.version:
                 raise Conflict(
                     _("The case changed while its dossier was being generated. Generate it again."),
@@ -167,6 +190,9 @@ def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name
             )
             full_clean(record, exclude=["case", "generated_by", "batch"])
             record.save(force_insert=True)
+            if locked_job is not None:
+                locked_job.status, locked_job.record, locked_job.finished_at = JobStatus.DONE, record, timezone.now()
+                locked_job.save(update_fields=["status", "record", "finished_at"])
             record_event(
                 action=AuditAction.DOSSIER_GENERATED,
                 actor=actor,
@@ -180,6 +206,7 @@ def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name
                     "sha256": record.sha256,
                     "pages": record.page_count,
                     **({"batch": str(batch.uuid)} if batch is not None else {}),
+                    **({"job": str(job.uuid)} if job is not None else {}),
                 },
             )
     except IntegrityError:  # another dossier of the case took this number a moment ago

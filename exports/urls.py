@@ -4,7 +4,7 @@ answers the API's JSON 404."""
 
 from django.urls import path
 
-from exports.api import CaseDossierViewSet, DossierViewSet
+from exports.api import CaseDossierViewSet, DossierJobViewSet, DossierViewSet
 
 api_urlpatterns = [
     path(
@@ -13,6 +13,7 @@ api_urlpatterns = [
         name="case-dossier-list",
     ),
     path("dossiers/<str:id>/pdf/", DossierViewSet.as_view({"get": "pdf"}), name="dossier-pdf"),
+    path("dossier-jobs/<str:id>/", DossierJobViewSet.as_view({"get": "retrieve"}), name="dossier-job-detail"),
 ]
 
 urlpatterns = api_urlpatterns  # so registry.urls can include("exports.urls") under /api/v1/

@@ -1,5 +1,5 @@
-"""The dossier pages: a case's dossiers with the form that generates one, the download, and
-the status of batch archival (civil affairs).
+"""The dossier pages: a case's dossiers with the form that generates one, the status of a
+dossier job, the download, and the status of batch archival (civil affairs).
 
 Guarantees:
 
@@ -8,14 +8,22 @@ Guarantees:
   are recorded as ``access_denied``.
 - **Step-up**: generating asks for the password again, checked through ``authenticate`` so a
   wrong one counts towards the lockout; a lockout answers 429 like the sign-in page.
-- **Writes** go through ``exports.operations`` only (POST, then redirect); the download is
-  decrypted and fixity-checked there and audited as ``dossier_downloaded``.
-- The listing of a case's dossiers is logged as a read of the case (``case_viewed``, no
-  section: it shows dossier receipts, not the file's contents).
+- **Writes** go through ``exports.jobs`` and ``exports.operations`` only (POST, then
+  redirect); the download is decrypted and fixity-checked there and audited as
+  ``dossier_downloaded``.
+- **Jobs**: the form asks for a dossier job (``exports.jobs.dossier_request``) and waits for it
+  up to ``EXPORTS_DOSSIER_WAIT`` seconds: done by then, the case's dossiers page says so;
+  otherwise the job's page shows where it stands, reloading itself every few seconds (an HTTP
+  ``Refresh`` header — no script, which the Content-Security-Policy forbids inline — and a
+  Refresh link) until it offers the download or says why there is none.
+- The listing of a case's dossiers and a job's page are logged as reads of the case
+  (``case_viewed``, no section: they show dossier receipts and job states, not the file's
+  contents).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -24,13 +32,15 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from exports import operations, selectors
-from exports.choices import Language
+from exports import jobs, operations, selectors
+from exports.choices import JobStatus, Language
 from exports.forms import DossierGenerateForm
+from exports.limits import DossierTooLarge, TooManyDossierJobs
+from exports.models import DossierJob
 from registry import policy
 from registry.accounts import lockout, step_up
 from registry.audit import AuditAction, log_read
-from registry.errors import Conflict, PermissionDenied
+from registry.errors import PermissionDenied
 from registry.pages import case_page
 from registry.policy import Action
 from victims import selectors as case_selectors
@@ -42,6 +52,12 @@ def dossier_links(user, case) -> list[dict[str, str]]:
     if not policy.may(user, Action.EXPORT_DOSSIER):
         return []
     return [{"id": "dossiers", "label": _("Dossiers"), "url": reverse("exports:case-dossiers", args=[case.uuid])}]
+
+
+# Seconds after which a job's page reloads itself while the job is unfinished.
+JOB_PAGE_REFRESH_SECONDS = 3
+# The jobs of a case that made no dossier (unfinished, failed, timed out) listed on its page.
+JOBS_SHOWN = 10
 
 
 def _require_export(user) -> None:
@@ -70,20 +86,28 @@ def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     case = case_selectors.case_for(user, case_id)
     _require_export(user)
     form = DossierGenerateForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if _password_confirmed(request, form):
             try:
-                record = operations.dossier_generate(
+                job = jobs.dossier_request(
                     actor=user, case=case, language=Language(form.cleaned_data["language"]), request=request
                 )
-            except Conflict as refused:
+            except (DossierTooLarge, TooManyDossierJobs) as refused:
                 form.add_error(None, refused.message)
+                status = refused.status
             else:
-                messages.success(request, _("Dossier %(number)s is generated.") % {"number": record.archive_number})
+                job = jobs.wait(job, settings.EXPORTS_DOSSIER_WAIT)
+                if job.status != JobStatus.DONE:
+                    return HttpResponseRedirect(reverse("exports:dossier-job", args=[job.uuid]))
+                number = job.record.archive_number
+                messages.success(request, _("Dossier %(number)s is generated.") % {"number": number})
                 return HttpResponseRedirect(reverse("exports:case-dossiers", args=[case.uuid]))
         elif lockout.is_locked_out(request):
             return lockout.lockout_response(request)
     records = list(selectors.case_dossiers(user, case))
+    jobs.expire_overdue(DossierJob.objects.filter(case=case))
+    open_jobs = list(selectors.case_jobs(user, case)[:JOBS_SHOWN])
     log_read(
         request,
         action=AuditAction.CASE_VIEWED,
@@ -94,9 +118,33 @@ def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     return render(
         request,
         "exports/case_dossiers.html",
-        {"case": case, "records": records, "form": form},
-        status=400 if form.errors else 200,
+        {"case": case, "records": records, "jobs": open_jobs, "form": form},
+        status=400 if status == 200 and form.errors else status,
     )
+
+
+@case_page("GET", "HEAD")
+def dossier_job(request: HttpRequest, job_id) -> HttpResponse:
+    """Where one dossier job stands; reloads itself until the job has ended, then offers the
+    download (or says why there is none)."""
+    user = request.user
+    # A refusal is recorded against the case the job is for (the URL names the job).
+    request.refusal_case_uuid = selectors.case_uuid_of_job(job_id)
+    job = selectors.dossier_job_for(user, job_id)
+    _require_export(user)
+    job = jobs.current(job)
+    log_read(
+        request,
+        action=AuditAction.CASE_VIEWED,
+        case_uuid=job.case.uuid,
+        sections=(),
+        detail={"view": "dossier_job", "job": str(job.uuid), "status": job.status},
+    )
+    error = jobs.error_message(job) if job.error_code else ""
+    response = render(request, "exports/dossier_job.html", {"job": job, "case": job.case, "error": error})
+    if job.unfinished:
+        response["Refresh"] = str(JOB_PAGE_REFRESH_SECONDS)
+    return response
 
 
 @case_page("GET", "HEAD")

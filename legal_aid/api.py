@@ -43,6 +43,7 @@ from registry.api.viewsets import ScopedViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
 from registry.errors import PermissionDenied, RuleViolation
+from registry.fields import MAX_TEXT_LENGTH
 from registry.models import User
 from registry.policy import Section, require
 from victims.models import Referral
@@ -54,7 +55,7 @@ STEP_ERRORS = {
     **VERSIONED_ERRORS,
     409: error("invalid_status_transition: the matter's status does not allow this step (both are named)."),
 }
-TEXT = {"max_length": 4000, "allow_blank": True}
+TEXT = {"max_length": MAX_TEXT_LENGTH, "allow_blank": True}
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -84,7 +85,7 @@ class MatterAmendSerializer(StrictSerializer):
     applied_on = serializers.DateField(required=False)
     lawyer = serializers.UUIDField(required=False, allow_null=True, help_text=gettext_lazy("The lawyer's user id."))
     decided_on = serializers.DateField(required=False)
-    decision_reason = serializers.CharField(required=False, max_length=4000)
+    decision_reason = serializers.CharField(required=False, max_length=MAX_TEXT_LENGTH)
     started_on = serializers.DateField(required=False)
     concluded_on = serializers.DateField(required=False)
     outcome = ChoiceField(choices=Outcome.choices, required=False)
@@ -97,7 +98,7 @@ class MatterAmendSerializer(StrictSerializer):
 class DecideSerializer(StrictSerializer):
     decision = ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
     decided_on = serializers.DateField()
-    decision_reason = serializers.CharField(max_length=4000)
+    decision_reason = serializers.CharField(max_length=MAX_TEXT_LENGTH)
     lawyer = serializers.UUIDField(required=False, allow_null=True, help_text=gettext_lazy("Only when accepting."))
 
 

@@ -1,4 +1,4 @@
-"""Forms of the sign-in pages: the second-factor code and the step-up password."""
+"""Forms of the account pages: the second-factor code, the step-up password, and enrolment."""
 
 from __future__ import annotations
 
@@ -32,3 +32,35 @@ class ConfirmPasswordForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+
+class EnrolmentForm(CodeForm):
+    """What the holder of an enrolment link types: a new password twice and, when a second
+    factor is required (``with_code``), a code of their authenticator app. Only the shape is
+    checked here; the password rules and the code are the operation's
+    (``registry.accounts.activation.user_enrol``)."""
+
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = ["password", "password_again", "otp_token"]
+
+    def __init__(self, *args, with_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp_token"].widget.attrs.pop("autofocus", None)
+        if not with_code:
+            del self.fields["otp_token"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned

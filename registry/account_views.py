@@ -1,12 +1,22 @@
-"""Sign-in pages: password, second factor (code or enrolment), sign-out, and the step-up
-confirmation before dangerous actions.
+"""Account pages: sign-in (password, second factor — code or enrolment —, sign-out), the step-up
+confirmation before dangerous actions, enrolment through a one-time link, and the approval of
+accounts by a second person.
 
 With a second factor required (``registry.accounts.credentials.second_factor_required``) the password step
 signs no one in: it records a pending sign-in (``registry.two_factor``) and sends the user to
 the code page, or — for an account without a confirmed device — to enrolment, where the new
 device must accept a code before it counts. Only then is the session signed in. Every step goes
-through django-axes: a wrong password or code counts towards the lockout, and nothing is
-accepted during one.
+through the lockout rules (``registry.accounts.lockout``): a wrong password or code counts, and
+nothing is accepted during a lockout or the account's delay.
+
+Enrolment (``registry.accounts.activation``): the link's page checks the token, keeps only its
+digest in the session and redirects to the enrolment form, whose URL carries no token — so the
+token leaves no trace in the browser's history or a ``Referer`` header (Django's password reset
+does the same). The form sets the holder's own password and second factor; it signs no one in.
+
+Approval: only a role of ``REGISTRY_ACCOUNT_APPROVERS`` opens the approval pages (anyone else
+gets the audited 403 page of ``registry.pages``); an approver sees the accounts of their
+jurisdiction waiting for them, and any other account is absent (404).
 """
 
 from __future__ import annotations
@@ -16,17 +26,22 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
 from registry import two_factor
-from registry.account_forms import CodeForm, ConfirmPasswordForm
-from registry.accounts import credentials, lockout, step_up
+from registry.account_forms import CodeForm, ConfirmPasswordForm, EnrolmentForm
+from registry.accounts import activation, credentials, lockout, step_up
+from registry.errors import NotFound, PermissionDenied
+from registry.forms import ConfirmForm, show_errors
+from registry.models import ActivationOutcome
+from registry.pages import case_page
 
 
 class LoginView(auth_views.LoginView):
@@ -55,7 +70,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 def _refuse_if_locked(request, user):
-    """The lockout page (and the pending sign-in dropped) if axes refuses ``user`` now."""
+    """The lockout page (and the pending sign-in dropped) if a lockout or the account's delay
+    refuses ``user`` now."""
     if lockout.sign_in_allowed(request, user.get_username()):
         return None
     two_factor.clear_pending_login(request)
@@ -145,3 +161,103 @@ def confirm_identity(request):
             return redirect(next_url)
         form.add_error("password", _("The password is not correct."))
     return render(request, "registry/accounts/confirm.html", {"form": form, "next": next_url})
+
+
+# --- Enrolment through a one-time link -------------------------------------------------------
+
+# The digest of the enrolment link this (anonymous) session is using; never the token itself.
+ENROLMENT_SESSION_KEY = "registry_enrolment"
+
+
+def _dead_link_page(request):
+    request.session.pop(ENROLMENT_SESSION_KEY, None)
+    return render(request, "registry/accounts/enrol_dead.html", status=404)
+
+
+@never_cache
+@require_safe
+def enrol_link(request, token: str):
+    """The enrolment link: a live one is remembered (by its digest) and the holder sent on to
+    the form; a used, expired or replaced one gets a page saying so (404)."""
+    digest = credentials.token_digest(token)
+    if activation.enrolment_begin(digest) is None:
+        return _dead_link_page(request)
+    request.session[ENROLMENT_SESSION_KEY] = digest
+    return redirect("account-enrol-form")
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_again", "otp_token")
+@require_http_methods(["GET", "POST"])
+def enrol(request):
+    """The holder sets their password and proves their second factor (``user_enrol``): the
+    account's own authenticator if it has one, else a new one set up here."""
+    digest = request.session.get(ENROLMENT_SESSION_KEY, "")
+    pending = activation.live_activation(digest)
+    if pending is None:
+        return _dead_link_page(request)
+    account = pending.user
+    needs_code = credentials.second_factor_required(account)
+    has_device = needs_code and two_factor.confirmed_device(account) is not None
+    form = EnrolmentForm(request.POST or None, with_code=needs_code)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = activation.user_enrol(
+                digest=digest, password=data["password"], code=data.get("otp_token", ""), request=request
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
+            if done.outcome == ActivationOutcome.ACTIVATED:
+                messages.success(request, _("You are enrolled. Sign in with your new password."))
+            else:
+                messages.success(
+                    request,
+                    _("You are enrolled. Your account can sign in once a second person has approved it."),
+                )
+            return redirect("login")
+    context = {"form": form, "account": account, "needs_code": needs_code, "has_device": has_device}
+    if needs_code and not has_device:
+        device = two_factor.enrolment_device(account)
+        context.update(qr_svg=two_factor.qr_svg(device), secret=two_factor.secret_for_display(device))
+    return render(request, "registry/accounts/enrol.html", context)
+
+
+# --- Approval by a second person -------------------------------------------------------------
+
+
+def _require_approver(request) -> None:
+    if not activation.is_approver(request.user):
+        raise PermissionDenied(_("Your role does not approve accounts."), code="not_an_approver")
+
+
+@never_cache
+@case_page("GET", "HEAD")
+def account_approvals(request):
+    """The accounts of the approver's jurisdiction waiting for an approval."""
+    _require_approver(request)
+    return render(request, "registry/accounts/approvals.html", {"waiting": activation.approvable_by(request.user)})
+
+
+@never_cache
+@case_page("GET", "HEAD", "POST")
+def account_approve(request, uuid):
+    """Review one account waiting for approval, and approve it (``user_approve``)."""
+    _require_approver(request)
+    waiting = activation.approvable_by(request.user).filter(uuid=uuid).first()
+    if waiting is None:
+        raise NotFound(_("No such account is waiting for your approval."))
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activation.user_approve(actor=request.user, user=waiting.user, activation=waiting, request=request)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(
+                request, _("Account %(username)s approved; it can sign in now.") % {"username": waiting.user.username}
+            )
+            return redirect("account-approvals")
+    return render(request, "registry/accounts/approve.html", {"form": form, "waiting": waiting})

@@ -9,9 +9,13 @@ The views are thin: a form checks what was typed, an operation of ``registry.acc
 or ``registry.accounts.organizations`` makes the change (and its audit event) in one
 transaction, its ``ValidationError`` goes back on the form next to what was typed, and success
 is said with a message after a redirect. Every change
-is a POST form carrying the CSRF token; pages are never cached, and the one page that shows a
-generated password is rendered in the POST's own response, so the password is stored nowhere —
-not in a session, a message cookie or a cache.
+is a POST form carrying the CSRF token; pages are never cached.
+
+No page here sets or shows a password. An operation that creates an account, enables it again
+or moves it answers with a one-time enrolment link (``registry.accounts.activation``), shown
+on the page rendered in the POST's own response — stored nowhere else, not in a session, a
+message cookie or a cache, and only as a digest in the database — for the administrator to hand
+to the account's holder, who sets their own password and second factor through it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from django.views.decorators.http import require_http_methods
 
 from registry import policy
 from registry.accounts import organizations, users
+from registry.accounts.activation import EnrolmentLink, open_activation, reads_cases, with_activation_pending
 from registry.audit import AuditAction, AuditOutcome, record_event
 from registry.context_processors import display_name
 from registry.forms import (
@@ -95,7 +100,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
     """Every staff account, filtered by role, organization and status, 50 to a page."""
     filters = UserFilterForm(request.GET or None)
     accounts = filters.filter(
-        User.objects.select_related("organization__jurisdiction", "jurisdiction").order_by("username")
+        with_activation_pending(User.objects.select_related("organization__jurisdiction", "jurisdiction")).order_by(
+            "username"
+        )
     )
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     for account in page.object_list:
@@ -103,49 +110,57 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/admin/user_list.html", {"filters": filters, "page": page})
 
 
+def _enrolment_link_page(request: HttpRequest, link: EnrolmentLink, heading: str) -> HttpResponse:
+    """The page that shows an enrolment link, once: rendered in the POST's own response."""
+    return render(
+        request,
+        "registry/admin/enrolment_link.html",
+        {
+            "account": link.user,
+            "link": request.build_absolute_uri(link.path),
+            "expires_at": link.expires_at,
+            "approval_required": reads_cases(link.user.role),
+            "heading": heading,
+        },
+    )
+
+
 @sysadmin_only
 def user_create(request: HttpRequest) -> HttpResponse:
+    """Create an account; the answer shows its enrolment link, once."""
     form = UserCreateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        generated = not data["password"]
-        password = data["password"] or users.generate_password()
         try:
-            account = users.user_create(
-                actor=request.user,
-                request=request,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                role=data["role"],
-                organization=data["organization"],
-                jurisdiction=data["jurisdiction"],
-                password=password,
-            )
+            link = users.user_create(actor=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
-            if generated:
-                # Shown in this response only: never stored, never shown again.
-                return render(request, "registry/admin/user_created.html", {"account": account, "password": password})
-            messages.success(request, _("Account %(username)s created.") % {"username": account.username})
-            return redirect("manage-user", uuid=account.uuid)
+            heading = _("Account %(username)s created") % {"username": link.user.username}
+            return _enrolment_link_page(request, link, heading)
     return render(request, "registry/admin/user_form.html", {"form": form, "account": None})
 
 
 @sysadmin_only
 def user_edit(request: HttpRequest, uuid) -> HttpResponse:
+    """Change an account; a move answers with its new enrolment link, once."""
     account = _account(uuid)
     form = UserUpdateForm(_posted(request), user=account)
     if request.method == "POST" and form.is_valid():
         try:
-            users.user_update(actor=request.user, user=account, request=request, **form.cleaned_data)
+            account, link = users.user_update(actor=request.user, user=account, request=request, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
+            if link is not None:
+                heading = _("Account %(username)s moved") % {"username": account.username}
+                return _enrolment_link_page(request, link, heading)
             messages.success(request, _("Account %(username)s saved.") % {"username": account.username})
             return redirect("manage-user", uuid=account.uuid)
-    return render(request, "registry/admin/user_form.html", {"form": form, "account": account})
+    return render(
+        request,
+        "registry/admin/user_form.html",
+        {"form": form, "account": account, "activation": open_activation(account)},
+    )
 
 
 def _account_action(
@@ -153,19 +168,22 @@ def _account_action(
     uuid,
     *,
     form_class,
-    perform: Callable[..., User],
+    perform: Callable[..., User | EnrolmentLink],
     template: str,
     done: str,
 ) -> HttpResponse:
-    """A confirmation page for one action on an account, and its POST."""
+    """A confirmation page for one action on an account, and its POST. An action that answers
+    with an enrolment link shows it (``done`` is then the page's heading)."""
     account = _account(uuid)
     form = form_class(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            perform(actor=request.user, user=account, request=request, **form.cleaned_data)
+            result = perform(actor=request.user, user=account, request=request, **form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
+            if isinstance(result, EnrolmentLink):
+                return _enrolment_link_page(request, result, done % {"username": account.username})
             messages.success(request, done % {"username": account.username})
             return redirect("manage-user", uuid=account.uuid)
     return render(request, template, {"form": form, "account": account})
@@ -186,13 +204,27 @@ def user_disable(request: HttpRequest, uuid) -> HttpResponse:
 
 @sysadmin_only
 def user_enable(request: HttpRequest, uuid) -> HttpResponse:
+    """Start re-activating a disabled account: the answer shows its enrolment link, once."""
     return _account_action(
         request,
         uuid,
         form_class=ConfirmForm,
         perform=users.user_enable,
         template="registry/admin/user_enable.html",
-        done=_("Account %(username)s enabled."),
+        done=_("Account %(username)s enabled again"),
+    )
+
+
+@sysadmin_only
+def user_enrolment_link(request: HttpRequest, uuid) -> HttpResponse:
+    """Issue a new enrolment link for an account not yet enrolled; the previous one dies."""
+    return _account_action(
+        request,
+        uuid,
+        form_class=ConfirmForm,
+        perform=users.user_enrolment_link_renew,
+        template="registry/admin/user_enrolment_link.html",
+        done=_("New enrolment link for %(username)s"),
     )
 
 

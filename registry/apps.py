@@ -15,7 +15,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry core")
 
     def ready(self) -> None:
-        from registry import checks  # noqa: F401  (registers the system checks)
+        from registry import (
+            checks,  # noqa: F401  (registers the system checks)
+            sqlite_files,
+        )
         from registry.accounts import credentials, lockout
         from registry.audit import receivers
 
@@ -24,5 +27,6 @@ class RegistryConfig(AppConfig):
         receivers.connect_signals()
         credentials.connect_signals()
         lockout.connect_signals()
+        sqlite_files.connect_signals()
 
         setting_changed.connect(_reset_keyring)

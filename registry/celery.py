@@ -1,9 +1,9 @@
-"""The Celery application of the registry (batch archival, DESIGN §7).
+"""The Celery application of the registry (batch archival and dossier jobs, DESIGN §7).
 
 Configured from Django's settings, every ``CELERY_*`` setting (``registry/settings.py``); tasks
 are found in each app's ``tasks`` module. Without ``CELERY_BROKER_URL`` nothing is sent
 anywhere: the work that would be a task runs in the process that asked for it (see
-``exports.batch``). Workers: ``celery --app registry worker`` (``python -m registry.serve``
+``exports.batch`` and ``exports.jobs``). Workers: ``celery --app registry worker`` (``python -m registry.serve``
 starts them beside gunicorn).
 """
 

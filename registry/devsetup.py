@@ -1,7 +1,9 @@
 """Prepare a checkout for local use: ``python -m registry.devsetup [dev|demo|serve]``.
 
 ``dev``/``demo`` write ``var/dev.env`` (mode, a random secret key, the keyring path) and a
-development keyring ``var/keyring.json`` (mode 0600) when they do not exist yet. ``serve``
+development keyring ``var/keyring.json`` (mode 0600) when they do not exist yet. Every mode
+first makes ``var/`` — which also holds the SQLite database — accessible to its owner only
+(0700), creating it or tightening an existing one. ``serve``
 writes ``var/serve.env`` for ``make serve``: production mode against the local PostgreSQL and
 Redis, on loopback over plain HTTP (so cookies without the ``Secure`` flag), and creates its
 PostgreSQL database when missing. All stay out of git. A real deployment never runs this; it
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -50,11 +53,18 @@ def _create_database(url: str) -> None:
             sys.stdout.write(f"created the PostgreSQL database {name}\n")
 
 
+def private_directory(path: Path) -> None:
+    """Create ``path`` (and its parents) if missing, and leave it accessible to its owner only."""
+    path.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
+    os.chmod(path, stat.S_IRWXU)  # mkdir's mode is subject to the umask, and an existing one is as it was
+
+
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "dev"
     if mode not in {"dev", "demo", "serve"}:
         sys.stderr.write("usage: python -m registry.devsetup [dev|demo|serve]\n")
         return 2
+    private_directory(VAR)
     keyring = VAR / "keyring.json"
     if not keyring.exists():
         write_secret_file(keyring, new_keyring_document())

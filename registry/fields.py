@@ -15,14 +15,21 @@ from __future__ import annotations
 
 import datetime
 import json
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import FieldError, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
+from registry.errors import RuleViolation
 from registry.keyring import active_keyring
+
+# The most characters of free text an encrypted text field without a declared ``max_length``
+# holds (the API and the page forms may bound a field tighter, never looser).
+MAX_TEXT_LENGTH = 4000
 
 
 class EncryptedField(models.TextField):
@@ -35,7 +42,9 @@ class EncryptedField(models.TextField):
         super().contribute_to_class(cls, name, private_only=private_only)
         if self.column_label is None:
             # The history model's copy arrives here with the label already set (copy.copy).
-            # A historical model rebuilt by migrations names its tracked model `instance_type`.
+            # simple-history's history models name their tracked model `instance_type`. One rebuilt
+            # by the migration framework does not, and binds its copies to `app.historicalmodel.field`:
+            # a data migration over history rows names the label itself (registry.encrypt_existing).
             owner = getattr(cls, "instance_type", cls)
             self.column_label = f"{owner._meta.label_lower}.{name}"
 
@@ -74,7 +83,30 @@ class EncryptedField(models.TextField):
 
 
 class EncryptedTextField(EncryptedField):
+    """Text sealed whole. The column holds ciphertext of any length, so ``max_length`` bounds
+    the clear text instead — the declared one, else :data:`MAX_TEXT_LENGTH`: a validator (run
+    by ``full_clean``, which every operation calls), the form field and the API input built
+    from the model enforce it, and a save refuses a longer value whatever the path (a
+    ``RuleViolation`` naming the field: 400, never a row or a ciphertext of unbounded size)."""
+
     description = _("Encrypted text")
+
+    @cached_property
+    def length_validator(self) -> MaxLengthValidator:
+        return MaxLengthValidator(self.max_length or MAX_TEXT_LENGTH)
+
+    @cached_property
+    def validators(self):
+        return [*super().validators, self.length_validator]
+
+    def get_prep_value(self, value):
+        value = self.to_python(value)
+        if value is not None:
+            try:
+                self.length_validator(value)
+            except ValidationError as exc:
+                raise RuleViolation(exc.messages[0], field=self.name) from None
+        return super().get_prep_value(value)
 
     def to_python(self, value):
         if value is None or isinstance(value, str):
@@ -91,7 +123,9 @@ class EncryptedTextField(EncryptedField):
         # A plain text input for short values; callers choose a Textarea where they want one.
         from django import forms
 
-        return super(models.TextField, self).formfield(**{"form_class": forms.CharField, **kwargs})
+        return super(models.TextField, self).formfield(
+            **{"form_class": forms.CharField, "max_length": self.max_length, **kwargs}
+        )
 
 
 class EncryptedDateField(EncryptedField):
@@ -139,14 +173,21 @@ class BlindIndexField(models.CharField):
     ``source`` names one field (``"id_number"``) or a tuple of fields (``("full_name",
     "birth_date")``, for "same name and same birth date"); the index is empty when any of them
     is. Search with the tracked queryset's ``blind_search(name, value)`` — for a composite index
-    pass a tuple of values in the order of ``source``. The parts are joined with NUL, which
-    normalisation keeps (it strips white space, and the ASCII separators count as white space).
+    pass a tuple of values in the order of ``source``. Each part is normalised on its own
+    (``normalization`` names how: ``"text"``, or ``"document_number"`` for identity document
+    numbers — ``registry.crypto.NORMALIZATIONS``), then the parts are joined with NUL, which no
+    normalised part holds.
     """
 
     description = _("Blind index")
+    # Neither changes the column: altering them needs no table rebuild, only recomputed digests.
+    non_db_attrs = (*models.CharField.non_db_attrs, "source", "normalization")
 
-    def __init__(self, *args, source: str | tuple[str, ...], **kwargs):
+    def __init__(self, *args, source: str | tuple[str, ...], normalization: str = "text", **kwargs):
+        if normalization not in crypto.NORMALIZATIONS:
+            raise ValueError(f"unknown blind-index normalization {normalization!r}")
         self.source = source
+        self.normalization = normalization
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("editable", False)
         kwargs.setdefault("db_index", True)
@@ -156,6 +197,8 @@ class BlindIndexField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        if self.normalization != "text":
+            kwargs["normalization"] = self.normalization
         return name, path, args, kwargs
 
     @property
@@ -168,14 +211,18 @@ class BlindIndexField(models.CharField):
 
     def digest(self, value) -> str | None:
         """The index value for ``value`` — a tuple for a composite index — or ``None`` when a
-        part is empty. Dates count by their ISO form."""
+        part is empty, or nothing is left of it once normalised (white space or invisible
+        characters only: such a value must match nothing). Dates count by their ISO form."""
         parts = value if isinstance(value, tuple) else (value,)
         if len(parts) != len(self.sources):
             raise ValueError(f"{self.name} indexes {len(self.sources)} values, got {len(parts)}")
         if any(part in (None, "") for part in parts):
             return None
-        text = "\x00".join(part.isoformat() if hasattr(part, "isoformat") else str(part) for part in parts)
-        return crypto.blind_index(text, column=self.index_label, keyring=active_keyring())
+        normalize = crypto.NORMALIZATIONS[self.normalization]
+        normalized = [normalize(part.isoformat() if hasattr(part, "isoformat") else str(part)) for part in parts]
+        if not all(normalized):
+            return None
+        return crypto.index_digest("\x00".join(normalized), column=self.index_label, keyring=active_keyring())
 
     def pre_save(self, model_instance, add):
         values = tuple(getattr(model_instance, name) for name in self.sources)

@@ -101,47 +101,22 @@ class _AccountFields(forms.Form):
 
 
 class UserCreateForm(_AccountFields):
+    """A new account: who it is and where it works. No password: its holder sets one through
+    the enrolment link the account gets (``registry.accounts.activation``)."""
+
     username = forms.CharField(
         label=_("username"),
         max_length=150,
         validators=User._meta.get_field("username").validators,
         help_text=_("Letters, digits and @ . + - _ only."),
     )
-    password = forms.CharField(
-        label=_("initial password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to have a strong password generated and shown to you once."),
-    )
-    password_again = forms.CharField(
-        label=_("initial password again"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
-    field_order = [
-        "username",
-        "last_name",
-        "first_name",
-        "role",
-        "organization",
-        "jurisdiction",
-        "password",
-        "password_again",
-    ]
+    field_order = ["username", "last_name", "first_name", "role", "organization", "jurisdiction"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = _organizations()
         self.fields["jurisdiction"].queryset = _jurisdictions()
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password", "") != cleaned.get("password_again", ""):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
 
 
 class UserUpdateForm(_AccountFields):
@@ -166,7 +141,12 @@ class UserUpdateForm(_AccountFields):
 class UserFilterForm(forms.Form):
     """The user list's filters, read from the query string (a GET form: nothing changes)."""
 
-    ACTIVE_CHOICES = [("", _("All")), ("yes", _("Active")), ("no", _("Disabled"))]
+    ACTIVE_CHOICES = [
+        ("", _("All")),
+        ("yes", _("Active")),
+        ("pending", _("Waiting for enrolment or approval")),
+        ("no", _("Disabled")),
+    ]
 
     role = forms.ChoiceField(label=_("role"), choices=[("", _("All")), *Role.choices], required=False)
     organization = OrganizationChoiceField(
@@ -185,7 +165,8 @@ class UserFilterForm(forms.Form):
         )
 
     def filter(self, queryset):
-        """The queryset narrowed by the valid filters (an invalid filter is ignored)."""
+        """The queryset narrowed by the valid filters (an invalid filter is ignored). The
+        queryset carries ``activation_pending`` (``registry.admin_views.user_list``)."""
         if not self.is_valid():
             return queryset
         data = self.cleaned_data
@@ -193,8 +174,12 @@ class UserFilterForm(forms.Form):
             queryset = queryset.filter(role=data["role"])
         if data["organization"]:
             queryset = queryset.filter(organization=data["organization"])
-        if data["active"]:
-            queryset = queryset.filter(is_active=data["active"] == "yes")
+        if data["active"] == "yes":
+            queryset = queryset.filter(is_active=True)
+        elif data["active"] == "pending":
+            queryset = queryset.filter(is_active=False, activation_pending=True)
+        elif data["active"] == "no":
+            queryset = queryset.filter(is_active=False, activation_pending=False)
         return queryset
 
 

@@ -11,6 +11,10 @@
   that django-otp has not verified (e.g. its device was reset, or it predates the requirement)
   is signed out before any view runs. Such a session can therefore reach nothing that needs a
   user; the password step, enrolment and the code step work on an anonymous session.
+- :class:`IdempotentFormsMiddleware` — a page form posted twice by a signed-in user with the
+  same idempotency key (the hidden field ``{% csrf_token %}`` writes, ``registry.templatetags.
+  form_keys``) gets the first answer, a redirect, without the view running again
+  (``registry.idempotency``). The API keys its writes itself (``registry.api.idempotency``).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from registry import idempotency
 from registry.accounts import credentials
 
 # Last activity is written to the session at most this often, so a busy session is not saved
@@ -89,3 +95,46 @@ class SecondFactorMiddleware:
             if user.is_authenticated and not user.is_verified():
                 logout(request)
         return self.get_response(request)
+
+
+class IdempotentFormsMiddleware:
+    """A page form submitted twice gets the first answer (``registry.idempotency``).
+
+    Applies to a POST of a signed-in user outside ``/api/`` that carries a well-formed
+    ``idempotency_key``, once CSRF has been checked (``process_view`` runs after Django's CSRF
+    check). The key is bound to the path and to the posted fields and files. A redirect — the
+    answer of every page that changed something — is remembered; any other answer (the form
+    shown again with its errors, a refusal) changed nothing and releases the key. A second
+    submission while the first still runs waits a few seconds for its answer; one that reuses
+    the key for other values, or outlasts the wait, gets a page saying so (422 or 409).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        claim = getattr(request, "idempotency_claim", None)
+        if claim is not None:
+            if response.status_code in (301, 302, 303, 307, 308) and response.has_header("Location"):
+                claim.finish(idempotency.Answer(response.status_code, {"Location": response["Location"]}))
+            else:
+                claim.release()
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or credentials.is_api_request(request) or not request.user.is_authenticated:
+            return None
+        key = request.POST.get(idempotency.FORM_FIELD, "")
+        if not idempotency.valid_key(key):
+            return None  # no key (or not one this registry wrote): the form posts as it always did
+        posted = idempotency.form_parts(request.POST, request.FILES)
+        digest = idempotency.request_digest("POST", request.get_full_path(), posted)
+        try:
+            outcome = idempotency.claim(request.user, key, digest, wait=idempotency.PAGE_WAIT_SECONDS)
+        except (idempotency.KeyReused, idempotency.KeyInProgress) as refused:
+            return render(request, "registry/refusal/resubmitted.html", {"refused": refused}, status=refused.status)
+        if isinstance(outcome, idempotency.Answer):
+            return outcome.as_response()
+        request.idempotency_claim = outcome
+        return None

@@ -1,4 +1,5 @@
-"""People and places of the registry: jurisdictions, organizations and user accounts.
+"""People and places of the registry: jurisdictions, organizations and user accounts (with
+their authenticators and sign-in delays).
 
 None of these hold victim data; victim models live in the domain apps and use the scoped,
 tracked managers of ``registry.scope`` and ``registry.history``.
@@ -14,8 +15,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp import models as otp_totp
 
 from registry.choices import RESIDENTIAL_KINDS, Department, JurisdictionLevel, OrganizationKind, Role
+from registry.fields import EncryptedJSONField, EncryptedTextField
 
 
 class Jurisdiction(models.Model):
@@ -138,6 +142,7 @@ class AuditAction(models.TextChoices):
     APPROVAL_REFUSED = "approval_refused", _("Approval refused")
     CASE_STAGE_CHANGED = "case_stage_changed", _("Case stage changed")
     DUPLICATE_RESOLVED = "duplicate_resolved", _("Possible duplicate resolved")
+    DOSSIER_REQUESTED = "dossier_requested", _("Dossier requested")
     DOSSIER_GENERATED = "dossier_generated", _("Dossier generated")
     DOSSIER_DOWNLOADED = "dossier_downloaded", _("Dossier downloaded")
     REPORT_VIEWED = "report_viewed", _("Report viewed")
@@ -151,12 +156,17 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor enrolled")
     SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
     ACCOUNT_LOCKED = "account_locked", _("Account locked")
+    ACCOUNT_UNLOCKED = "account_unlocked", _("Account unlocked")
     SESSIONS_ENDED = "sessions_ended", _("Sessions ended")
     ORGANIZATION_CREATED = "organization_created", _("Organization created")
     ORGANIZATION_UPDATED = "organization_updated", _("Organization updated")
     AUDIT_VIEWED = "audit_viewed", _("Audit log viewed")
     AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
     KEY_ROTATED = "key_rotated", _("Encryption keys rotated")
+    ENROLMENT_LINK_ISSUED = "enrolment_link_issued", _("Enrolment link issued")
+    ACCOUNT_ENROLLED = "account_enrolled", _("Account enrolled by its holder")
+    ACCOUNT_APPROVED = "account_approved", _("Account approved")
+    ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
 
 
 class AuditOutcome(models.TextChoices):
@@ -360,3 +370,171 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+class ActivationReason(models.TextChoices):
+    """Why an account waits for its holder's enrolment (and a second person's approval)."""
+
+    CREATED = "created", _("New account")
+    ENABLED = "enabled", _("Enabled again")
+    MOVED = "moved", _("Role, organization or jurisdiction changed")
+
+
+class ActivationOutcome(models.TextChoices):
+    ACTIVATED = "activated", _("Activated")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AccountActivation(models.Model):
+    """One activation of a staff account: the holder's enrolment through a one-time link, and,
+    for a role that reads cases, a second person's approval (``registry.accounts.activation``).
+
+    Opened when the system administrator creates an account, enables it again, or changes its
+    role, organization or jurisdiction; the account stays inactive (``User.is_active`` false,
+    which every way of signing in checks) until the activation is complete. At most one is
+    open per account. Only the SHA-256 digest of the enrolment link's token is stored, and it
+    is cleared when the link is used. Closed rows are kept: who asked, who enrolled when, who
+    approved. The constraints hold the rules the database can: an approver is neither the
+    account nor whoever asked for the activation, and an account is activated only once
+    enrolled and, where required, approved.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activations")
+    reason = models.CharField(_("reason"), max_length=16, choices=ActivationReason.choices)
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    approval_required = models.BooleanField(_("approval required"))
+    link_digest = models.CharField(_("enrolment link digest"), max_length=64, unique=True, null=True, editable=False)
+    link_expires_at = models.DateTimeField(_("enrolment link expires"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=ActivationOutcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("account activation")
+        verbose_name_plural = _("account activations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(closed_at__isnull=True), name="account_activation_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | (~Q(approved_by=F("user")) & ~Q(approved_by=F("requested_by"))),
+                name="account_activation_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False, approval_required=True),
+                name="account_activation_approval_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="")
+                | Q(closed_at__isnull=False, outcome__in=ActivationOutcome.values),
+                name="account_activation_outcome_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=ActivationOutcome.ACTIVATED)
+                | Q(enrolled_at__isnull=False, approval_required=False)
+                | Q(enrolled_at__isnull=False, approved_at__isnull=False),
+                name="account_activation_complete_when_activated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"activation {self.uuid}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class SignInDelay(models.Model):
+    """The failed sign-ins of one account name, from any address, and when it may try again
+    (the progressive delay of ``registry.accounts.lockout``).
+
+    Keyed by the keyed digest of the name typed (what django-axes counts too), never the name:
+    people sometimes type a password into that field. A row exists only after a failure, and
+    is forgotten ``LOCKOUT_DELAY_FORGET_SECONDS`` after the last one, at a successful sign-in,
+    or when the system administrator unlocks the account.
+    """
+
+    username = models.CharField(_("account name digest"), max_length=80, unique=True, editable=False)
+    failures = models.PositiveIntegerField(_("failed sign-ins"), default=0)
+    last_failure_at = models.DateTimeField(_("last failed sign-in"), db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt allowed"))
+
+    class Meta:
+        verbose_name = _("sign-in delay")
+        verbose_name_plural = _("sign-in delays")
+
+    def __str__(self) -> str:
+        return f"sign-in delay {self.pk}"
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator app (TOTP, RFC 6238): django-otp's TOTP device with its
+    secret sealed by the field-encryption keyring.
+
+    The fields, the verification (one use per code, drift, django-otp's throttling) and the
+    ``otpauth://`` URL are those of ``django_otp.plugins.otp_totp``, taken over unchanged; only
+    ``key`` differs: AEAD ciphertext bound to ``registry.authenticator.key``, rotated by
+    ``rotate_keys`` like every encrypted column. django-otp's own table stays installed only so
+    the migration that moved its devices here can run; nothing writes to it.
+    """
+
+    key = EncryptedTextField(
+        _("secret key"), default=otp_totp.default_key, validators=[otp_totp.key_validator], editable=False
+    )
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    def __str__(self) -> str:
+        return f"authenticator {self.pk}"
+
+    # django-otp's TOTP behaviour, read from the same attributes (``bin_key`` unhexlifies ``key``).
+    bin_key = otp_totp.TOTPDevice.bin_key
+    config_url = otp_totp.TOTPDevice.config_url
+    verify_token = otp_totp.TOTPDevice.verify_token
+    get_throttle_factor = otp_totp.TOTPDevice.get_throttle_factor
+    _read_str_from_settings = otp_totp.TOTPDevice._read_str_from_settings
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an idempotency key, kept so that a retry of the
+    same request gets that answer instead of making the change twice (``registry.idempotency``).
+
+    One row per account and key, inserted before the request runs: the unique constraint makes
+    the claim race-free. The key and the request are kept only as keyed digests, the answer
+    (status, the headers that matter, a body that may show a victim's file) only encrypted; it
+    is empty while the first request runs. Rows expire after ``REGISTRY_IDEMPOTENCY_HOURS``.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    key_digest = models.CharField(_("key digest"), max_length=64)
+    request_digest = models.CharField(_("request digest"), max_length=64)
+    response = EncryptedJSONField(_("answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("first used"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key_digest"], name="idempotency_key_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.pk}"

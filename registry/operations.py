@@ -2,7 +2,8 @@
 
 An operation (STYLE "one operation per business action") checks the policy, then inside one
 transaction locks what it changes (:func:`lock_for_change`), validates (:func:`full_clean` and
-its own rules), saves inside ``registry.history.recorded_change`` and writes its audit event.
+its own rules; :func:`require_room` before it adds a record to a case), saves inside
+``registry.history.recorded_change`` and writes its audit event.
 Errors are ``registry.errors`` exceptions, which the API and the pages answer alike.
 """
 
@@ -11,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from registry.concurrency import ensure_version
-from registry.errors import NotFound, RuleViolation
+from registry.errors import Conflict, NotFound, RuleViolation
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -30,6 +33,17 @@ def full_clean(instance: models.Model, exclude=(), *, constraints: bool = True) 
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise RuleViolation(messages[0], field=None if field == "__all__" else field) from None
+
+
+def clean_value(model: type[models.Model], name: str, value: Any, *, field: str | None = None) -> Any:
+    """``value`` cleaned by the model field ``name`` (its type, choices and validators — the
+    length bound of free text among them), for an operation that sets one field from an input
+    called otherwise; a ValidationError becomes a RuleViolation naming ``field`` (by default
+    ``name``)."""
+    try:
+        return model._meta.get_field(name).clean(value, None)
+    except ValidationError as exc:
+        raise RuleViolation(exc.messages[0], field=field or name) from None
 
 
 def lock_for_change(
@@ -69,3 +83,17 @@ def lock_for_change(
     if expected_version is not None:
         ensure_version(locked.version, expected_version)
     return locked
+
+
+def require_room(model: type[models.Model], case: models.Model, *, adding: int = 1) -> None:
+    """409 ``too_many_records`` unless ``case`` can take ``adding`` more records of ``model``
+    (a model with a ``case`` foreign key) and still hold at most ``REGISTRY_MAX_RECORDS_PER_KIND``
+    of them. Every operation that adds a record to a case calls it with the case locked, so
+    the count cannot change before the insert. The bound keeps one case from growing without
+    end (each case file, history and dossier shows every record)."""
+    limit = settings.REGISTRY_MAX_RECORDS_PER_KIND
+    if model._base_manager.filter(case=case).count() + adding > limit:
+        raise Conflict(
+            _("This case already holds the most records of this kind allowed (%(limit)s).") % {"limit": limit},
+            code="too_many_records",
+        )

@@ -68,6 +68,9 @@ REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm
 
 # Follow-up visits after a return home, in months after the handover (services; checked at start-up).
 REGISTRY_FOLLOW_UP_MONTHS = env_list("REGISTRY_FOLLOW_UP_MONTHS", ("1", "3", "6", "12"))
+# Most records of one kind (rescues, consents, placements, activities …) one case may hold; one
+# more is refused with 409 too_many_records (registry.operations.require_room).
+REGISTRY_MAX_RECORDS_PER_KIND = env_int("REGISTRY_MAX_RECORDS_PER_KIND", 200, minimum=1)
 
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "registry.middleware.SessionTimeoutMiddleware",
     "registry.middleware.SecondFactorMiddleware",
+    # After sign-in and CSRF are settled: a page form submitted twice gets the first answer.
+    "registry.middleware.IdempotentFormsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during the request into its answer.
@@ -127,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "registry.context_processors.registry",
             ],
+            # {% csrf_token %} also writes the form's idempotency key, so every POST form has one.
+            "builtins": ["registry.templatetags.form_keys"],
         },
     },
 ]
@@ -161,11 +168,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes watches every authentication (web sign-in, API token, step-up confirmation);
-# ModelBackend does the checking. AxesBackend comes first, as axes requires.
+# django-axes watches every authentication (web sign-in, API token, step-up confirmation) and
+# refuses attempts during a lockout or the account's delay; PasswordBackend (Django's
+# ModelBackend taking its turn under the delay) does the checking. AxesBackend comes first, as
+# axes requires.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "registry.accounts.lockout.PasswordBackend",
 ]
 
 # Second factor (TOTP, django-otp): required for every account unless the deployment turns it
@@ -176,13 +185,38 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Victim registry")
 # A sign-in waiting for its second factor is forgotten after this many seconds.
 REGISTRY_PENDING_LOGIN_SECONDS = 300
 
-# Lockout (django-axes): 5 failures lock for 15 minutes, per account and per address — either
-# alone is enough. The lockout runs 15 minutes from the last counted failure; attempts made
-# while locked out are refused without extending it. A wrong second-factor code counts too.
+# Activation of accounts (registry.accounts.activation): the one-time enrolment link a new,
+# re-enabled or moved account gets lives this many hours; an account of a role that reads cases
+# is then approved by a second person of one of these roles (civil_affairs, auditor).
+REGISTRY_ENROLMENT_HOURS = env_int("REGISTRY_ENROLMENT_HOURS", 72, minimum=1)
+REGISTRY_ACCOUNT_APPROVERS = env_list("REGISTRY_ACCOUNT_APPROVERS", ("civil_affairs", "auditor"))
+if not REGISTRY_ACCOUNT_APPROVERS or not set(REGISTRY_ACCOUNT_APPROVERS) <= {"civil_affairs", "auditor"}:
+    raise ImproperlyConfigured(
+        "REGISTRY_ACCOUNT_APPROVERS must list civil_affairs, auditor or both, separated by commas; "
+        f"got {REGISTRY_ACCOUNT_APPROVERS!r}"
+    )
+
+# Lockout (registry.accounts.lockout), two rules that no one elsewhere can turn against staff.
+# Account and address together (django-axes): LOCKOUT_FAILURES failures of one account from one
+# address lock that pair for LOCKOUT_SECONDS from the last counted failure; the account from
+# another address, and other accounts from that address, are not locked. The account alone,
+# from any address: from its LOCKOUT_DELAY_AFTER-th failure on, each attempt waits 1, 2, 4 …
+# seconds after the last failure, at most LOCKOUT_DELAY_MAX_SECONDS; the delay is forgotten
+# after a completed sign-in, a sysadmin's unlock, or LOCKOUT_DELAY_FORGET_SECONDS without a
+# failure. Attempts refused by either are not counted. A wrong second-factor code counts too.
 AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOCKOUT_SECONDS", 15 * 60, minimum=60))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "registry.accounts.lockout.LockoutHandler"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+REGISTRY_SIGN_IN_DELAY_AFTER = env_int("LOCKOUT_DELAY_AFTER", 5, minimum=1)
+REGISTRY_SIGN_IN_DELAY_MAX_SECONDS = env_int("LOCKOUT_DELAY_MAX_SECONDS", 5 * 60, minimum=1)
+REGISTRY_SIGN_IN_DELAY_FORGET_SECONDS = env_int("LOCKOUT_DELAY_FORGET_SECONDS", 24 * 3600, minimum=60)
+if REGISTRY_SIGN_IN_DELAY_FORGET_SECONDS <= REGISTRY_SIGN_IN_DELAY_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        "LOCKOUT_DELAY_FORGET_SECONDS must be longer than LOCKOUT_DELAY_MAX_SECONDS, or an account's "
+        "failures would be forgotten before its delay ends."
+    )
 AXES_LOCKOUT_CALLABLE = "registry.accounts.lockout.lockout_response"
 # Axes counts the name typed by its keyed digest: its table never holds the name itself.
 AXES_USERNAME_CALLABLE = "registry.accounts.lockout.lockout_username"
@@ -203,6 +237,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# No script of the registry reads the CSRF cookie (forms and the API docs get the token in the page).
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # API tokens (registry.models.ApiToken): stored as digests, valid this long after issue.
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 8 * 3600, minimum=60)
@@ -273,6 +310,24 @@ EXPORTS_DOSSIER_CLASSIFICATION = env_choice(
     "EXPORTS_DOSSIER_CLASSIFICATION", "confidential", ("internal", "confidential")
 )
 EXPORTS_DOSSIER_RETENTION = env_choice("EXPORTS_DOSSIER_RETENTION", "permanent", ("permanent", "30y", "10y"))
+# Dossier jobs (exports/jobs.py): a dossier asked for on a page or through the API is made off
+# the request — on Celery workers when CELERY_BROKER_URL is set, else on this many threads of
+# each web process (0: in the request itself). A job may wait QUEUE_TIMEOUT seconds to start and
+# run TIME_LIMIT seconds (Celery's soft limit; the hard one kills the worker 30 s later); the
+# request waits up to WAIT seconds for it (the API then answers 201 with the dossier, else 202
+# with the job to poll); a user has at most JOBS_PER_USER unfinished jobs (fewer than WORKERS,
+# so that no one user fills the threads).
+EXPORTS_DOSSIER_WORKERS = env_int("EXPORTS_DOSSIER_WORKERS", 2, minimum=0)
+EXPORTS_DOSSIER_QUEUE_TIMEOUT = env_int("EXPORTS_DOSSIER_QUEUE_TIMEOUT", 600, minimum=1)
+EXPORTS_DOSSIER_TIME_LIMIT = env_int("EXPORTS_DOSSIER_TIME_LIMIT", 180, minimum=1)
+EXPORTS_DOSSIER_WAIT = env_int("EXPORTS_DOSSIER_WAIT", 2, minimum=0)
+EXPORTS_DOSSIER_JOBS_PER_USER = env_int("EXPORTS_DOSSIER_JOBS_PER_USER", 1, minimum=1)
+# What one dossier may hold (exports/limits.py; a case beyond is refused, 409 dossier_too_large):
+# records per section, recorded changes, and characters of text as stored (encrypted: about 4
+# per Chinese character). At the defaults a dossier lays out in well under a minute.
+EXPORTS_DOSSIER_MAX_SECTION_RECORDS = env_int("EXPORTS_DOSSIER_MAX_SECTION_RECORDS", 300, minimum=1)
+EXPORTS_DOSSIER_MAX_HISTORY = env_int("EXPORTS_DOSSIER_MAX_HISTORY", 3000, minimum=1)
+EXPORTS_DOSSIER_MAX_TEXT = env_int("EXPORTS_DOSSIER_MAX_TEXT", 2_000_000, minimum=1)
 # Celery (registry/celery.py reads every CELERY_* setting). No broker: batch archival runs in
 # the process that asked for it. With one (redis://…), archive_dossiers sends a task per case.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -286,6 +341,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True  # progress is kept in exports.ArchiveBatch, not a result backend
 
+# --- Cache and the search rate limit (registry/ratelimit.py) ---------------------------------
+# Exact searches (?id_number=, ?name=, the case list's search form) are limited per account to
+# REGISTRY_SEARCH_RATE per REGISTRY_SEARCH_RATE_SECONDS. The counters live in the cache, which
+# every worker process must share: REGISTRY_CACHE_URL names a Redis (redis://host:6379/1); by
+# default the Redis of CELERY_BROKER_URL when that is one (keys are prefixed "registry"). With
+# neither, the cache is the process's own memory: right for one process (runserver), flagged by
+# `check --deploy` in production, where several gunicorn workers would each count apart.
+REGISTRY_SEARCH_RATE = env_int("REGISTRY_SEARCH_RATE", 30, minimum=1)
+REGISTRY_SEARCH_RATE_SECONDS = env_int("REGISTRY_SEARCH_RATE_SECONDS", 60, minimum=1)
+REGISTRY_CACHE_URL = env_str("REGISTRY_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REGISTRY_CACHE_URL and not REGISTRY_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    # Not echoed: a Redis URL may carry its password.
+    raise ImproperlyConfigured("REGISTRY_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+if REGISTRY_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REGISTRY_CACHE_URL,
+            "KEY_PREFIX": "registry",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -293,13 +374,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "registry.api.schema.AutoSchema",
+    # JSON nested deeper than registry.api.parsers.MAX_DEPTH answers 400 before it is decoded.
+    "DEFAULT_PARSER_CLASSES": [
+        "registry.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# A write sent with an idempotency key (Idempotency-Key on the API, a hidden field of every page
+# form) is answered again, without running again, for a retry within this many hours.
+REGISTRY_IDEMPOTENCY_HOURS = env_int("REGISTRY_IDEMPOTENCY_HOURS", 24, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Victim assistance and resettlement registry API",
     "VERSION": "1",
@@ -313,9 +403,24 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging: never personal values (see README "Threat model") -----------------------------
+# Exact search carries personal values in the query string (?name=, ?id_number=): every handler
+# drops query strings (registry.log_filters), runserver's access log (django.server) included.
+# gunicorn's access log writes the path alone (deploy/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query_string": {"()": "registry.log_filters.StripQueryString"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_query_string"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["no_query_string"],
+        },
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

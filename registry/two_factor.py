@@ -8,8 +8,9 @@ device, the code that confirms its new device) turns it into a signed-in session
 ``django.contrib.auth.login`` with the device attached, so django-otp marks the session
 verified. A pending sign-in is forgotten after ``REGISTRY_PENDING_LOGIN_SECONDS``.
 
-TOTP devices keep their secret in the database (django-otp's ``TOTPDevice.key``); whoever can
-read that table can compute codes, but still needs the password.
+Devices are :class:`registry.models.Authenticator`: django-otp's TOTP device whose secret is
+sealed with the field-encryption keyring, so a copy of the database (or of a backup) computes
+no code without the keyring; ``rotate_keys`` re-seals the secrets with the others.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from django.contrib.auth import login
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import verify_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registry.models import User
+from registry.models import Authenticator, User
 
 PENDING_SESSION_KEY = "registry_pending_login"
 DEVICE_NAME = "authenticator"
@@ -83,20 +83,20 @@ def complete_login(request, user: User, device) -> str:
 # --- Devices ---------------------------------------------------------------------------------
 
 
-def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+def confirmed_device(user: User) -> Authenticator | None:
+    return Authenticator.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
 
 
-def enrolment_device(user: User) -> TOTPDevice:
+def enrolment_device(user: User) -> Authenticator:
     """The unconfirmed device being enrolled for ``user`` (created on first use, then reused,
     so reloading the page does not invalidate a code already scanned)."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("-pk").first()
+    device = Authenticator.objects.devices_for_user(user, confirmed=False).order_by("-pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device = Authenticator.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
 
 
-def verify_code(user: User, code: str) -> TOTPDevice | None:
+def verify_code(user: User, code: str) -> Authenticator | None:
     """The confirmed device of ``user`` that accepts ``code`` (each code once; django-otp
     throttles repeated failures), or ``None``."""
     device = confirmed_device(user)
@@ -105,7 +105,7 @@ def verify_code(user: User, code: str) -> TOTPDevice | None:
     return verify_token(user, device.persistent_id, code.strip())
 
 
-def confirm_enrolment(user: User, code: str, *, request=None) -> TOTPDevice | None:
+def confirm_enrolment(user: User, code: str, *, request=None) -> Authenticator | None:
     """Confirm the device being enrolled if ``code`` is its current code; return it, or ``None``.
 
     Guarantees: one transaction that locks the device, marks it confirmed, deletes the
@@ -115,12 +115,12 @@ def confirm_enrolment(user: User, code: str, *, request=None) -> TOTPDevice | No
     from registry.audit import AuditAction, record_event
 
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        device = Authenticator.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
         if device is None or not code or not device.verify_token(code.strip()):
             return None
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        Authenticator.objects.filter(user=user).exclude(pk=device.pk).delete()
         record_event(
             action=AuditAction.SECOND_FACTOR_ENROLLED,
             actor=user,
@@ -130,7 +130,7 @@ def confirm_enrolment(user: User, code: str, *, request=None) -> TOTPDevice | No
     return device
 
 
-def secret_for_display(device: TOTPDevice) -> str:
+def secret_for_display(device: Authenticator) -> str:
     """The base32 secret in groups of four, for typing into an app that cannot scan."""
     from base64 import b32encode
 
@@ -138,7 +138,7 @@ def secret_for_display(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def qr_svg(device: TOTPDevice) -> SafeString:
+def qr_svg(device: Authenticator) -> SafeString:
     """The device's ``otpauth://`` URL as an inline SVG QR code: plain markup, no script, no
     style attribute and no namespace URL, so the strict Content-Security-Policy holds."""
     svg = segno.make(device.config_url, error="m").svg_inline(

@@ -2,12 +2,11 @@
 
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView
 
-from registry import account_views, admin_views, audit_views, views
+from registry import account_views, admin_views, audit_views, lockout_views, views
 from registry.api.audit import AuditEventList
 from registry.api.auth import ObtainTokenView
-from registry.api.docs import ApiDocsView
+from registry.api.docs import ApiDocsView, SchemaView
 from victims.urls import api_urlpatterns as victims_api
 
 # The system administrator's pages. Not under /admin/: Django's admin is not installed, and no
@@ -18,11 +17,13 @@ manage = [
     path("users/<uuid:uuid>/", admin_views.user_edit, name="manage-user"),
     path("users/<uuid:uuid>/disable/", admin_views.user_disable, name="manage-user-disable"),
     path("users/<uuid:uuid>/enable/", admin_views.user_enable, name="manage-user-enable"),
+    path("users/<uuid:uuid>/enrolment-link/", admin_views.user_enrolment_link, name="manage-user-enrolment-link"),
     path(
         "users/<uuid:uuid>/reset-second-factor/",
         admin_views.user_reset_second_factor,
         name="manage-user-reset-second-factor",
     ),
+    path("users/<uuid:uuid>/unlock/", lockout_views.user_unlock, name="manage-user-unlock"),
     path("organizations/", admin_views.organization_list, name="manage-organizations"),
     path("organizations/new/", admin_views.organization_create, name="manage-organization-create"),
     path("organizations/<uuid:uuid>/", admin_views.organization_edit, name="manage-organization"),
@@ -54,6 +55,10 @@ urlpatterns = [
     path("accounts/two-factor/", account_views.two_factor_verify, name="two-factor-verify"),
     path("accounts/two-factor/enrol/", account_views.two_factor_enrol, name="two-factor-enrol"),
     path("accounts/confirm/", account_views.confirm_identity, name="confirm-identity"),
+    path("accounts/enrol/", account_views.enrol, name="account-enrol-form"),
+    path("accounts/enrol/<str:token>/", account_views.enrol_link, name="account-enrol"),
+    path("accounts/approvals/", account_views.account_approvals, name="account-approvals"),
+    path("accounts/approvals/<uuid:uuid>/", account_views.account_approve, name="account-approve"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("manage/", include(manage)),
     path("cases/", include("victims.ui_urls")),
@@ -63,6 +68,12 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/ what no view answered is in the API's JSON error shape too (an unknown route is
+# 404 not_found, an oversize body 413 request_too_large); elsewhere Django's pages.
+handler400 = "registry.api.errors.bad_request"
+handler404 = "registry.api.errors.not_found"
+handler500 = "registry.api.errors.server_error"

@@ -5,6 +5,11 @@ The dashboard is one page per role, with the panels the apps declare for the rol
 ``registry.policy`` — the sections the role may read and write, the actions it may take, the
 cases it sees — so the page can never promise more than the policy grants. An account without a
 role the policy knows gets a plain 403 page: it may do nothing here.
+
+Two panels come from the accounts layer (``registry.accounts.activation``): an approver (a role
+of ``REGISTRY_ACCOUNT_APPROVERS``) sees the accounts of their jurisdiction waiting for their
+approval, and an auditor sees every account change of the last 30 days — how the auditors are
+told that an account was created, enabled again, moved, disabled, enrolled or approved.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from registry import casefile, policy
+from registry.accounts import activation
 from registry.choices import Role
-from registry.policy import Scope
+from registry.policy import Action, Scope
+
+APPROVALS_SHOWN = 10  # on the dashboard; the approvals page lists them all
 
 DASHBOARD_TEMPLATES: dict[Role, str] = {role: f"registry/dashboard/{role.value}.html" for role in Role}
 
@@ -56,5 +64,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 {"template": panel.template, "work": casefile.panel_context(panel, request)}
                 for panel in casefile.panels_for(user)
             ],
+            "account_approvals": (
+                list(activation.approvable_by(user)[:APPROVALS_SHOWN]) if activation.is_approver(user) else None
+            ),
+            "account_changes": activation.recent_account_events() if policy.may(user, Action.VIEW_AUDIT) else None,
         },
     )

@@ -2,9 +2,11 @@
 
 Every model is a :class:`victims.models.CaseRecord`: a UUID, the case, a version for
 ``If-Match``, a scoped and tracked manager (``Model.objects.visible_to(user)``) and history.
-Values that can identify or locate the person — where a child goes to school, who employs
-someone, living conditions, the handover record, free-text notes — are encrypted; what
-statistics and rules need (dates, pathway, status, shelter) stays plain. ``__str__`` never
+Every free text that can identify or locate the person — where a child goes to school and in
+which grade, the training programme and the job, who employs someone, the police and civil
+affairs units and the visitor who dealt with her, living conditions, the handover record,
+notes — is encrypted; what statistics and rules need (dates, choices, division and country
+codes, shelter) stays plain. ``__str__`` never
 returns personal data. Writes go through ``services.operations`` only; the database
 constraints below are the last line of the rules those operations check first.
 """
@@ -90,7 +92,7 @@ class SchoolEnrollment(CaseRecord):
 
     section = Section.SCHOOLING
     school = EncryptedTextField(_("school"))
-    grade = models.CharField(_("grade"), max_length=32, blank=True)
+    grade = EncryptedTextField(_("grade"), max_length=32, blank=True, default="")
     started_on = models.DateField(_("enrolled on"))
     ended_on = models.DateField(_("left on"), null=True, blank=True)
     attendance = models.CharField(
@@ -109,7 +111,7 @@ class VocationalTraining(CaseRecord):
 
     section = Section.TRAINING
     provider = EncryptedTextField(_("training provider"))
-    programme = models.CharField(_("programme"), max_length=128)
+    programme = EncryptedTextField(_("programme"), max_length=128)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     outcome = models.CharField(
@@ -136,7 +138,7 @@ class EmploymentPlacement(CaseRecord):
 
     section = Section.TRAINING
     employer = EncryptedTextField(_("employer"))
-    job_title = models.CharField(_("job"), max_length=128)
+    job_title = EncryptedTextField(_("job"), max_length=128)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -173,6 +175,8 @@ class ReturnPlan(CaseRecord):
     status = models.CharField(
         _("status"), max_length=24, choices=ReturnPlanStatus.choices, default=ReturnPlanStatus.AWAITING_APPROVAL
     )
+    # Plain for the return rules and statistics: a county code and an ISO 3166 country code; the
+    # household, the receiving party and the handover record, which say where exactly, are not.
     destination_code = models.CharField(
         _("destination (GB/T 2260)"), max_length=6, blank=True, validators=[DIVISION_CODE]
     )
@@ -186,8 +190,8 @@ class ReturnPlan(CaseRecord):
         verbose_name=_("household"),
     )
     receiving_party = EncryptedTextField(_("receiving agency or party"), blank=True, default="")
-    police_unit = models.CharField(_("police unit"), max_length=128, blank=True)
-    civil_affairs_unit = models.CharField(_("civil affairs unit"), max_length=128, blank=True)
+    police_unit = EncryptedTextField(_("police unit"), max_length=128, blank=True, default="")
+    civil_affairs_unit = EncryptedTextField(_("civil affairs unit"), max_length=128, blank=True, default="")
     escort = EncryptedTextField(_("escort"), blank=True, default="")
     planned_on = models.DateField(_("planned for"))
     notes = EncryptedTextField(_("notes"), blank=True, default="")
@@ -261,7 +265,7 @@ class FollowUpVisit(CaseRecord):
     )
     due_on = models.DateField(_("due on"))
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
-    visitor = models.CharField(_("visited by"), max_length=128, blank=True)
+    visitor = EncryptedTextField(_("visited by"), max_length=128, blank=True, default="")
     living_conditions = EncryptedTextField(_("living conditions"), blank=True, default="")
     needs = EncryptedTextField(_("needs found"), blank=True, default="")
     waived_on = models.DateField(_("waived on"), null=True, blank=True)

@@ -13,22 +13,23 @@ from django.db.models import F
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from registry.models import Authenticator, SignInDelay
 
 
-def enrol_device(user) -> TOTPDevice:
+def enrol_device(user) -> Authenticator:
     """A confirmed authenticator for ``user``, as if enrolled through the page."""
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return Authenticator.objects.create(user=user, name="authenticator", confirmed=True)
 
 
-def _totp(device: TOTPDevice) -> TOTP:
+def _totp(device: Authenticator) -> TOTP:
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return totp
 
 
-def code_for(device: TOTPDevice) -> str:
+def code_for(device: Authenticator) -> str:
     """A code ``device`` accepts now: the current step's, or the next one's if the current step
     was already used (the device tolerates one step of clock drift either way)."""
     totp = _totp(device)
@@ -37,7 +38,7 @@ def code_for(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def wrong_code_for(device: TOTPDevice) -> str:
+def wrong_code_for(device: Authenticator) -> str:
     """Six digits that are no code ``device`` would accept now (nor one step either side)."""
     totp = _totp(device)
     accepted = set()
@@ -48,7 +49,7 @@ def wrong_code_for(device: TOTPDevice) -> str:
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
 
 
-def sign_in(client, username: str, password: str, device: TOTPDevice | None = None, **extra):
+def sign_in(client, username: str, password: str, device: Authenticator | None = None, **extra):
     """Password step, then (when a device is given) the code step; returns the last response."""
     response = client.post(reverse("login"), {"username": username, "password": password}, **extra)
     if device is not None:
@@ -56,7 +57,7 @@ def sign_in(client, username: str, password: str, device: TOTPDevice | None = No
     return response
 
 
-def verified_session(client, user, device: TOTPDevice) -> None:
+def verified_session(client, user, device: Authenticator) -> None:
     """Sign ``client`` in as ``user`` with ``device`` verified, without going through the pages."""
     client.force_login(user)
     session = client.session
@@ -65,10 +66,13 @@ def verified_session(client, user, device: TOTPDevice) -> None:
 
 
 def age_failed_attempts(minutes: float) -> None:
-    """Move every failed sign-in recorded by django-axes ``minutes`` into the past."""
+    """Move every failed sign-in ``minutes`` into the past: django-axes' counters and the
+    accounts' delays (registry.accounts.lockout), as the clock moving forward would."""
     from axes.models import AccessAttempt
 
-    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes))
+    back = timedelta(minutes=minutes)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - back)
+    SignInDelay.objects.update(last_failure_at=F("last_failure_at") - back, next_attempt_at=F("next_attempt_at") - back)
 
 
 def age_session(client, seconds: float, *keys: str) -> None:

@@ -7,11 +7,14 @@ class VictimsConfig(AppConfig):
     verbose_name = _("Victims and cases")
 
     def ready(self) -> None:
-        """Declare the case and its one scoped lookup, and the victim file's sections of the case
-        file (``victims/sections.py``)."""
+        """Declare the case and its one scoped lookup, the victim file's sections of the case
+        file (``victims/sections.py``), and what a moved or disabled account loses: its case
+        assignments outside its new placement (``registry.accounts.access``)."""
         from registry import casefile
-        from victims import sections, selectors
+        from registry.accounts import access
+        from victims import operations, sections, selectors
         from victims.models import Case
 
         casefile.register_case(model=Case, lookup=selectors.case_for)
         casefile.register(*sections.SECTIONS)
+        access.register_releaser(operations.case_assignments_release)

@@ -272,6 +272,7 @@ class RegistrationForm(forms.Form):
             initial=validation.today,
             widget=date_input(),
         )
+        self.fields["opened_on"].widget.attrs["min"] = validation.EARLIEST_OPENING.isoformat()
         for name in RESCUE_FIELDS:
             self.fields[name] = _model_field(Rescue, name)
         self.fields["place"].label = _("Place of rescue")

@@ -72,14 +72,19 @@ class Victim(models.Model):
     birth_date_estimated = models.BooleanField(_("birth date estimated"), default=False)
     name_birth_index = BlindIndexField(source=("full_name", "birth_date"))
     document_type = models.CharField(_("identity document"), max_length=16, choices=DocumentType.choices)
+    # Plain: a two-letter ISO 3166 code, in practice the nationality (kept plain by DESIGN §2);
+    # it says which number format applies, not who the person is.
     document_country = models.CharField(_("issuing country (ISO 3166)"), max_length=2, default="CN")
     id_number = EncryptedTextField(_("document number"), null=True, blank=True)
-    id_number_index = BlindIndexField(source="id_number")
+    id_number_index = BlindIndexField(source="id_number", normalization="document_number")
+    # Plain for statistics and routing (DESIGN §2): an ISO 3166 code and the name of an ethnic
+    # group, which name a population, never one person.
     nationality = models.CharField(_("nationality (ISO 3166)"), max_length=2, default="CN")
     ethnicity = models.CharField(_("ethnicity"), max_length=32, blank=True)
     disability = models.CharField(
         _("disability category"), max_length=16, choices=DisabilityCategory.choices, default=DisabilityCategory.NONE
     )
+    # Plain for routing and statistics (DESIGN §2): a county code, not an address.
     native_place_code = models.CharField(
         _("native place (GB/T 2260)"), max_length=6, blank=True, validators=[DIVISION_CODE]
     )
@@ -108,6 +113,8 @@ class Case(models.Model):
     """One journey of a victim, from rescue to closure (a victim re-trafficked has several)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Plain: allocated by the registry (province-county-year-sequence), never typed; the
+    # reference people quote and look a case up by.
     number = models.CharField(_("case number"), max_length=32, unique=True, editable=False)
     victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="cases", verbose_name=_("victim"))
     jurisdiction = models.ForeignKey(
@@ -147,7 +154,7 @@ class Case(models.Model):
 class CaseNumberCounter(models.Model):
     """The last number handed out for one prefix (province-county-year); holds no personal data."""
 
-    prefix = models.CharField(max_length=24, unique=True)
+    prefix = models.CharField(max_length=24, unique=True)  # plain: province-county-year, no person in it
     last = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -181,7 +188,7 @@ class Rescue(CaseRecord):
     section = Section.RESCUE
     rescued_on = models.DateField(_("rescued on"))
     place = EncryptedTextField(_("place"))
-    police_unit = models.CharField(_("rescuing police unit"), max_length=128)
+    police_unit = EncryptedTextField(_("rescuing police unit"), max_length=128)
     police_case_number = EncryptedTextField(_("police case number"), null=True, blank=True)
     exploitation = models.CharField(_("exploitation"), max_length=16, choices=ExploitationType.choices)
     circumstances = EncryptedTextField(_("circumstances"), blank=True, default="")
@@ -192,7 +199,7 @@ class HealthAssessment(CaseRecord):
 
     section = Section.HEALTH
     assessed_on = models.DateField(_("assessed on"))
-    assessor = models.CharField(_("assessed by"), max_length=128)
+    assessor = EncryptedTextField(_("assessed by"), max_length=128)
     physical = EncryptedTextField(_("physical health"), blank=True, default="")
     psychological = EncryptedTextField(_("psychological health"), blank=True, default="")
     needs = EncryptedTextField(_("care needs"), blank=True, default="")
@@ -204,7 +211,7 @@ class DNASample(CaseRecord):
 
     section = Section.DNA
     collected_on = models.DateField(_("collected on"))
-    collected_by = models.CharField(_("collected by"), max_length=128)
+    collected_by = EncryptedTextField(_("collected by"), max_length=128)
     submitted_on = models.DateField(_("submitted to the database on"), null=True, blank=True)
     database_reference = EncryptedTextField(_("database reference"), null=True, blank=True)
     match = models.CharField(_("match result"), max_length=16, choices=DNAMatch.choices, default=DNAMatch.PENDING)
@@ -226,6 +233,8 @@ class Household(CaseRecord):
 
     section = Section.CONTACTS
     address = EncryptedTextField(_("address"))
+    # Plain for the return rules and statistics, like the native place: a county code; where in
+    # it the household lives is the encrypted address.
     jurisdiction_code = models.CharField(
         _("jurisdiction (GB/T 2260)"), max_length=6, blank=True, validators=[DIVISION_CODE]
     )

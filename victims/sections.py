@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from registry import policy
@@ -23,6 +24,21 @@ def _own_referrals(user, rows):
     """A receiving organization sees its own referrals only (records and their history)."""
     if policy.scope_of(user) is policy.Scope.REFERRAL:
         rows = rows.filter(to_organization_id=user.organization_id)
+    return rows
+
+
+def _consents_for_own_service(user, rows):
+    """A receiving organization sees only the consents that cover a service the case is
+    referred to it for — pending, accepted or completed — (records and their history): a
+    consent to legal aid, and the guardian or statutory basis it names, is not the school's."""
+    if policy.scope_of(user) is policy.Scope.REFERRAL:
+        referred = Referral.objects.filter(
+            case_id=OuterRef("case_id"),
+            service=OuterRef("service"),
+            to_organization_id=user.organization_id,
+            visible_to_receiver=True,
+        )
+        rows = rows.filter(Exists(referred))
     return rows
 
 
@@ -76,6 +92,7 @@ CONSENT = RecordKind(
     Consent,
     ("service", "given_by", "guardian_name", "statutory_basis", "given_on", "withdrawn_on"),
     dates=(("given_on", _("Consent given")), ("withdrawn_on", _("Consent withdrawn"))),
+    narrow=_consents_for_own_service,
     label=_("Consent"),
     title=_("Consents to share"),
     layout="table",

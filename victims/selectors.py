@@ -4,8 +4,10 @@ section policy. What a case file shows of a case (its sections and history) is a
 
 Guarantees: a case outside the user's scope is :class:`registry.errors.NotFound`, exactly like
 an absent one; a section the user may not read is absent from what is returned (not empty);
-values are decrypted only for sections that are returned. Callers log the read
-(``registry.audit.log_read``) with the sections these functions report.
+values are decrypted only for sections that are returned; an exact search by a field of a
+section the user may not read is refused (403), so no search confirms a value the role cannot
+see. Callers log the read (``registry.audit.log_read``) with the sections these functions
+report.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from registry import casefile, policy
-from registry.errors import NotFound, RuleViolation
+from registry.errors import NotFound, PermissionDenied
 from registry.fields import BlindIndexField
 from registry.policy import Section
 from registry.scope import code_within
@@ -25,10 +27,25 @@ from victims.models import (
     Victim,
 )
 
+# The section that holds each exact-search field. A match confirms the value searched for, so
+# searching by a field is reading it: only a role that may read the section may search by it.
+SEARCH_SECTIONS = {"id_number": Section.IDENTITY, "name": Section.PERSON}
+
+
+def may_search_by(user, field: str) -> bool:
+    """Whether ``user``'s role may search exactly by ``field`` (``id_number`` or ``name``)."""
+    return policy.may_read(user, SEARCH_SECTIONS[field])
+
 
 def cases_for(user, *, stage=None, jurisdiction=None, organization=None, id_number=None, name=None):
     """The cases ``user`` may see, filtered; ``id_number`` and ``name`` match exactly through
-    the blind indexes (never by decrypting)."""
+    the blind indexes (never by decrypting), after the normalization a stored value gets
+    (``validation.document_number_search_keys``, ``validation.check_name``: a term with an
+    invisible character is refused, 400). Searching by a field of a section the role may not
+    read is refused (403), so a search is never an oracle for a value the role cannot see."""
+    for field, term in (("id_number", id_number), ("name", name)):
+        if term and not may_search_by(user, field):
+            raise PermissionDenied(_("Your role may not search by this field."))
     cases = Case.objects.visible_to(user).select_related("victim", "jurisdiction", "lead_organization")
     if stage:
         cases = cases.filter(stage=stage)
@@ -37,28 +54,21 @@ def cases_for(user, *, stage=None, jurisdiction=None, organization=None, id_numb
     if organization:
         cases = cases.filter(lead_organization__uuid=organization)
     if id_number:
-        cases = _blind_match(cases, "id_number_index", _normalized_id(id_number))
+        cases = _blind_match(cases, "id_number_index", validation.document_number_search_keys(id_number))
     if name:
-        cases = _blind_match(cases, "full_name_index", name)
+        cases = _blind_match(cases, "full_name_index", [validation.check_name(name, "name")])
     return cases
 
 
-def _blind_match(cases, index: str, value: str):
-    """``cases`` whose person's ``value`` matches exactly through the blind index ``index`` (a
-    keyed digest compared in SQL on the person already joined in; nothing is decrypted)."""
+def _blind_match(cases, index: str, values: list[str]):
+    """``cases`` whose person matches one of ``values`` exactly through the blind index
+    ``index`` (keyed digests compared in SQL on the person already joined in; nothing is
+    decrypted)."""
     field = Victim._meta.get_field(index)
     if not isinstance(field, BlindIndexField):
         raise TypeError(f"{index} is not a blind index")
-    digest = field.digest(value)
-    return cases.filter(**{f"victim__{index}": digest}) if digest else cases.none()
-
-
-def _normalized_id(value: str) -> str:
-    """A resident ID as stored (15-digit legacy numbers upconverted); other numbers unchanged."""
-    try:
-        return validation.normalize_resident_id(value)
-    except RuleViolation:
-        return value
+    digests = {digest for value in values if (digest := field.digest(value))}
+    return cases.filter(**{f"victim__{index}__in": sorted(digests)}) if digests else cases.none()
 
 
 def case_for(user, case_id) -> Case:

@@ -1,12 +1,26 @@
-"""Validation of identity data (plan rule 10): resident ID numbers, foreign documents, dates.
+"""Validation of identity data (plan rule 10): names, resident ID numbers, foreign documents,
+dates.
 
 Each function raises ``registry.errors.RuleViolation`` naming the field and the reason, and
 never echoes the value it refused (it may be a real person's number typed by mistake).
+
+Every write of a victim's name or identity passes :func:`clean_victim` (registration and the
+person and identity sections of ``victim_update``, whichever face the request came through), and
+every exact search passes :func:`check_name` and :func:`document_number_search_keys` — the same
+functions — so what is stored, what is indexed and what is searched for are folded alike:
+
+- a name or document number holding a control, format or surrogate character, or a
+  default-ignorable one (zero-width space and joiners, BOM, soft hyphen, variation selectors,
+  bidirectional marks — ``registry.crypto.is_invisible``), is refused, naming the field;
+- a document number is stored in its canonical form (``registry.crypto.fold_document_number``:
+  NFKC, upper case, white space, dashes, dots and slashes removed, Cyrillic and Greek look-alikes
+  of Latin letters mapped to them), which must then be Latin letters and digits only.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pycountry
 from django.utils import timezone
@@ -14,10 +28,15 @@ from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from registry import crypto
 from registry.errors import RuleViolation
-from victims.choices import DocumentType
+from victims.choices import DocumentType, Sex
 
 MAX_AGE_YEARS = 120
+MAX_DOCUMENT_NUMBER = 32
+# No case of this registry opens before the People's Republic was founded.
+EARLIEST_OPENING = datetime.date(1949, 10, 1)
+_CANONICAL_NUMBER = re.compile(r"^[A-Z0-9]+$")
 
 
 def today() -> datetime.date:
@@ -29,11 +48,53 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+def refuse_invisible(value: str, field: str) -> None:
+    """Refuse ``value`` if it holds a character that changes its bytes but not what a person
+    sees (``registry.crypto.is_invisible``); the message names the code point, not the value."""
+    char = crypto.first_invisible(value)
+    if char is not None:
+        raise RuleViolation(
+            _("This field holds an invisible or control character (U+%(code)04X): type it again without it.")
+            % {"code": ord(char)},
+            field=field,
+        )
+
+
+def check_name(value: str, field: str = "full_name") -> str:
+    """A person's name as it is stored and searched: refused with an invisible character
+    (white space and full-width forms are folded by the blind index, not here)."""
+    refuse_invisible(value, field)
+    return value.strip()
+
+
+def _folded_number(value: str, field: str) -> str:
+    refuse_invisible(value, field)
+    number = crypto.fold_document_number(value)
+    if not number:
+        raise RuleViolation(_("Enter the document number."), field=field)
+    if not _CANONICAL_NUMBER.match(number):
+        raise RuleViolation(
+            _("A document number holds Latin letters and digits only (spaces, dashes, dots and slashes are left out)."),
+            field=field,
+        )
+    return number
+
+
+def canonical_document_number(value: str, field: str = "id_number") -> str:
+    """The canonical form of an identity document number (see the module): refused with an
+    invisible character, folded, then Latin letters and digits only, at most 32 of them."""
+    number = _folded_number(value, field)
+    if len(number) > MAX_DOCUMENT_NUMBER:
+        raise RuleViolation(_("Enter the document number (at most 32 characters)."), field=field)
+    return number
+
+
 def normalize_resident_id(value: str) -> str:
     """A valid 18-character GB 11643 number, upper-case check digit; a legacy 15-digit number
-    is upconverted (19xx birth year, check digit computed). Validates checksum, birth date and
-    the (historical) region code through python-stdnum."""
-    number = ric.compact(value)
+    is upconverted (19xx birth year, check digit computed). The number is first folded as any
+    document number (:func:`canonical_document_number`), then its checksum, birth date and
+    (historical) region code are checked through python-stdnum."""
+    number = _folded_number(value, "id_number")
     if len(number) == 15 and number.isdigit():
         number = number[:6] + "19" + number[6:] + "0"
         number = number[:-1] + ric.calc_check_digit(number)
@@ -50,6 +111,23 @@ def normalize_resident_id(value: str) -> str:
     if ric.get_birth_date(number) > today():
         raise RuleViolation(_("The resident ID number carries a birth date in the future."), field="id_number")
     return number.upper()
+
+
+def document_number_search_keys(value: str) -> list[str]:
+    """The stored forms an exact search for the document number ``value`` can match: its
+    canonical form and, when it is a valid resident ID (or a legacy 15-digit one), the
+    18-character number. Refused (400 naming ``id_number``) as a stored number would be."""
+    number = canonical_document_number(value)
+    try:
+        resident = normalize_resident_id(number)
+    except RuleViolation:
+        return [number]
+    return [number] if resident == number else [number, resident]
+
+
+def sex_of_resident_id(number: str) -> Sex:
+    """The sex a GB 11643 number records: its 17th digit is odd for a man, even for a woman."""
+    return Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
 
 
 def check_country(code: str, field: str) -> str:
@@ -73,6 +151,13 @@ def check_not_future(value: datetime.date | None, field: str) -> None:
         raise RuleViolation(_("This date is in the future."), field=field)
 
 
+def check_opened_on(value: datetime.date) -> None:
+    """A case opens neither in the future nor before 1 October 1949."""
+    check_not_future(value, "opened_on")
+    if value < EARLIEST_OPENING:
+        raise RuleViolation(_("A case cannot open before 1 October 1949."), field="opened_on")
+
+
 def clean_identity(data: dict) -> dict:
     """Check and normalise the identity fields of a victim (a dict of field values), filling the
     birth date from a resident ID when none was given. Returns the cleaned dict."""
@@ -93,9 +178,25 @@ def clean_identity(data: dict) -> dict:
         data["id_number"] = None
     else:
         data["document_country"] = check_country(data.get("document_country"), "document_country")
-        number = (data.get("id_number") or "").strip()
-        if not number or len(number) > 32:
-            raise RuleViolation(_("Enter the document number (at most 32 characters)."), field="id_number")
-        data["id_number"] = number.upper()
+        data["id_number"] = canonical_document_number(data.get("id_number") or "")
     check_birth_date(data.get("birth_date"))
+    return data
+
+
+def clean_victim(data: dict) -> dict:
+    """Check and normalise a victim's person and identity fields (a dict of field values, as
+    registration sends them, or as the victim holds them after a change): the names
+    (:func:`check_name`), the identity (:func:`clean_identity`), and the sex against the one a
+    resident ID records. Returns the cleaned dict; other fields pass unchanged."""
+    data = dict(data)
+    if data.get("full_name") is not None:
+        data["full_name"] = check_name(str(data["full_name"]))
+    aliases = data.get("aliases")
+    if aliases:
+        for alias in aliases if isinstance(aliases, list | tuple) else [aliases]:
+            refuse_invisible(str(alias), "aliases")
+    data = clean_identity(data)
+    if data["document_type"] == DocumentType.RESIDENT_ID and data.get("sex"):
+        if data["sex"] != sex_of_resident_id(data["id_number"]):
+            raise RuleViolation(_("The sex differs from the one the resident ID number records."), field="sex")
     return data

@@ -1,11 +1,12 @@
 """Rendering a dossier: the versioned template, WeasyPrint, PDF/A-3, the attached JSON.
 
-One :class:`Renderer` per process (:func:`get_renderer`): building it checks the system
+One :class:`Renderer` per thread (:func:`get_renderer`): building it checks the system
 (``fonts.check_renderer_dependencies``), loads the two font faces and parses the stylesheet
-with its @font-face rules into one ``FontConfiguration``, which every later rendering reuses —
-fonts are loaded and registered with fontconfig once, not per dossier. Renderings in one process
-are serialized (Pango's font map is not thread-safe); throughput comes from more processes
-(Celery workers), each with its own renderer.
+with its @font-face rules into its own ``FontConfiguration`` (its own fontconfig configuration
+and Pango font map, which is not thread-safe), which every later rendering in that thread
+reuses — fonts are loaded and registered once per thread, not per dossier. No lock is shared
+between threads: a long dossier in one thread never holds up another's (a Celery worker process
+renders in its one thread; the in-process job pool of ``exports.jobs`` has a few threads).
 
 Guarantees of :func:`render_dossier`:
 
@@ -17,6 +18,10 @@ Guarantees of :func:`render_dossier`:
 - Nothing is fetched but the template's own assets (``exports.dossier.fetcher``); the case's
   text reaches the template only through Django's autoescaping.
 - The attachment is read back from the finished file and compared before the PDF is returned.
+- Given a :class:`~exports.limits.Deadline`, the rendering checks it between its stages (content,
+  HTML, layout, PDF, finishing) and stops with ``DossierTimedOut`` once it has passed. A stage
+  itself — WeasyPrint's layout above all — is not interrupted: the size limits
+  (``exports.limits``) bound how long one takes.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from exports.dossier import pdfa
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
 from exports.dossier.fetcher import AssetFetcher, AssetRefused
 from exports.dossier.fonts import LOG_GUARD, check_renderer_dependencies, font_face_css, load_faces
+from exports.limits import Deadline
 
 TEMPLATE_VERSION = dossier_content.TEMPLATE_VERSION
 TEMPLATE_NAME = "exports/dossier/v1/dossier.html"
@@ -62,8 +68,13 @@ class RawPdf:
     unicode_complete: bool
 
 
+def _unbounded() -> None:
+    """The checkpoint of a rendering without a deadline."""
+
+
 class Renderer:
-    """WeasyPrint set up once: fonts, font configuration, stylesheet, fetcher."""
+    """WeasyPrint set up once for one thread: fonts, font configuration, stylesheet, fetcher.
+    Not to be shared between threads (:func:`get_renderer` gives each its own)."""
 
     def __init__(self) -> None:
         from weasyprint import CSS
@@ -79,7 +90,6 @@ class Renderer:
         except AssetRefused as refused:
             raise DossierRenderError(str(refused)) from None
         self._page_styles: dict[str, object] = {}
-        self._lock = threading.Lock()
         self.renders = 0
 
     def _page_style(self, language: str):
@@ -101,51 +111,51 @@ class Renderer:
             self._page_styles[language] = style
         return style
 
-    def render(self, html: str, *, language: str, attachment: bytes, attachment_name: str, created) -> RawPdf:
-        """WeasyPrint's PDF/A-3 of ``html`` with ``attachment`` (before :func:`pdfa.finish`)."""
+    def render(
+        self, html: str, *, language: str, attachment: bytes, attachment_name: str, created, check=_unbounded
+    ) -> RawPdf:
+        """WeasyPrint's PDF/A-3 of ``html`` with ``attachment`` (before :func:`pdfa.finish`);
+        ``check()`` runs between the layout and the writing of the PDF."""
         from weasyprint import HTML, Attachment
 
         created_utc = created.astimezone(UTC)
-        with self._lock:
-            LOG_GUARD.start()
-            try:
-                document = HTML(string=html, url_fetcher=self.fetcher).render(
-                    font_config=self.font_config,
-                    stylesheets=[self.stylesheet, self._page_style(language)],
-                    pdf_variant=PDF_VARIANT,
-                )
-                pdf = document.write_pdf(
-                    pdf_variant=PDF_VARIANT,
-                    attachments=[
-                        Attachment(
-                            string=attachment.decode(),
-                            name=attachment_name,
-                            description="Case data (JSON)",
-                            relationship="Data",
-                            created=created_utc,
-                            modified=created_utc,
-                            url_fetcher=self.fetcher,
-                        )
-                    ],
-                )
-            except AssetRefused as refused:
-                raise DossierRenderError(str(refused)) from None
-            self.renders += 1
-            return RawPdf(pdf=pdf, pages=len(document.pages), unicode_complete=not LOG_GUARD.glyphs_missing())
+        LOG_GUARD.start()  # its state is per thread
+        try:
+            document = HTML(string=html, url_fetcher=self.fetcher).render(
+                font_config=self.font_config,
+                stylesheets=[self.stylesheet, self._page_style(language)],
+                pdf_variant=PDF_VARIANT,
+            )
+            check()
+            pdf = document.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                attachments=[
+                    Attachment(
+                        string=attachment.decode(),
+                        name=attachment_name,
+                        description="Case data (JSON)",
+                        relationship="Data",
+                        created=created_utc,
+                        modified=created_utc,
+                        url_fetcher=self.fetcher,
+                    )
+                ],
+            )
+        except AssetRefused as refused:
+            raise DossierRenderError(str(refused)) from None
+        self.renders += 1
+        return RawPdf(pdf=pdf, pages=len(document.pages), unicode_complete=not LOG_GUARD.glyphs_missing())
 
 
-_renderer: Renderer | None = None
-_renderer_lock = threading.Lock()
+_thread = threading.local()
 
 
 def get_renderer() -> Renderer:
-    """This process's renderer, built on first use."""
-    global _renderer
-    if _renderer is None:
-        with _renderer_lock:
-            if _renderer is None:
-                _renderer = Renderer()
-    return _renderer
+    """This thread's renderer, built on its first use in the thread."""
+    renderer = getattr(_thread, "renderer", None)
+    if renderer is None:
+        renderer = _thread.renderer = Renderer()
+    return renderer
 
 
 @dataclass(frozen=True)
@@ -206,22 +216,31 @@ def _template_context(facts: dossier_content.DossierFacts, content: dossier_cont
     }
 
 
-def render_dossier(facts: dossier_content.DossierFacts, *, renderer: Renderer | None = None) -> RenderedDossier:
-    """The dossier of ``facts.case`` as ``facts.generated_by`` may read it (see module docs)."""
+def render_dossier(
+    facts: dossier_content.DossierFacts, *, renderer: Renderer | None = None, deadline: Deadline | None = None
+) -> RenderedDossier:
+    """The dossier of ``facts.case`` as ``facts.generated_by`` may read it (see module docs),
+    within ``deadline`` when one is given."""
+    check = deadline.check if deadline is not None else _unbounded
+    check()
     renderer = renderer or get_renderer()
     user, case = facts.generated_by, facts.case
     content = dossier_content.build(user, case, language=facts.language)
     attachment_name = f"{case.number}.json"
     attachment = dossier_content.attachment_bytes(dossier_content.attachment_payload(facts, content))
+    check()
     with translation.override(facts.language):
         html = render_to_string(TEMPLATE_NAME, _template_context(facts, content, attachment_name))
+    check()
     raw = renderer.render(
         html,
         language=facts.language,
         attachment=attachment,
         attachment_name=attachment_name,
         created=facts.generated_at,
+        check=check,
     )
+    check()
     pdf = pdfa.finish(
         raw.pdf, facts=xmp_facts(facts, attachment_name, attachment), unicode_complete=raw.unicode_complete
     )

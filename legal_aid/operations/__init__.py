@@ -7,7 +7,8 @@ of its module), saves inside ``recorded_change`` so history names the actor and 
 writes its audit event in the same transaction.
 
 Errors are ``registry.errors`` exceptions: 400 rule (naming the field), 403 policy, 404 scope,
-409 conflict, 412 version. Audit events carry no free text: the model, the record's id, the new
+409 conflict (``too_many_records`` once a case holds ``REGISTRY_MAX_RECORDS_PER_KIND`` matters,
+or activities), 412 version. Audit events carry no free text: the model, the record's id, the new
 status or the names of the changed fields.
 
 Split by sub-domain: :mod:`.matters` (open, decide, start, conclude, amend; the status rules)

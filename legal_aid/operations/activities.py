@@ -3,6 +3,7 @@
 - Activities are added to a matter still open (applied, accepted, in progress); a concluded or
   rejected matter takes none (409 ``matter_closed``), though its activities can be corrected.
 - Hours are more than 0 and at most 24, in hundredths; a next step's due date needs the step.
+- A case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` activities (409 ``too_many_records``).
 - Locks: the case, then the matter (its referral checked), then the activity.
 """
 
@@ -20,7 +21,7 @@ from legal_aid.operations.common import check_choice, check_record, lock_matter,
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.operations import lock_for_change
+from registry.operations import lock_for_change, require_room
 
 MAX_HOURS = Decimal(24)
 ACTIVITY_FIELDS = ("kind", "occurred_on", "hours", "notes", "next_step", "next_step_due")
@@ -85,6 +86,7 @@ def activity_add(
                 field="status",
                 code="matter_closed",
             )
+        require_room(LegalAidActivity, locked.case)
         activity = LegalAidActivity(
             case=locked.case, matter=locked, occurred_on=occurred_on, recorded_by=actor, **values
         )

@@ -37,6 +37,7 @@ from registry.choices import Role
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
+from registry.operations import require_room
 from registry.policy import Section, require_write
 from victims.models import Case, Referral
 from victims.operations import lock_case
@@ -113,6 +114,7 @@ def matter_open(
             raise RuleViolation(
                 _("Open the matter from your centre's accepted legal aid referral of this case."), field="referral"
             )
+        require_room(LegalAidMatter, case)
         matter = LegalAidMatter(
             case=case,
             centre_id=actor.organization_id,

@@ -6,13 +6,21 @@ nothing):
 - :mod:`registry.accounts.credentials` — second factor required or not, the session index and
   its session keys, API tokens (issue, look-up), and :func:`~.credentials.revoke_credentials`,
   which ends every session and token of an account.
-- :mod:`registry.accounts.lockout` — django-axes' callables (``AXES_LOCKOUT_CALLABLE``,
-  ``AXES_USERNAME_CALLABLE``), the audited lockout, and failures ``authenticate`` does not see.
+- :mod:`registry.accounts.lockout` — the lockout of an account from one address and the
+  account's progressive delay (axes' handler, the password backend, django-axes' callables),
+  failures ``authenticate`` does not see, and ``account_unlock``.
 - :mod:`registry.accounts.step_up` — re-entering the password before a dangerous action.
 - :mod:`registry.accounts.rules` — what every administrator operation obeys: who manages
   accounts, where an account of each role may be placed, how a broken rule is reported.
 - :mod:`registry.accounts.users` — ``user_create``, ``user_update``, ``user_enable``,
-  ``user_disable``, ``user_reset_second_factor``.
+  ``user_disable``, ``user_enrolment_link_renew``, ``user_reset_second_factor``.
+- :mod:`registry.accounts.activation` — an account made, enabled again or moved waits,
+  inactive, for its holder's enrolment through a one-time link (``user_enrol``) and, for a role
+  that reads cases, a second person's approval (``user_approve``): the administrator never
+  holds a working credential of it.
+- :mod:`registry.accounts.access` — :func:`~.access.revoke_access`: a move or a disabling ends
+  sessions and tokens and drops the grants (case assignments) the new placement does not reach,
+  through releasers the apps register.
 - :mod:`registry.accounts.organizations` — ``organization_create``, ``organization_update``,
   ``organization_deactivate``, ``organization_activate``.
 

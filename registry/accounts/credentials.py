@@ -5,7 +5,7 @@
   the times ``registry.middleware.SessionTimeoutMiddleware`` reads (idle timeout, absolute cap),
   under the ``*_SESSION_KEY`` names below; signing out drops the row.
 - API tokens: :func:`api_token_issue` (audited ``token_issued``) and :func:`api_token_lookup`;
-  only a token's digest is stored.
+  only a token's digest (:func:`token_digest`) is stored.
 - :func:`revoke_credentials` — ends every session and API token of an account; not audited by
   itself, its callers (``registry.accounts.users``) record why it happened.
 """
@@ -35,7 +35,6 @@ __all__ = [
     "SEEN_AT_SESSION_KEY",
     "STEP_UP_SESSION_KEY",
     "RevokedCredentials",
-    "api_token_digest",
     "api_token_issue",
     "api_token_lookup",
     "connect_signals",
@@ -44,6 +43,7 @@ __all__ = [
     "is_api_request",
     "revoke_credentials",
     "second_factor_required",
+    "token_digest",
 ]
 
 # Session keys (seconds since the epoch): when the user signed in, when the session was last
@@ -117,9 +117,11 @@ def connect_signals() -> None:
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def api_token_digest(raw: str) -> str:
-    """SHA-256 of the token. Tokens are 256 random bits, so a plain digest cannot be reversed by
-    guessing; only this digest is stored."""
+def token_digest(raw: str) -> str:
+    """SHA-256 of a random token — an API token or an enrolment link's
+    (``registry.accounts.activation``). Both are 256 random bits, so a plain digest cannot be
+    reversed by guessing (no key is needed, unlike the blind indexes of low-entropy values);
+    only this digest is stored."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -137,7 +139,7 @@ def api_token_issue(*, user: User, request: HttpRequest | None = None) -> tuple[
         ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
         token = ApiToken.objects.create(
             user=user,
-            digest=api_token_digest(raw),
+            digest=token_digest(raw),
             prefix=raw[:8],
             created_at=now,
             expires_at=now + timedelta(seconds=settings.API_TOKEN_TTL_SECONDS),
@@ -155,7 +157,7 @@ def api_token_lookup(raw: str) -> ApiToken | None:
     now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=api_token_digest(raw), expires_at__gt=now, user__is_active=True)
+        .filter(digest=token_digest(raw), expires_at__gt=now, user__is_active=True)
         .first()
     )
     if token is None:

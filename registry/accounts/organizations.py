@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from registry.accounts.activation import in_service
 from registry.accounts.rules import full_clean, merge_errors, placement_errors, require_manager
 from registry.audit import AuditAction, record_event
 from registry.choices import RESIDENTIAL_KINDS, Department, OrganizationKind
@@ -51,8 +52,9 @@ def _capacity_errors(kind: OrganizationKind | str, capacity: int | None) -> dict
 
 
 def _staff_misfits(organization: Organization) -> list[str]:
-    """Usernames of the organization's active accounts that its current values no longer fit."""
-    staff = organization.staff.filter(is_active=True).select_related("jurisdiction").order_by("username")
+    """Usernames of the organization's accounts in service (active, or being activated) that its
+    current values no longer fit."""
+    staff = organization.staff.filter(in_service()).select_related("jurisdiction").order_by("username")
     return [
         member.username
         for member in staff
@@ -113,11 +115,11 @@ def organization_update(
 ) -> Organization:
     """Change an organization's name, department, kind, jurisdiction and capacity.
 
-    Guarantees: as :func:`organization_create`, and the change leaves every active account of
-    the organization within the account rules (a department, kind or jurisdiction its staff
-    no longer fit is refused, naming them); one transaction with the organization locked (so
-    no account joins it meanwhile); an ``organization_updated`` event naming the fields
-    changed. Nothing changed, nothing written.
+    Guarantees: as :func:`organization_create`, and the change leaves every account in service
+    (active, or being activated) of the organization within the account rules (a department,
+    kind or jurisdiction its staff no longer fit is refused, naming them); one transaction with
+    the organization locked (so no account joins it meanwhile); an ``organization_updated``
+    event naming the fields changed. Nothing changed, nothing written.
     """
     require_manager(actor)
     with transaction.atomic():
@@ -161,17 +163,18 @@ def organization_deactivate(
 ) -> Organization:
     """Deactivate an organization: no account can be placed in it any more.
 
-    Guarantees: the actor manages organizations; it is active now and no active account
-    belongs to it (disable or move them first — an organization is never left with staff
-    who can still sign in); one transaction with the organization locked, so no account
-    joins it meanwhile; an ``organization_updated`` event with ``change: deactivated``.
+    Guarantees: the actor manages organizations; it is active now and no account in service
+    belongs to it — active, or waiting for its activation (disable or move them first — an
+    organization is never left with staff who can sign in, or will); one transaction with the
+    organization locked, so no account joins it meanwhile; an ``organization_updated`` event
+    with ``change: deactivated``.
     """
     require_manager(actor)
     with transaction.atomic():
         locked = Organization.objects.select_for_update().select_related("jurisdiction").get(pk=organization.pk)
         if not locked.is_active:
             raise ValidationError(_("This organization is already deactivated."))
-        active_staff = locked.staff.filter(is_active=True).count()
+        active_staff = locked.staff.filter(in_service()).count()
         if active_staff:
             raise ValidationError(
                 _("%(count)s active accounts still belong to this organization; disable or move them first."),

@@ -1,4 +1,5 @@
-"""Operations on staff accounts, done by the system administrator (issue 3, item 6).
+"""Operations on staff accounts, done by the system administrator (issue 3, item 6; issue 13,
+items 1 and 6).
 
 One function per business action, keyword-only, each taking the acting ``actor``. Every
 operation guarantees what ``registry.accounts.rules`` says (policy, placement, errors by field)
@@ -9,50 +10,59 @@ and:
   between the check and the write); the row is checked with ``full_clean()``, saved, and its
   audit event (``registry.audit.record_event``) is written inside the same transaction. Either
   the change and its event both commit, or neither does.
-- A system administrator cannot disable their own account nor change their own role, so the
-  registry never loses its last administrator by their own hand.
-- Disabling an account and resetting its second factor also end every session and API token
-  it holds (``registry.accounts.credentials.revoke_credentials``), in the same transaction.
+- **No password from the administrator**: creating an account, enabling it again, or changing
+  its role, organization or jurisdiction leaves it inactive with an unusable password and
+  returns a one-time enrolment link (``registry.accounts.activation``), through which its holder
+  sets their own password and second factor; an account whose role reads cases is then
+  approved by a second person before it can sign in. The administrator never holds a working
+  credential of it.
+- **A move ends what the old placement held**: a change of role, organization or jurisdiction,
+  and disabling, end every session and API token of the account and drop every grant (case
+  assignments) its new placement does not reach (``registry.accounts.access.revoke_access``),
+  in the same transaction.
+- A system administrator cannot disable their own account nor change their own role,
+  organization or jurisdiction, so the registry never loses its last administrator by their
+  own hand.
 
-A system administrator reads no victim data: nothing here touches a case.
+A system administrator reads no victim data: nothing here reads a case.
 """
 
 from __future__ import annotations
 
-import secrets
-
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 
+from registry.accounts.access import revoke_access
+from registry.accounts.activation import (
+    EnrolmentLink,
+    activation_open,
+    activation_withdraw,
+    audit_account,
+    open_activation,
+    reads_cases,
+    renew_link,
+)
 from registry.accounts.credentials import revoke_credentials
 from registry.accounts.rules import account_identity, full_clean, merge_errors, placement_errors, require_manager
 from registry.audit import AuditAction, record_event
 from registry.choices import Role
-from registry.models import Jurisdiction, Organization, User
+from registry.models import ActivationReason, Jurisdiction, Organization, User
 
 __all__ = [
-    "generate_password",
     "user_create",
     "user_disable",
     "user_enable",
+    "user_enrolment_link_renew",
     "user_reset_second_factor",
     "user_update",
 ]
 
-# Characters of generated passwords: no 0/O, 1/l/I, so they can be read out and typed.
-_READABLE_CHARACTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
 USER_EDITABLE_FIELDS = ("first_name", "last_name", "role", "organization", "jurisdiction")
-
-
-def generate_password() -> str:
-    """A random password of 20 characters in groups of five (about 114 bits), easy to read out."""
-    chars = [secrets.choice(_READABLE_CHARACTERS) for _ in range(20)]
-    return "-".join("".join(chars[i : i + 5]) for i in range(0, 20, 5))
+# What an account is: changing any of these is a move, which needs a new activation.
+PLACEMENT_FIELDS = ("role", "organization", "jurisdiction")
 
 
 def _locked_organization(organization: Organization | None) -> Organization | None:
@@ -62,33 +72,13 @@ def _locked_organization(organization: Organization | None) -> Organization | No
     return Organization.objects.select_for_update().select_related("jurisdiction").get(pk=organization.pk)
 
 
-def _audit_user(user: User) -> dict:
-    """What the audit log says of a target account: identifiers and placement, no names."""
-    return {
-        **account_identity(user),
-        "role": user.role,
-        "organization": str(user.organization.uuid) if user.organization_id else None,
-        "jurisdiction": user.jurisdiction.code,
-    }
-
-
 def _inactive_organization_error() -> dict[str, list]:
     return {"organization": [_("This organization is deactivated; choose an active one.")]}
 
 
-def _password_error(error: ValidationError) -> ValidationError:
-    """A password validator's error, in words our catalogue translates.
-
-    Django 5.2 reworded the minimum-length message (``%d`` in place of ``%(min_length)d``) and
-    its zh_Hans catalogue has no translation of the new wording yet, so it would show in English.
-    """
-    if error.code == "password_too_short":
-        return ValidationError(
-            _("This password is too short. It must contain at least %(min_length)d characters."),
-            code=error.code,
-            params=error.params,
-        )
-    return error
+def _activation_detail(link: EnrolmentLink) -> dict:
+    """What the audit event of an operation that opens an activation says of it."""
+    return {"approval_required": reads_cases(link.user.role), "link_expires_at": link.expires_at.isoformat()}
 
 
 def _editable_values(user: User) -> dict:
@@ -110,15 +100,15 @@ def user_create(
     role: Role | str,
     organization: Organization | None,
     jurisdiction: Jurisdiction,
-    password: str,
     request: HttpRequest | None = None,
-) -> User:
-    """Create an active staff account and return it.
+) -> EnrolmentLink:
+    """Create a staff account, inactive until its holder enrols (and, for a role that reads
+    cases, a second person approves it); return its one-time enrolment link.
 
     Guarantees: the actor manages users; the placement rules hold (``placement_errors``) and
     the organization is active; the username is free, compared without regard to case; the
-    password passes every ``AUTH_PASSWORD_VALIDATORS`` check (it is stored only as a hash);
-    one transaction with the organization row locked; a ``user_created`` audit event in it.
+    account has no usable password; one transaction with the organization row locked, holding
+    the account, its open activation (``activation_open``) and the ``user_created`` audit event.
     ``request`` only lends the audit event its IP address and request id.
     """
     require_manager(actor)
@@ -131,26 +121,29 @@ def user_create(
             role=role,
             organization=organization,
             jurisdiction=jurisdiction,
-            is_active=True,
+            is_active=False,
         )
+        user.set_unusable_password()
         errors = placement_errors(role=role, organization=organization, jurisdiction=jurisdiction)
         if organization is not None and not organization.is_active:
             merge_errors(errors, _inactive_organization_error())
         if User.objects.filter(username__iexact=user.username).exists():
             merge_errors(errors, {"username": [_("An account with this username already exists.")]})
-        try:
-            password_validation.validate_password(password, user=user)
-        except ValidationError as error:
-            merge_errors(errors, {"password": [_password_error(item) for item in error.error_list]})
-        user.set_password(password)
         full_clean(user, errors)
         try:
-            user.save(force_insert=True)
+            with transaction.atomic():
+                user.save(force_insert=True)
         except IntegrityError:
             # Another administrator took the username between our check and the insert.
             raise ValidationError({"username": [_("An account with this username already exists.")]}) from None
-        record_event(action=AuditAction.USER_CREATED, actor=actor, request=request, detail=_audit_user(user))
-    return user
+        link = activation_open(user=user, requested_by=actor, reason=ActivationReason.CREATED)
+        record_event(
+            action=AuditAction.USER_CREATED,
+            actor=actor,
+            request=request,
+            detail={**audit_account(user), **_activation_detail(link)},
+        )
+    return link
 
 
 def user_update(
@@ -163,22 +156,36 @@ def user_update(
     organization: Organization | None,
     jurisdiction: Jurisdiction,
     request: HttpRequest | None = None,
-) -> User:
-    """Change an account's names, role, organization and jurisdiction; return the fresh row.
+) -> tuple[User, EnrolmentLink | None]:
+    """Change an account's names, role, organization and jurisdiction; return the fresh row and,
+    when the account was moved, its new enrolment link.
 
-    Guarantees: the actor manages users and does not change their own role; the placement
-    rules hold for the new values, and an account moved to another organization moves to an
-    active one; one transaction with the account and its organization locked; a
-    ``user_updated`` audit event naming the fields changed (never their values when they are
-    names). Nothing changed, nothing written: no save, no event.
+    Guarantees: the actor manages users and does not change their own role, organization or
+    jurisdiction; the placement rules hold for the new values, and an account moved to another
+    organization moves to an active one; one transaction with the account and its organization
+    locked; a ``user_updated`` audit event naming the fields changed (never their values when
+    they are names). Nothing changed, nothing written: no save, no event.
+
+    A **move** — a change of role, organization or jurisdiction — also, in that transaction:
+    ends every session and API token of the account and drops its grants outside the new
+    placement (``revoke_access``: a caseworker's assignments to cases of another organization);
+    and, unless the account is disabled, opens a new activation (``activation_open``): the
+    account is inactive until its holder enrols again through the link returned and, for a role
+    that reads cases, a second person approves it in its new place. The event records the counts
+    and whether an activation is pending.
     """
     require_manager(actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         organization = _locked_organization(organization)
         errors = placement_errors(role=role, organization=organization, jurisdiction=jurisdiction)
-        if locked.pk == actor.pk and role != locked.role:
-            merge_errors(errors, {"role": [_("You cannot change your own role.")]})
+        if locked.pk == actor.pk:
+            if role != locked.role:
+                merge_errors(errors, {"role": [_("You cannot change your own role.")]})
+            if organization != locked.organization:
+                merge_errors(errors, {"organization": [_("You cannot move your own account.")]})
+            if jurisdiction != locked.jurisdiction:
+                merge_errors(errors, {"jurisdiction": [_("You cannot move your own account.")]})
         if organization is not None and organization.pk != locked.organization_id and not organization.is_active:
             merge_errors(errors, _inactive_organization_error())
         before = _editable_values(locked)
@@ -188,30 +195,38 @@ def user_update(
         full_clean(locked, errors, exclude=("password",))
         changed = [name for name in USER_EDITABLE_FIELDS if before[name] != after[name]]
         if not changed:
-            return locked
+            return locked, None
+        in_service = locked.is_active or open_activation(locked) is not None
         locked.save(update_fields=changed)
-        record_event(
-            action=AuditAction.USER_UPDATED,
-            actor=actor,
-            request=request,
-            detail={**_audit_user(locked), "changed": changed},
-        )
-    return locked
+        detail = {**audit_account(locked), "changed": changed}
+        link = None
+        if set(changed) & set(PLACEMENT_FIELDS):
+            detail.update(revoke_access(actor=actor, user=locked).as_detail())
+            if in_service:
+                link = activation_open(user=locked, requested_by=actor, reason=ActivationReason.MOVED)
+                detail.update(_activation_detail(link))
+        record_event(action=AuditAction.USER_UPDATED, actor=actor, request=request, detail=detail)
+    return locked, link
 
 
-def user_enable(*, actor: User, user: User, request: HttpRequest | None = None) -> User:
-    """Re-enable a disabled account; return the fresh row.
+def user_enable(*, actor: User, user: User, request: HttpRequest | None = None) -> EnrolmentLink:
+    """Start re-activating a disabled account; return its one-time enrolment link.
 
-    Guarantees: the actor manages users; the account is disabled now, and its placement still
-    holds with an active organization (an organization may have been deactivated meanwhile);
-    one transaction with the account and its organization locked; a ``user_enabled`` event.
-    The account's second factor and sessions are not restored: it signs in afresh.
+    Guarantees: the actor manages users; the account is disabled now (neither active nor
+    waiting for an activation), and its placement still holds with an active organization (an
+    organization may have been deactivated meanwhile); one transaction with the account and its
+    organization locked, opening an activation (``activation_open``) and writing the
+    ``user_enabled`` event. The account signs in only once its holder has enrolled again — a
+    new password, and the second factor — and, for a role that reads cases, a second person
+    has approved it.
     """
     require_manager(actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.is_active:
             raise ValidationError(_("This account is already active."))
+        if open_activation(locked) is not None:
+            raise ValidationError(_("This account is already waiting for its holder's enrolment or an approval."))
         organization = _locked_organization(locked.organization)
         errors = placement_errors(role=locked.role, organization=organization, jurisdiction=locked.jurisdiction)
         if organization is not None and not organization.is_active:
@@ -220,11 +235,41 @@ def user_enable(*, actor: User, user: User, request: HttpRequest | None = None) 
             # This page cannot change the account: say what to fix on its form.
             problems = [text for texts in ValidationError(errors).message_dict.values() for text in texts]
             raise ValidationError([_("Change the account first; it breaks a rule."), *problems])
-        locked.is_active = True
         full_clean(locked, {}, exclude=("password",))
-        locked.save(update_fields=["is_active"])
-        record_event(action=AuditAction.USER_ENABLED, actor=actor, request=request, detail=_audit_user(locked))
-    return locked
+        link = activation_open(user=locked, requested_by=actor, reason=ActivationReason.ENABLED)
+        record_event(
+            action=AuditAction.USER_ENABLED,
+            actor=actor,
+            request=request,
+            detail={**audit_account(locked), **_activation_detail(link)},
+        )
+    return link
+
+
+def user_enrolment_link_renew(*, actor: User, user: User, request: HttpRequest | None = None) -> EnrolmentLink:
+    """Issue a new enrolment link for an account whose holder has not enrolled yet (the first
+    was lost or expired); return it. The previous link dies.
+
+    Guarantees: the actor manages users; the account has an open activation not yet enrolled
+    (else ``ValidationError``); one transaction with the account and its activation locked;
+    an ``enrolment_link_issued`` event. An approval is never carried by the link: it still
+    follows the enrolment.
+    """
+    require_manager(actor)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        activation = open_activation(locked, lock=True)
+        if activation is None or activation.enrolled_at is not None:
+            raise ValidationError(_("This account is not waiting for its holder's enrolment."))
+        link = renew_link(activation)
+        activation.save(update_fields=["link_digest", "link_expires_at"])
+        record_event(
+            action=AuditAction.ENROLMENT_LINK_ISSUED,
+            actor=actor,
+            request=request,
+            detail={**audit_account(locked), **_activation_detail(link), "activation": str(activation.uuid)},
+        )
+    return link
 
 
 def user_disable(*, actor: User, user: User, reason: str, request: HttpRequest | None = None) -> User:
@@ -232,10 +277,11 @@ def user_disable(*, actor: User, user: User, reason: str, request: HttpRequest |
     its live sessions and API tokens stop working at their next request.
 
     Guarantees: the actor manages users, is not disabling their own account, and gives a
-    reason; the account is active now. In one transaction, holding the account's row lock
-    throughout: ``is_active`` cleared, every session and API token ended
-    (``revoke_credentials``) and the ``user_disabled`` event written with the reason and the
-    number of sessions and tokens ended.
+    reason; the account is active now, or waiting for an activation (which is withdrawn: its
+    link dies). In one transaction, holding the account's row lock throughout: ``is_active``
+    cleared, every session and API token ended and every grant outside the account's placement
+    dropped (``revoke_access``), and the ``user_disabled`` event written with the reason and
+    the counts.
     """
     require_manager(actor)
     reason = (reason or "").strip()
@@ -243,13 +289,14 @@ def user_disable(*, actor: User, user: User, reason: str, request: HttpRequest |
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.pk == actor.pk:
             raise ValidationError(_("You cannot disable your own account."))
-        if not locked.is_active:
+        withdrawn = activation_withdraw(locked)
+        if not locked.is_active and withdrawn is None:
             raise ValidationError(_("This account is already disabled."))
         if not reason:
             raise ValidationError({"reason": [_("Give the reason for disabling the account.")]})
         locked.is_active = False
         locked.save(update_fields=["is_active"])
-        revoked = revoke_credentials(locked)
+        revoked = revoke_access(actor=actor, user=locked)
         record_event(
             action=AuditAction.USER_DISABLED,
             actor=actor,
@@ -257,8 +304,8 @@ def user_disable(*, actor: User, user: User, reason: str, request: HttpRequest |
             detail={
                 **account_identity(locked),
                 "reason": reason[:200],
-                "sessions_ended": revoked.sessions,
-                "tokens_revoked": revoked.tokens,
+                "activation_withdrawn": withdrawn is not None,
+                **revoked.as_detail(),
             },
         )
     return locked

@@ -16,6 +16,7 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import ValidationError
 
 from registry import policy
+from registry.api.viewsets import WithoutOptions
 from registry.audit import AuditAction, record_event
 from registry.audit_views import AuditFilterForm
 from registry.models import AuditEvent
@@ -74,7 +75,7 @@ _FILTERS = [
 
 
 @extend_schema_view(get=extend_schema(parameters=_FILTERS))
-class AuditEventList(generics.ListAPIView):
+class AuditEventList(WithoutOptions, generics.ListAPIView):
     serializer_class = AuditEventSerializer
     permission_classes = [permissions.IsAuthenticated, MayViewAudit]
 

@@ -2,10 +2,13 @@
 is required, the current TOTP code as ``otp``) for an API token.
 
 Answers ``{"token": …, "expires_at": …}``. The password is checked through
-``django.contrib.auth.authenticate`` with the request, so django-axes counts a wrong one and
-refuses every attempt during a lockout (429, code ``locked_out``), the right password included.
-A wrong code counts as a failed sign-in too. Errors: 400 ``validation_error`` — ``otp`` named
-when the code is missing or wrong, ``non_field_errors`` for wrong credentials.
+``django.contrib.auth.authenticate`` with the request, so the rules of
+``registry.accounts.lockout`` apply exactly as at the web sign-in: a wrong password counts, and
+every attempt during a lockout of the account from this address, or during the account's
+delay, is refused (429, code ``locked_out``, ``Retry-After``), the right password included. A
+wrong code counts as a failed sign-in too; a token issued clears the account's delay. Errors:
+400 ``validation_error`` — ``otp`` named when the code is missing or wrong,
+``non_field_errors`` for wrong credentials.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from rest_framework.views import APIView
 
 from registry import two_factor
 from registry.accounts import credentials, lockout
+from registry.api.viewsets import WithoutOptions
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -39,7 +43,7 @@ def _otp_error(message: str) -> ValidationError:
     return ValidationError({"otp": [message]})
 
 
-class ObtainTokenView(APIView):
+class ObtainTokenView(WithoutOptions, APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
@@ -72,4 +76,5 @@ class ObtainTokenView(APIView):
                 raise _otp_error(_("The code is not correct."))
 
         token, raw = credentials.api_token_issue(user=user, request=request)
+        lockout.sign_in_succeeded(http_request, user)
         return Response(TokenSerializer({"token": raw, "expires_at": token.expires_at}).data)

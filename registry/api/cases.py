@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from registry import casefile, policy
+from registry.api.parsers import JSONParser
 from registry.api.viewsets import ScopedViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
@@ -59,7 +59,6 @@ class CaseRouteViewSet(ScopedViewSet):
     # the operation then checks the policy again, locks, and compares the version (412).
 
     parser_classes = [JSONParser]  # bodies are JSON (nested objects do not survive form encoding)
-    metadata_class = None  # OPTIONS answers 405: the schema at /api/schema/ describes the API
 
     @property
     def model(self):

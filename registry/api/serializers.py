@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry import policy
-from registry.fields import EncryptedDateField, EncryptedJSONField
+from registry.fields import MAX_TEXT_LENGTH, EncryptedDateField, EncryptedJSONField
 from registry.policy import Access, Section
 
 UNKNOWN_FIELD = _("Unknown field.")
@@ -68,7 +68,7 @@ class ModelInputSerializer(StrictMixin, serializers.ModelSerializer):
         EncryptedJSONField: serializers.JSONField,
     }
     serializer_choice_field = ChoiceField
-    free_text_max_length = 4000
+    free_text_max_length = MAX_TEXT_LENGTH
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -12,6 +12,9 @@ Every read is audited here, so no endpoint built on this class can forget it: a 
 parameter beyond paging ``case_searched`` with each term only as a keyed HMAC (a parameter is a
 search term unless the view names it in ``audit_plain_params``). A refused or out-of-scope
 request is recorded as ``access_denied`` by the API's exception handler.
+
+Every write takes ``Idempotency-Key`` (:class:`registry.api.idempotency.IdempotentMixin`), and
+no view of the API offers ``OPTIONS`` (:class:`WithoutOptions`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import uuid
 from django.db import models
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from registry import policy
+from registry.api.idempotency import IdempotentMixin
 from registry.api.inputs import PAGING_PARAMS
 from registry.audit import AuditAction, keyed_digest, log_read, search_terms_detail, sections_shown
 from registry.concurrency import etag
@@ -30,7 +35,18 @@ from registry.errors import PermissionDenied
 from registry.policy import Section
 
 
-class ScopedViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class WithoutOptions:
+    """For every view of the API: ``OPTIONS`` is neither answered nor listed in ``Allow`` (the
+    schema at ``/api/schema/`` describes every route). Django and DRF would list it in ``Allow``
+    on every answer even where the view refuses it; here it is not a method of the view at all,
+    so it answers 405 ``method_not_allowed`` with an ``Allow`` that tells the truth."""
+
+    http_method_names = [name for name in APIView.http_method_names if name != "options"]
+
+
+class ScopedViewSet(
+    WithoutOptions, IdempotentMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     model: type[models.Model]
     lookup_field = "uuid"
     lookup_url_kwarg = "id"

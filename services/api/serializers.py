@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry.api.serializers import ChoiceField, ModelInputSerializer, StrictSerializer
+from registry.fields import MAX_TEXT_LENGTH
 from services.choices import (
     Attendance,
     DischargeReason,
@@ -23,7 +24,7 @@ from services.choices import (
 )
 from services.models import EmploymentPlacement, FollowUpVisit, ReturnPlan, SchoolEnrollment, VocationalTraining
 
-TEXT = 4000  # bound of free text
+TEXT = MAX_TEXT_LENGTH  # bound of free text (the model fields' own)
 
 
 def _text(**kwargs):

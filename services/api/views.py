@@ -27,6 +27,7 @@ from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
 from registry.api.serializers import EmptySerializer
+from registry.api.viewsets import WithoutOptions
 from registry.audit import AuditAction, log_read, record_event
 from registry.errors import NotFound, RuleViolation
 from registry.models import Organization
@@ -442,7 +443,7 @@ class VisitViewSet(ServiceRecordViewSet):
 
 
 @extend_schema(tags=["shelter"])
-class OccupancyViewSet(viewsets.GenericViewSet):
+class OccupancyViewSet(WithoutOptions, viewsets.GenericViewSet):
     """Beds taken and free in the shelters of your area (aggregate: no case, no person)."""
 
     serializer_class = s.OccupancySerializer

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.operations import full_clean
+from registry.operations import full_clean, require_room
 from registry.policy import Action, Section, require_action, require_write
 from services.models import FollowUpVisit
 from services.operations.common import audit
@@ -33,7 +33,8 @@ RECORD_FIELDS = frozenset({"visited_on", "visitor", "living_conditions", "needs"
 
 def visit_schedule(*, actor, case: Case, due_on: datetime.date) -> FollowUpVisit:
     """Schedule one more follow-up visit on a returned case (caseworker). 409
-    ``case_not_returned`` before the return (visits follow it); audit ``record_created``."""
+    ``case_not_returned`` before the return (visits follow it), ``too_many_records`` when the
+    case holds ``REGISTRY_MAX_RECORDS_PER_KIND`` visits; audit ``record_created``."""
     require_write(actor, Section.FOLLOW_UPS)
     if due_on is None:
         raise RuleViolation(_("Give the due date."), field="due_on")
@@ -41,6 +42,7 @@ def visit_schedule(*, actor, case: Case, due_on: datetime.date) -> FollowUpVisit
         locked = lock_case(actor, case)
         if locked.stage != Stage.RETURNED:
             raise Conflict(_("Follow-up visits are scheduled after the return."), code="case_not_returned")
+        require_room(FollowUpVisit, locked)
         visit = FollowUpVisit(case=locked, due_on=due_on)
         full_clean(visit, exclude=["case", "return_plan"])
         visit.save()

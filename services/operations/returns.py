@@ -23,7 +23,9 @@ The rules, checked on every step that could break them (create, amend, approve, 
 
 Creating a plan moves the case to ``return_planned``; cancelling moves it back (to
 ``sheltered`` when the person is in a shelter, else ``registered``). One plan in force per
-case (409 ``return_plan_active``, and a partial unique constraint).
+case (409 ``return_plan_active``, checked under the case's row lock, and a partial unique
+constraint); a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` plans, and visits (409
+``too_many_records``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from django.utils.translation import gettext as _
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.operations import full_clean
+from registry.operations import full_clean, require_room
 from registry.policy import Action, Section, require_action, require_write
 from services.choices import ACTIVE_RETURN_PLAN_STATUSES, DischargeReason, Pathway, ReturnPlanStatus
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
@@ -181,6 +183,7 @@ def return_plan_create(*, actor, case: Case, data: dict) -> ReturnPlan:
         data = _prepare(data, locked)
         if ReturnPlan.objects.filter(case=locked, status__in=ACTIVE_RETURN_PLAN_STATUSES).exists():
             raise Conflict(_("The case already has a return plan in force."), code="return_plan_active")
+        require_room(ReturnPlan, locked)
         plan = ReturnPlan(case=locked, created_by=actor, **data)
         _check_planned_on(plan)
         full_clean(plan, exclude=EXCLUDED)  # choices and shapes first, then the rules
@@ -272,6 +275,8 @@ def return_plan_complete(
         if locked.status != ReturnPlanStatus.APPROVED:
             raise Conflict(_("Only an approved plan can be completed."), code="invalid_plan_transition")
         case = locked.case
+        months = follow_up_months()
+        require_room(FollowUpVisit, case, adding=len(months))
         if handover_on is None:
             raise RuleViolation(_("Give the handover date."), field="handover_on")
         validation.check_not_future(handover_on, "handover_on")
@@ -293,8 +298,7 @@ def return_plan_complete(
             placement.case = case
             discharge(placement, on=handover_on, reason=DischargeReason.RETURNED, field="handover_on")
         visits = [
-            FollowUpVisit(case=case, return_plan=locked, due_on=add_months(handover_on, months))
-            for months in follow_up_months()
+            FollowUpVisit(case=case, return_plan=locked, due_on=add_months(handover_on, after)) for after in months
         ]
         for visit in visits:
             full_clean(visit, exclude=["case", "return_plan"])

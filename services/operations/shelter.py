@@ -9,7 +9,8 @@ Guarantees, on SQLite and PostgreSQL alike:
   (``select_for_update``) before its open placements are counted, so the second admission
   counts the first one and gets 409 ``shelter_full``;
 - locks are always taken case → placement → shelter, and the audit events (whose chain lock
-  is global) are written last, so two operations never wait on each other in a circle.
+  is global) are written last, so two operations never wait on each other in a circle;
+- a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` stays (409 ``too_many_records``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
-from registry.operations import full_clean
+from registry.operations import full_clean, require_room
 from registry.policy import Section, require_write
 from services.choices import DischargeReason
 from services.models import ShelterPlacement
@@ -85,6 +86,7 @@ def _new_placement(case: Case, shelter: Organization, admitted_on, notes: str, t
         raise Conflict(
             _("The person is already in a shelter: transfer or discharge them instead."), code="placement_open"
         )
+    require_room(ShelterPlacement, case)
     _check_no_overlap(case, admitted_on, None)
     placement = ShelterPlacement(
         case=case, shelter=shelter, admitted_on=admitted_on, notes=notes, transferred_from=transferred_from

@@ -1,5 +1,6 @@
-"""A civil affairs officer generates a case's archival dossier, re-entering the password, and
-downloads it (a real dossier: WeasyPrint, PDF/A-3, the stored file encrypted)."""
+"""A civil affairs officer generates a case's archival dossier, re-entering the password, follows
+the job on its page until the dossier is made, and downloads it (a real dossier: WeasyPrint,
+PDF/A-3, the stored file encrypted, made on the live server's dossier worker threads)."""
 
 import re
 
@@ -7,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from exports.dossier.digests import sha256_hexdigest
-from exports.models import ArchiveRecord
+from exports.models import ArchiveRecord, DossierJob
 from tests.browser.test_case_journey import sign_in
 from tests.exports.helpers import pdf_text
 from tests.victims.conftest import RESCUE, person
@@ -23,6 +24,15 @@ def archive_storage(settings, tmp_path):
         "archive": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
     }
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def dossiers_on_threads(settings):
+    """Jobs run on the live server's worker threads, and the form does not wait for them: the
+    journey always goes through the job's page."""
+    settings.CELERY_BROKER_URL = ""
+    settings.EXPORTS_DOSSIER_WORKERS = 2
+    settings.EXPORTS_DOSSIER_WAIT = 0
 
 
 def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, places, password, screenshot):
@@ -48,13 +58,17 @@ def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, pla
     page.locator("#id_language").select_option("zh-hans")
     page.locator("#id_password").fill(password)
     page.locator("#generate-dossier button[type=submit]").click()
-    expect(page.locator(".message--success")).to_be_visible(timeout=30_000)
+    job = DossierJob.objects.get()
+    expect(page).to_have_url(re.compile(rf"/dossiers/jobs/{job.uuid}/$"))
+    screenshot(page, "dossier-job")
+    # The page reloads itself (an HTTP Refresh header, no script) until the dossier is made.
+    expect(page.locator("#job-done")).to_be_visible(timeout=60_000)
     record = ArchiveRecord.objects.get()
-    expect(page.locator("#dossiers")).to_contain_text(record.archive_number)
+    expect(page.locator("#job-done")).to_contain_text(record.archive_number)
     screenshot(page, "dossier-generated")
 
     with page.expect_download() as download_info:
-        page.locator(f"#dossier-{record.uuid} .download-link").click()
+        page.locator("#job-download").click()
     download = download_info.value
     assert download.suggested_filename == f"{record.archive_number}.pdf"
     with open(download.path(), "rb") as handle:
@@ -62,3 +76,7 @@ def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, pla
     assert pdf.startswith(b"%PDF-1.7")
     assert sha256_hexdigest(pdf) == record.sha256
     assert case.victim.full_name in pdf_text(pdf)
+
+    # The case's dossiers list it.
+    page.locator("#job-back").click()
+    expect(page.locator(f"#dossier-{record.uuid}")).to_contain_text(record.archive_number)

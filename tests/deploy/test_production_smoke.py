@@ -2,11 +2,15 @@
 against a throwaway PostgreSQL database and Redis (DESIGN §7, issue 8).
 
 ``python -m registry.serve`` runs in production mode in a child process, as ``make serve``
-does; the test seeds a small demo into its database beforehand (the demo command refuses
-production mode, so that one step runs in demo mode), then checks that the app answers over
-HTTP with its security headers, that the API demands a second factor, and that
-``archive_dossiers`` hands a jurisdiction's closed cases to the worker and gets back dossiers
-that ``verify_archive`` accepts. It stops both servers and drops what it created.
+does, behind a TLS terminator as a deployment is (``BEHIND_TLS_PROXY``: a request carrying
+``X-Forwarded-Proto: https`` came over HTTPS); the test seeds a small demo into its database
+beforehand (the demo command refuses production mode, so that one step runs in demo mode), then
+checks that the app answers over HTTP with its security headers — HSTS on HTTPS only, the
+session and CSRF cookies ``Secure``, ``HttpOnly`` and ``SameSite=Lax`` — that the API demands a
+second factor, answers an unknown route and a too deeply nested body in its JSON error shape,
+that the access log holds no query string, and that ``archive_dossiers`` hands a jurisdiction's
+closed cases to the worker and gets back dossiers that ``verify_archive`` accepts. It stops both
+servers and drops what it created.
 
 It runs in the PostgreSQL pass of CI (``DATABASE_URL=postgres://…``), where PostgreSQL and
 Redis are known to be there; the SQLite pass skips it.
@@ -14,8 +18,10 @@ Redis are known to be there; the SQLite pass skips it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,7 +31,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -35,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "smoke-password-2026"
+# Search terms sent in a query string, to be looked for in the logs (synthetic, percent-encoded).
+SEARCHED_NAME = "%E6%B5%8B%E8%AF%95%E6%90%9C%E7%B4%A2%E5%90%8D"
+SEARCHED_ID = "350102199001019999"
 
 pytestmark = pytest.mark.skipif(
     not DATABASE_URL.startswith("postgres"), reason="the production smoke test runs in CI's PostgreSQL pass"
@@ -72,7 +81,8 @@ def deployment(tmp_path):
         "DATABASE_URL": urlsplit(DATABASE_URL)._replace(path=f"/{name}").geturl(),
         "CELERY_BROKER_URL": REDIS_URL,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "false",
+        "BEHIND_TLS_PROXY": "true",  # cookies keep production's Secure flag
+        "WEB_ACCESS_LOG": str(tmp_path / "access.log"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -103,6 +113,67 @@ def get(url: str, data: dict | None = None):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+def exchange(port: int, method: str, path: str, *, https: bool = False, headers=None, body: bytes | None = None):
+    """One request, redirects not followed: (status, headers, body). ``https``: as the TLS
+    terminator in front passes a request that came over HTTPS."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = dict(headers or {})
+    if https:
+        headers["X-Forwarded-Proto"] = "https"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def cookies_set(headers) -> dict[str, tuple[str, set[str]]]:
+    """``{name: ("name=value", {attribute, …})}`` of each ``Set-Cookie``, attributes lower-cased
+    (``samesite=lax``)."""
+    found = {}
+    for line in headers.get_all("Set-Cookie") or ():
+        pair, *attributes = (part.strip() for part in line.split(";"))
+        found[pair.split("=", 1)[0]] = (pair, {attribute.lower().replace(" ", "") for attribute in attributes})
+    return found
+
+
+def check_https_headers_and_cookies(port: int) -> None:
+    """HSTS on HTTPS only; the CSRF cookie (the sign-in page) and the session cookie (the
+    password step, which keeps the sign-in waiting for its second factor) are Secure,
+    HttpOnly and SameSite=Lax."""
+    status, headers, page = exchange(port, "GET", "/accounts/login/", https=True)
+    assert status == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in exchange(port, "GET", "/accounts/login/")[1]
+    cookie, csrf = cookies_set(headers)["csrftoken"]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    origin = f"https://127.0.0.1:{port}"
+    form = f"csrfmiddlewaretoken={token}&username=civil_affairs_fz&password={PASSWORD}".encode()
+    status, headers, _ = exchange(
+        port, "POST", "/accounts/login/", https=True, body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+                 "Origin": origin, "Referer": f"{origin}/accounts/login/"},
+    )  # fmt: skip
+    assert status == 302, status
+    _, session = cookies_set(headers)["sessionid"]
+    for flags in (csrf, session):
+        assert {"secure", "httponly", "samesite=lax"} <= flags, flags
+
+
+def check_api_error_shapes(port: int) -> None:
+    """An unknown route under /api/ and a body nested a thousand deep answer the JSON error shape."""
+    for path in ("/api/v1/nonexistent/", "/api/whatever"):
+        status, headers, body = exchange(port, "GET", path)
+        assert (status, headers["Content-Type"]) == (404, "application/json"), path
+        assert json.loads(body)["code"] == "not_found"
+    deep = b"[" * 1000 + b"]" * 1000
+    status, _, body = exchange(
+        port, "POST", "/api/v1/auth/token/", body=deep, headers={"Content-Type": "application/json"}
+    )
+    assert (status, json.loads(body)["code"]) == (400, "json_too_deep")
 
 
 def wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -142,6 +213,11 @@ def test_gunicorn_and_a_celery_worker_serve_and_archive_in_production_mode(deplo
         # Production requires the second factor: a password alone gets no token.
         status, _, body = get(f"{base}/api/v1/auth/token/", {"username": "civil_affairs_fz", "password": PASSWORD})
         assert status in (400, 401) and b"token" not in body.replace(b'"code"', b"")
+        check_https_headers_and_cookies(port)
+        check_api_error_shapes(port)
+        # Search terms travel in query strings; the access log names the path alone.
+        status, _, _ = exchange(port, "GET", f"/api/v1/cases/?name={SEARCHED_NAME}&id_number={SEARCHED_ID}")
+        assert status == 401
 
         archived = manage(env, "archive_dossiers", "--jurisdiction", "3501", "--as", "civil_affairs_fz", timeout=600)
         assert archived.returncode == 0, archived.stdout + archived.stderr
@@ -162,3 +238,10 @@ def test_gunicorn_and_a_celery_worker_serve_and_archive_in_production_mode(deplo
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output
     assert "celery@" in output or "registry@" in output  # the worker ran beside gunicorn
+    access_log = Path(env["WEB_ACCESS_LOG"]).read_text(encoding="utf-8")
+    assert '"GET /api/v1/cases/ HTTP/1.1" 401' in access_log
+    assert '"GET /api/v1/nonexistent/ HTTP/1.1" 404' in access_log
+    for logged in (access_log, output):
+        assert SEARCHED_ID not in logged and "id_number=" not in logged
+        assert SEARCHED_NAME not in logged and unquote(SEARCHED_NAME) not in logged
+        assert "RecursionError" not in logged

@@ -16,6 +16,46 @@ def archive_storage(settings, tmp_path):
     return location
 
 
+@pytest.fixture(autouse=True)
+def jobs_inline(settings):
+    """Dossier jobs run at once in the requesting thread (``exports.jobs``, mode ``inline``): a
+    test's transaction is never committed, so no other thread or worker would see the job.
+    Tests of the worker threads and of Celery set their mode themselves."""
+    settings.EXPORTS_DOSSIER_WORKERS = 0
+    settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def on_celery(settings, monkeypatch, django_capture_on_commit_callbacks):
+    """Dossier jobs sent to Celery (a broker configured), the request not waiting for them:
+    ``post(client, url, body)`` posts and lets the job go to the broker once its transaction
+    "commits"; ``sent`` lists what went; ``deliver()`` runs each sent task here, as a worker
+    would."""
+    from registry.celery import app
+
+    settings.CELERY_BROKER_URL = "redis://broker.invalid:6379/0"
+    settings.EXPORTS_DOSSIER_WAIT = 0
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, **options: sent.append((name, options)))
+
+    def deliver():
+        from exports.tasks import render_dossier_job
+
+        while sent:
+            _name, options = sent.pop(0)
+            render_dossier_job(*options["args"])
+
+    class Broker:
+        def __init__(self):
+            self.sent, self.deliver = sent, deliver
+
+        def post(self, client, url, body, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return client.post(url, body, **kwargs)
+
+    return Broker()
+
+
 @pytest.fixture
 def fast_render(monkeypatch):
     """Dossiers rendered by a stand-in (tests about policy, storage and batches, not the PDF)."""

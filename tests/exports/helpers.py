@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pikepdf
+from django.utils import timezone
 
+from exports.dossier.content import TEMPLATE_VERSION, DossierFacts
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
 from exports.dossier.render import RenderedDossier
 from registry import casefile
@@ -58,8 +60,31 @@ def tiny_pdf() -> bytes:
     return out.getvalue()
 
 
-def fake_render(facts) -> RenderedDossier:
-    """What ``render_dossier`` returns, without WeasyPrint: a one-page PDF unique to the dossier."""
+def facts_for(user, case) -> DossierFacts:
+    """The facts of a Chinese dossier of ``case`` (which ``user`` must see) rendered for ``user``,
+    to hand the renderer directly."""
+    from victims import selectors
+
+    return DossierFacts(
+        archive_number="TEST-D001",
+        case=selectors.case_for(user, case.uuid),
+        generated_by=user,
+        generated_at=timezone.now(),
+        organization_name=user.organization.name,
+        language="zh-hans",
+        classification="confidential",
+        classification_label="机密",
+        retention="permanent",
+        retention_label="永久",
+        template_version=TEMPLATE_VERSION,
+    )
+
+
+def fake_render(facts, *, deadline=None) -> RenderedDossier:
+    """What ``render_dossier`` returns, without WeasyPrint: a one-page PDF unique to the dossier
+    (the deadline checked once, as the renderer first does)."""
+    if deadline is not None:
+        deadline.check()
     document = pikepdf.new()
     document.add_blank_page()
     document.docinfo["/Title"] = facts.archive_number

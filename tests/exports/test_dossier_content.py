@@ -9,7 +9,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
 from exports import operations, storage
-from exports.dossier import content as dossier_content
 from exports.dossier.digests import sha256_hexdigest
 from exports.dossier.fonts import FONT_FAMILY
 from exports.dossier.pdfa import read_xmp_facts
@@ -17,8 +16,7 @@ from exports.dossier.render import TEMPLATE_VERSION, read_attachment, render_dos
 from registry import casefile
 from registry.policy import Section
 from tests.exports.conftest import MARKERS
-from tests.exports.helpers import open_pdf, pdf_fonts, pdf_text
-from victims import selectors
+from tests.exports.helpers import facts_for, open_pdf, pdf_fonts, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -63,20 +61,7 @@ def test_dossier_shows_nothing_of_a_section_the_generating_role_may_not_read(ful
     # Only civil affairs may export dossiers, and it reads every section; the renderer is still
     # bound to the role it renders for. Rendered for Bob (education, referral accepted), the
     # dossier has the person and the sections he reads, and no value of any other section.
-    facts = dossier_content.DossierFacts(
-        archive_number="TEST-D001",
-        case=selectors.case_for(cast.bob, full_case.uuid),
-        generated_by=cast.bob,
-        generated_at=timezone.now(),
-        organization_name="福州市教育局",
-        language="zh-hans",
-        classification="confidential",
-        classification_label="机密",
-        retention="permanent",
-        retention_label="永久",
-        template_version=TEMPLATE_VERSION,
-    )
-    rendered = render_dossier(facts)
+    rendered = render_dossier(facts_for(cast.bob, full_case))
     text = squeezed(pdf_text(rendered.pdf))
     assert full_case.victim.full_name in text
     shown = [section.value for section in casefile.shown_sections(cast.bob)]

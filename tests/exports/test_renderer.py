@@ -1,7 +1,10 @@
-"""The renderer's set-up: one font configuration per process, the named SC face, HarfBuzz
-subsetting enforced, and the repair of WeasyPrint 70's doubled ``/AF`` entries."""
+"""The renderer's set-up: one font configuration per thread and no lock between threads, the
+named SC face, HarfBuzz subsetting enforced, the deadline checked between the stages, and the
+repair of WeasyPrint 70's doubled ``/AF`` entries."""
 
+import datetime
 import io
+import threading
 
 import pikepdf
 import pytest
@@ -10,12 +13,13 @@ from django.utils import timezone
 
 from exports.dossier import fonts, pdfa
 from exports.dossier.render import PDF_VARIANT, get_renderer
-from tests.exports.helpers import open_pdf, tiny_pdf
+from exports.limits import Deadline, DossierTimedOut
+from tests.exports.helpers import facts_for, open_pdf, tiny_pdf
 
 HTML = '<html lang="zh-CN"><body><p>被拐卖受害人救助档案 第一页</p></body></html>'
 
 
-def test_one_renderer_and_one_font_configuration_serve_every_dossier_of_a_process():
+def test_one_renderer_and_one_font_configuration_serve_every_dossier_of_a_thread():
     renderer = get_renderer()
     assert get_renderer() is renderer
     before = sorted(path.name for path in renderer.font_config._folder.iterdir())
@@ -23,6 +27,101 @@ def test_one_renderer_and_one_font_configuration_serve_every_dossier_of_a_proces
     for _ in range(2):
         renderer.render(HTML, language="zh-hans", attachment=b"{}", attachment_name="a.json", created=timezone.now())
     assert sorted(path.name for path in renderer.font_config._folder.iterdir()) == before
+
+
+def in_thread(function):
+    """``function()``'s result, called in a new thread (re-raising what it raised)."""
+    outcome = {}
+
+    def call():
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # handed back to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_each_thread_renders_with_its_own_renderer():
+    mine = get_renderer()
+    theirs = in_thread(get_renderer)
+    assert theirs is not mine and theirs.font_config is not mine.font_config
+
+
+def test_two_threads_lay_out_dossiers_at_the_same_time(monkeypatch):
+    """No lock is held across a rendering: two layouts are under way at once, neither waiting for
+    the other (with one renderer per process behind a lock, the second waited for the first)."""
+    import weasyprint
+
+    both_laying_out = threading.Barrier(2, timeout=20)
+    real_html = weasyprint.HTML
+
+    class LayoutMeetsTheOther(real_html):
+        def render(self, *args, **kwargs):
+            both_laying_out.wait()  # BrokenBarrierError unless the other thread gets here too
+            return super().render(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", LayoutMeetsTheOther)
+
+    def render():
+        return get_renderer().render(
+            HTML, language="zh-hans", attachment=b"{}", attachment_name="a.json", created=timezone.now()
+        )
+
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(render())
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert [raw.pages for raw in results] == [1, 1]
+    assert all(raw.pdf.startswith(b"%PDF-") for raw in results)
+
+
+class CountingDeadline(Deadline):
+    """A deadline that passes at its ``passes_at``-th check (never if None), counting checks."""
+
+    def __init__(self, passes_at=None):
+        super().__init__(at=timezone.now() + datetime.timedelta(hours=1))
+        object.__setattr__(self, "checks", 0)
+        object.__setattr__(self, "passes_at", passes_at)
+
+    def check(self) -> None:
+        object.__setattr__(self, "checks", self.checks + 1)
+        if self.checks == self.passes_at:
+            raise DossierTimedOut
+
+
+@pytest.mark.django_db
+def test_the_rendering_checks_its_deadline_between_its_stages(full_case, cast):
+    from exports.dossier.render import render_dossier
+
+    facts = facts_for(cast.dave, full_case)
+    counted = CountingDeadline()
+    render_dossier(facts, deadline=counted)
+    assert counted.checks >= 5  # before, after the content, after the HTML, after the layout, after the PDF
+    renderer = get_renderer()
+    before = renderer.renders
+    # Past the deadline when the layout ends: the PDF is not written.
+    with pytest.raises(DossierTimedOut):
+        render_dossier(facts, deadline=CountingDeadline(passes_at=4))
+    assert renderer.renders == before
+    # Past it already: nothing is built.
+    with pytest.raises(DossierTimedOut):
+        render_dossier(facts, deadline=Deadline(at=timezone.now()))
 
 
 def test_the_face_taken_from_the_collection_is_the_simplified_chinese_one():

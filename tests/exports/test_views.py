@@ -1,12 +1,12 @@
-"""The dossier pages: the case header's link, generation with the password again, download,
-batch status; refusals are the audited 404/403 pages."""
+"""The dossier pages: the case header's link, generation with the password again, a job's page,
+download, batch status; refusals are the audited 404/403 pages."""
 
 import pytest
 from django.urls import reverse
 
 from exports.batch import batch_start
 from exports.dossier.digests import sha256_hexdigest
-from exports.models import ArchiveBatch, ArchiveRecord
+from exports.models import ArchiveBatch, ArchiveRecord, DossierJob
 from registry.models import AuditEvent
 from tests.factories import TEST_PASSWORD
 
@@ -109,3 +109,58 @@ def test_wrong_passwords_on_the_page_lock_the_step_up_out(register, cast, client
     assert statuses[:-1] == [400] * (settings.AXES_FAILURE_LIMIT - 1) and statuses[-1] == 429
     assert client.post(dossiers_url(case), {"language": "zh-hans", "password": TEST_PASSWORD}).status_code == 429
     assert not ArchiveRecord.objects.exists()
+
+
+def test_a_dossier_not_ready_within_the_wait_is_followed_on_its_jobs_page(register, cast, client, fast_render,
+                                                                          on_celery):  # fmt: skip
+    case = register()
+    client.force_login(cast.dave)
+    asked = on_celery.post(client, dossiers_url(case), {"language": "zh-hans", "password": TEST_PASSWORD})
+    job = DossierJob.objects.get()
+    job_page = reverse("exports:dossier-job", args=[job.uuid])
+    assert asked.status_code == 302 and asked["Location"] == job_page
+
+    waiting = client.get(job_page)
+    page = waiting.content.decode()
+    assert waiting.status_code == 200 and waiting["Refresh"] == "3"  # reloads itself, no script
+    assert 'data-status="queued"' in page and 'id="job-refresh"' in page and "job-download" not in page
+    listing = client.get(dossiers_url(case)).content.decode()
+    assert f'id="job-{job.uuid}"' in listing and job_page in listing
+
+    on_celery.deliver()
+    done = client.get(job_page)
+    record = ArchiveRecord.objects.get()
+    assert "Refresh" not in done
+    assert 'data-status="done"' in done.content.decode()
+    assert reverse("exports:dossier-pdf", args=[record.uuid]) in done.content.decode()
+    assert f'id="job-{job.uuid}"' not in client.get(dossiers_url(case)).content.decode()  # made: listed as a dossier
+    views = AuditEvent.objects.filter(action="case_viewed", case_uuid=case.uuid).order_by("id")
+    assert [event.detail["status"] for event in views if event.detail.get("view") == "dossier_job"] == [
+        "queued",
+        "done",
+    ]
+
+
+def test_a_failed_job_says_why_on_its_page(register, cast, client, settings, fast_render):
+    settings.EXPORTS_DOSSIER_TIME_LIMIT = 0
+    case = register()
+    client.force_login(cast.dave)
+    asked = client.post(dossiers_url(case), {"language": "zh-hans", "password": TEST_PASSWORD})
+    job = DossierJob.objects.get()
+    assert asked.status_code == 302 and asked["Location"] == reverse("exports:dossier-job", args=[job.uuid])
+    page = client.get(asked["Location"])
+    assert 'data-status="timed_out"' in page.content.decode() and 'id="job-error"' in page.content.decode()
+    assert "Refresh" not in page
+
+
+def test_a_jobs_page_is_refused_like_the_dossiers_and_the_refusal_names_the_case(register, cast, client,
+                                                                                 fast_render, on_celery):  # fmt: skip
+    case = register()
+    client.force_login(cast.dave)
+    on_celery.post(client, dossiers_url(case), {"language": "zh-hans", "password": TEST_PASSWORD})
+    job_page = reverse("exports:dossier-job", args=[DossierJob.objects.get().uuid])
+    for user, status in ((cast.alice, 403), (cast.carol, 404), (cast.grace, 404)):
+        client.force_login(user)
+        assert client.get(job_page).status_code == status, user
+        denied = AuditEvent.objects.get(action="access_denied", actor_username=user.username)
+        assert denied.case_uuid == case.uuid and denied.detail["status"] == status

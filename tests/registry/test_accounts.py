@@ -15,11 +15,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from registry.accounts import credentials, step_up, users
-from registry.models import ApiToken, AuditEvent, User, UserSession
+from registry.models import ApiToken, AuditEvent, Authenticator, User, UserSession
 from tests.helpers import assert_not_stored
 from tests.sign_in import age_session, enrol_device, sign_in
 
@@ -320,7 +319,7 @@ def test_resetting_the_second_factor_deletes_the_devices_ends_the_sessions_and_i
 
     users.user_reset_second_factor(actor=cast.heidi, user=cast.alice)
 
-    assert not TOTPDevice.objects.filter(user=cast.alice).exists()
+    assert not Authenticator.objects.filter(user=cast.alice).exists()
     assert client.get(reverse("dashboard")).status_code == 302
     event = AuditEvent.objects.get(action="second_factor_reset")
     assert event.actor_username == "heidi" and event.detail["devices_removed"] == 1
@@ -332,7 +331,7 @@ def test_only_a_system_administrator_may_reset_a_second_factor(cast):
     with pytest.raises(PermissionDenied):
         users.user_reset_second_factor(actor=cast.alice, user=cast.bob)
 
-    assert TOTPDevice.objects.filter(user=cast.bob).exists()
+    assert Authenticator.objects.filter(user=cast.bob).exists()
 
 
 # --- Step-up re-authentication --------------------------------------------------------------

@@ -24,9 +24,11 @@ from registry.audit import verify_chain
 from registry.keyring import new_key_entry, new_keyring_document
 from registry.models import AuditAction, AuditEvent, AuditOutcome
 from registry.policy import Section
+from tests.helpers import history_raw_values
+from tests.test_plaintext import ISSUE_13
 from tests.victims.conftest import RESCUE, person
 from victims import operations
-from victims.models import Case, Victim
+from victims.models import Case, HealthAssessment, Rescue, Victim
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -381,3 +383,26 @@ def test_every_table_with_encrypted_columns_is_rotated_history_tables_included()
         if any(isinstance(f, rotation.EncryptedField) for f in model._meta.concrete_fields):
             assert model._meta.label_lower in labels
     assert {"victims.victim", "victims.historicalvictim", "victims.case", "victims.historicalcase"} <= labels
+
+
+def test_the_columns_encrypted_for_issue_13_are_rotated_with_their_history():
+    columns = {(table.label, f.name) for table in rotation.encrypted_tables() for f in table.fields}
+    for app, model_name, field_name in ISSUE_13:
+        assert (f"{app}.{model_name}", field_name) in columns
+        assert (f"{app}.historical{model_name}", field_name) in columns
+
+
+@pytest.mark.django_db
+def test_a_rotation_reseals_the_police_unit_and_the_assessor_history_included(registry_data, settings):
+    settings.REGISTRY_KEYRING = with_new_first_key(settings.REGISTRY_KEYRING)
+    new_key = first_key_id(settings.REGISTRY_KEYRING)
+    rotate_command()
+    settings.REGISTRY_KEYRING = only_first_key(settings.REGISTRY_KEYRING)
+    for model, field_name in ((Rescue, "police_unit"), (HealthAssessment, "assessor")):
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {connection.ops.quote_name(field_name)} FROM {table}")  # noqa: S608
+            raw = [row[0] for row in cursor.fetchall()] + history_raw_values(model, field_name)
+        assert len(raw) >= 6 and {crypto.key_id_of(token) for token in raw} == {new_key}, field_name
+    assert {rescue.police_unit for rescue in Rescue.objects.all()} == {RESCUE["police_unit"]}
+    assert {assessment.assessor for assessment in HealthAssessment.history.all()} == {"医务室"}

@@ -191,6 +191,26 @@ def test_production_sends_hsts_for_a_year_and_elsewhere_not_unless_asked():
     ) == ["600", "True"]
 
 
+def test_production_cookies_are_secure_httponly_and_same_site():
+    names = ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
+             "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE")  # fmt: skip
+    assert settings_in_a_fresh_process({"REGISTRY_MODE": "production"}, *names) == [
+        "True", "True", "Lax", "True", "True", "Lax",
+    ]  # fmt: skip
+
+
+def test_the_csrf_and_session_cookies_carry_their_flags(cast, password):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(reverse("login"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+
+    browser.post(reverse("login"), {"username": "alice", "password": password, "csrfmiddlewaretoken": token})
+
+    for name in ("csrftoken", "sessionid"):
+        cookie = browser.cookies[name]
+        assert cookie["httponly"] and cookie["samesite"] == "Lax", name
+
+
 # --- CSRF -----------------------------------------------------------------------------------
 
 

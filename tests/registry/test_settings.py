@@ -126,3 +126,16 @@ def test_devsetup_writes_a_private_keyring_once(monkeypatch, tmp_path):
     devsetup.main(["demo"])
     assert keyring_file.read_text() == first  # never replaced: data encrypted with it stays readable
     assert "var/" in (ROOT / ".gitignore").read_text()
+
+
+def test_a_delay_forgotten_before_it_ends_stops_start_up_naming_both_variables():
+    result = load_settings(
+        {
+            "SECRET_KEY": "x" * 50,
+            "REGISTRY_KEYRING": new_keyring_document(),
+            "LOCKOUT_DELAY_MAX_SECONDS": "600",
+            "LOCKOUT_DELAY_FORGET_SECONDS": "300",
+        }
+    )
+    assert result.returncode != 0
+    assert "LOCKOUT_DELAY_FORGET_SECONDS" in result.stderr and "LOCKOUT_DELAY_MAX_SECONDS" in result.stderr

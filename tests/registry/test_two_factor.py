@@ -4,20 +4,27 @@ The suite runs with two-factor sign-in off (tests/settings.py) so other tests ca
 password; every test here turns it on (``two_factor_required``) unless it is about it being off.
 """
 
+import importlib
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice  # django-otp's, in clear
 from rest_framework.test import APIClient
 
-from registry import two_factor
-from registry.models import ApiToken, AuditEvent
+from registry import crypto, rotation, two_factor
+from registry.models import ApiToken, AuditEvent, Authenticator
+from tests.helpers import assert_not_stored
+from tests.registry.test_rotate_keys import first_key_id, only_first_key, with_new_first_key
 from tests.sign_in import code_for, enrol_device, sign_in, verified_session, wrong_code_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +239,7 @@ def test_enrolment_shows_a_qr_code_as_inline_svg_and_the_key_without_any_script(
     response = client.get(reverse("two-factor-enrol"))
 
     page = html(response)
-    device = TOTPDevice.objects.get(user=cast.bob)
+    device = Authenticator.objects.get(user=cast.bob)
     assert response.status_code == 200
     assert not device.confirmed
     assert '<svg width="' in page and 'class="qr-code"' in page
@@ -247,14 +254,14 @@ def test_reloading_the_enrolment_page_keeps_the_same_key(two_factor_required, cl
     client.get(reverse("two-factor-enrol"))
     client.get(reverse("two-factor-enrol"))
 
-    assert TOTPDevice.objects.filter(user=cast.bob).count() == 1
+    assert Authenticator.objects.filter(user=cast.bob).count() == 1
 
 
 def test_enrolment_confirms_the_device_only_with_a_valid_code(two_factor_required, settings, client, cast, password):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp would refuse any code for a second after a wrong one
     sign_in(client, "bob", password)
     client.get(reverse("two-factor-enrol"))
-    device = TOTPDevice.objects.get(user=cast.bob)
+    device = Authenticator.objects.get(user=cast.bob)
 
     refused = client.post(reverse("two-factor-enrol"), {"otp_token": wrong_code_for(device)})
 
@@ -275,7 +282,7 @@ def test_enrolment_confirms_the_device_only_with_a_valid_code(two_factor_require
 def test_enrolment_is_audited(two_factor_required, client, cast, password):
     sign_in(client, "bob", password)
     client.get(reverse("two-factor-enrol"))
-    device = TOTPDevice.objects.get(user=cast.bob)
+    device = Authenticator.objects.get(user=cast.bob)
 
     client.post(reverse("two-factor-enrol"), {"otp_token": code_for(device)})
 
@@ -287,7 +294,7 @@ def test_enrolment_is_closed_to_an_anonymous_visitor(two_factor_required, client
     response = client.get(reverse("two-factor-enrol"))
 
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    assert not TOTPDevice.objects.exists()
+    assert not Authenticator.objects.exists()
 
 
 def test_an_account_with_a_device_cannot_enrol_another_through_a_pending_sign_in(
@@ -299,7 +306,7 @@ def test_an_account_with_a_device_cannot_enrol_another_through_a_pending_sign_in
     response = client.get(reverse("two-factor-enrol"))
 
     assert response.url == reverse("two-factor-verify")
-    assert TOTPDevice.objects.filter(user=cast.alice).count() == 1
+    assert Authenticator.objects.filter(user=cast.alice).count() == 1
 
 
 # --- Every view needs a verified session ----------------------------------------------------
@@ -396,3 +403,73 @@ def test_a_wrong_password_with_a_right_code_gets_no_token(two_factor_required, c
     assert response.status_code == 400
     assert "non_field_errors" in response.json()["fields"]
     assert not ApiToken.objects.exists()
+
+
+# --- The secret at rest ---------------------------------------------------------------------
+
+
+def stored_key(device) -> str:
+    """What the database holds in the device's ``key`` column."""
+    with connection.cursor() as cursor:
+        table, column = connection.ops.quote_name(Authenticator._meta.db_table), connection.ops.quote_name("key")
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [device.pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_enrolled_secret_is_stored_sealed_by_the_keyring_never_in_clear(
+    two_factor_required, settings, client, cast, password
+):
+    sign_in(client, "bob", password)
+    client.get(reverse("two-factor-enrol"))
+    device = Authenticator.objects.get(user=cast.bob)
+    client.post(reverse("two-factor-enrol"), {"otp_token": code_for(device)})
+
+    device.refresh_from_db()
+    assert device.confirmed
+    assert crypto.key_id_of(stored_key(device)) == first_key_id(settings.REGISTRY_KEYRING)
+    assert_not_stored(device.key, two_factor.secret_for_display(device).replace(" ", ""))
+    assert not PlainTOTPDevice.objects.exists()  # django-otp's table of secrets in clear stays empty
+
+
+def the_device_migration():
+    (path,) = (Path(__file__).resolve().parents[2] / "registry" / "migrations").glob("*_signindelay_totpdevice.py")
+    return importlib.import_module(f"registry.migrations.{path.stem}")
+
+
+def test_the_migration_seals_existing_devices_which_keep_working(cast):
+    plain = PlainTOTPDevice.objects.create(user=cast.alice, name="authenticator", confirmed=True, last_t=7, drift=1)
+    PlainTOTPDevice.objects.create(user=cast.bob, name="authenticator", confirmed=False)
+
+    the_device_migration().seal_devices(apps, None)
+
+    assert not PlainTOTPDevice.objects.exists()
+    device = Authenticator.objects.get(user=cast.alice)
+    assert (device.key, device.confirmed, device.last_t, device.drift) == (plain.key, True, 7, 1)
+    assert device.created_at == plain.created_at
+    assert stored_key(device).startswith(f"{crypto.PREFIX}$")
+    assert plain.key not in stored_key(device)
+    assert two_factor.verify_code(cast.alice, code_for(device)) == device
+    assert not Authenticator.objects.get(user=cast.bob).confirmed
+
+
+def test_reversing_the_migration_gives_the_devices_back(cast):
+    device = enrol_device(cast.alice)
+
+    the_device_migration().open_devices(apps, None)
+
+    assert not Authenticator.objects.exists()
+    assert PlainTOTPDevice.objects.get(user=cast.alice).key == device.key
+
+
+def test_rotate_keys_reseals_the_secrets(settings, cast):
+    device = enrol_device(cast.alice)
+    assert "registry.authenticator" in {table.label for table in rotation.encrypted_tables()}
+
+    settings.REGISTRY_KEYRING = with_new_first_key(settings.REGISTRY_KEYRING)
+    call_command("rotate_keys", stdout=StringIO(), stderr=StringIO())
+
+    assert crypto.key_id_of(stored_key(device)) == first_key_id(settings.REGISTRY_KEYRING)
+    settings.REGISTRY_KEYRING = only_first_key(settings.REGISTRY_KEYRING)  # the old key retired
+    assert Authenticator.objects.get(pk=device.pk).key == device.key
+    assert two_factor.verify_code(cast.alice, code_for(device)) is not None

@@ -1,9 +1,11 @@
-"""The system administrator's pages: accounts and organizations (issue 3, item 6).
+"""The system administrator's pages: accounts and organizations (issue 3, item 6; issue 13).
 
 Heidi (sysadmin) manages; everyone else is refused with a 403 that the audit log records, and
 an anonymous visitor is sent to the login page. Every rule of an account's placement is tried
 through the page, and each refusal must leave the database as it was. Every change leaves its
-audit event, naming Heidi as the actor.
+audit event, naming Heidi as the actor. No page sets or shows a password: an account created,
+enabled again or moved gets a one-time enrolment link (tests/registry/test_activation.py
+follows it through enrolment and approval).
 """
 
 from __future__ import annotations
@@ -18,16 +20,15 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.accounts import organizations, users
+from registry.accounts.credentials import token_digest
 from registry.audit import AuditAction
 from registry.choices import Department, OrganizationKind, Role
-from registry.models import AuditEvent, Organization, User
+from registry.models import AccountActivation, AuditEvent, Authenticator, Organization, User
 from tests.factories import JurisdictionFactory, OrganizationFactory, UserFactory
 
 CAST_BUT_HEIDI = ["alice", "dave", "bob", "erin", "frank", "carol", "xavier", "grace"]
-STRONG_PASSWORD = "tidal-Cobalt-orchard-59"
 
 
 def html(response) -> str:
@@ -70,6 +71,17 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def shown_link(response) -> str:
+    """The enrolment link a page shows (its token is the last part of the path)."""
+    shown = re.search(r'<code id="enrolment-link">([^<]+)</code>', html(response))
+    assert shown, "no enrolment link on the page"
+    return unescape(shown.group(1))
+
+
+def link_token(link: str) -> str:
+    return link.rstrip("/").rsplit("/", 1)[-1]
+
+
 def can_sign_in(username: str, password: str) -> bool:
     """Whether a fresh browser signs in as ``username`` through the login page."""
     browser = Client()
@@ -105,6 +117,8 @@ def page_urls(cast, places) -> dict[str, str]:
         "manage-user": reverse("manage-user", args=[user]),
         "manage-user-disable": reverse("manage-user-disable", args=[user]),
         "manage-user-enable": reverse("manage-user-enable", args=[user]),
+        "manage-user-enrolment-link": reverse("manage-user-enrolment-link", args=[user]),
+        "manage-user-unlock": reverse("manage-user-unlock", args=[user]),
         "manage-user-reset-second-factor": reverse("manage-user-reset-second-factor", args=[user]),
         "manage-organizations": reverse("manage-organizations"),
         "manage-organization-create": reverse("manage-organization-create"),
@@ -120,6 +134,8 @@ PAGES = [
     "manage-user",
     "manage-user-disable",
     "manage-user-enable",
+    "manage-user-enrolment-link",
+    "manage-user-unlock",
     "manage-user-reset-second-factor",
     "manage-organizations",
     "manage-organization-create",
@@ -220,8 +236,9 @@ def test_operations_refuse_an_actor_who_is_not_a_sysadmin(cast, places, member):
             role=Role.SYSADMIN,
             organization=None,
             jurisdiction=places.province,
-            password=STRONG_PASSWORD,
         )
+    with pytest.raises(PermissionDenied):
+        users.user_enrolment_link_renew(actor=actor, user=cast.bob)
     with pytest.raises(PermissionDenied):
         organizations.organization_deactivate(actor=actor, organization=places.xm_civil_affairs)
 
@@ -307,12 +324,16 @@ def test_account_list_filters_by_organization(heidi, places):
 
 def test_account_list_filters_by_status(heidi, cast):
     users.user_disable(actor=cast.heidi, user=cast.carol, reason="离职")
+    users.user_disable(actor=cast.heidi, user=cast.xavier, reason="调动")
+    users.user_enable(actor=cast.heidi, user=cast.xavier)
 
     disabled = heidi.get(reverse("manage-users"), {"active": "no"})
     active = heidi.get(reverse("manage-users"), {"active": "yes", "role": Role.CASEWORKER})
+    pending = heidi.get(reverse("manage-users"), {"active": "pending"})
 
     assert listed_usernames(disabled) == ["carol"]
     assert listed_usernames(active) == ["alice"]
+    assert listed_usernames(pending) == ["xavier"]
 
 
 # --- Creating an account ---------------------------------------------------------------------
@@ -326,23 +347,32 @@ def new_account(places, **changes) -> dict:
         "role": Role.CASEWORKER,
         "organization": places.fz_shelter.uuid,
         "jurisdiction": places.fuzhou.code,
-        "password": STRONG_PASSWORD,
-        "password_again": STRONG_PASSWORD,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_sysadmin_creates_an_account_with_the_password_typed(heidi, cast, places):
-    response = heidi.post(reverse("manage-user-create"), new_account(places))
+def test_the_new_account_form_asks_for_no_password(heidi):
+    page = html(heidi.get(reverse("manage-user-create")))
+
+    assert 'type="password"' not in page
+    assert 'name="password' not in page
+
+
+def test_sysadmin_creates_an_account_that_cannot_sign_in_until_enrolled_and_approved(heidi, cast, places):
+    response = heidi.post(reverse("manage-user-create"), new_account(places, password="chosen-by-heidi-1234"))
 
     lin = User.objects.get(username="lin")
-    assert response.status_code == 302
-    assert response.url == reverse("manage-user", args=[lin.uuid])
+    assert response.status_code == 200
     assert (lin.role, lin.organization, lin.jurisdiction) == (Role.CASEWORKER, places.fz_shelter, places.fuzhou)
-    assert (lin.last_name, lin.first_name, lin.is_active) == ("林", "晓燕", True)
-    assert lin.check_password(STRONG_PASSWORD)
-    assert messages_of(response) == ["已创建账户 lin。"]
+    assert (lin.last_name, lin.first_name, lin.is_active) == ("林", "晓燕", False)
+    assert not lin.has_usable_password()  # a password posted anyway is ignored
+    assert not lin.check_password("chosen-by-heidi-1234")
+    link = shown_link(response)
+    assert link.startswith("http://testserver/accounts/enrol/")
+    (activation,) = AccountActivation.objects.filter(user=lin)
+    assert activation.approval_required and activation.requested_by == cast.heidi
+    assert activation.link_digest == token_digest(link_token(link))  # only the digest is stored
 
 
 def test_creating_an_account_writes_user_created_by_the_sysadmin(heidi, cast, places):
@@ -357,31 +387,27 @@ def test_creating_an_account_writes_user_created_by_the_sysadmin(heidi, cast, pl
     assert "林" not in str(event.detail) and "晓燕" not in str(event.detail)  # names stay out of the log
 
 
-def test_account_created_without_a_password_gets_a_generated_one_shown_once(heidi, places):
-    response = heidi.post(reverse("manage-user-create"), new_account(places, password="", password_again=""))
+def test_the_enrolment_link_is_shown_once_and_stored_nowhere(heidi, places):
+    response = heidi.post(reverse("manage-user-create"), new_account(places))
 
-    assert response.status_code == 200
-    shown = re.search(r'<code id="generated-password">([^<]+)</code>', html(response))
-    assert shown, "the generated password is not shown"
-    password = shown.group(1)
+    token = link_token(shown_link(response))
     lin = User.objects.get(username="lin")
-    assert lin.check_password(password)
-    assert len(password) >= 20
+    assert len(token) >= 43  # 256 random bits
     assert "no-store" in response["Cache-Control"]
-    # Shown in that response only: not in the session, not in a message, not on the account page.
-    assert password not in str(dict(heidi.session))
+    # Shown in that response only: not in the session, a message, the account page or the database.
+    assert token not in str(dict(heidi.session))
     assert messages_of(response) == []
-    assert password not in html(heidi.get(reverse("manage-user", args=[lin.uuid])))
+    assert token not in html(heidi.get(reverse("manage-user", args=[lin.uuid])))
+    assert token not in str(list(AccountActivation.objects.values()))
+    assert token not in str(list(AuditEvent.objects.values()))
 
 
-def test_generated_passwords_differ_and_pass_the_password_validators():
-    from django.contrib.auth.password_validation import validate_password
+def test_each_enrolment_link_is_new(cast):
+    users.user_disable(actor=cast.heidi, user=cast.bob, reason="调动")
+    users.user_enable(actor=cast.heidi, user=cast.bob)
+    links = {users.user_enrolment_link_renew(actor=cast.heidi, user=cast.bob).token for _ in range(20)}
 
-    passwords = {users.generate_password() for _ in range(50)}
-
-    assert len(passwords) == 50
-    for password in list(passwords)[:5]:
-        validate_password(password)
+    assert len(links) == 20
 
 
 # Each case breaks one rule; the page must say so on the right field and create nothing.
@@ -431,23 +457,6 @@ BROKEN_RULES = {
         "organization",
         "民政部门工作人员须隶属于民政部门的机构。",
     ),
-    "password too short": (
-        {"password": "Ab3-xyz", "password_again": "Ab3-xyz"},
-        "password",
-        "密码太短，至少须包含 12 个字符。",
-    ),
-    "password too common": ({"password": "password1234", "password_again": "password1234"}, "password", "太常见"),
-    "password all digits": (
-        {"password": "583920174658", "password_again": "583920174658"},
-        "password",
-        "密码只包含数字。",
-    ),
-    "password like the username": (
-        {"username": "linxiaoyan2024", "password": "linxiaoyan2024", "password_again": "linxiaoyan2024"},
-        "password",
-        "太相似",
-    ),
-    "passwords differ": ({"password_again": STRONG_PASSWORD + "x"}, "password_again", "两次输入的密码不一致。"),
     "username taken, in another case": ({"username": "Alice"}, "username", "已有账户使用该用户名。"),
     "username with a space": ({"username": "lin xiaoyan"}, "username", "请输入合法的用户名。"),
 }
@@ -475,9 +484,8 @@ def test_creating_an_account_that_breaks_a_rule_shows_the_error_and_changes_noth
     assert any(message in error for error in field_errors(response, field)), field_errors(response, field)
     assert list(User.objects.order_by("pk").values()) == users_before
     assert not events(AuditAction.USER_CREATED)
-    # What was typed is still there, ready to correct (passwords excepted: never sent back).
+    # What was typed is still there, ready to correct.
     assert f'value="{data["username"]}"' in html(response)
-    assert STRONG_PASSWORD not in html(response)
 
 
 def test_creating_an_account_in_a_deactivated_organization_is_refused(heidi, cast, places):
@@ -501,7 +509,6 @@ def test_creating_an_account_in_a_deactivated_organization_is_refused(heidi, cas
             role=Role.CASEWORKER,
             organization=places.fz_shelter,
             jurisdiction=places.fuzhou,
-            password=STRONG_PASSWORD,
         )
     assert refused.value.message_dict == {"organization": ["该机构已停用，请选择启用中的机构。"]}
     assert not User.objects.filter(username="lin").exists()
@@ -530,7 +537,8 @@ def test_each_role_is_accepted_where_it_fits(heidi, places, role, organization, 
 
     response = heidi.post(reverse("manage-user-create"), data)
 
-    assert response.status_code == 302, (field_errors(response, "organization"), form_errors(response))
+    assert response.status_code == 200
+    assert shown_link(response), (field_errors(response, "organization"), form_errors(response))
     assert User.objects.get(username="lin").role == role
 
 
@@ -549,7 +557,7 @@ def test_caseworker_fits_every_residential_unit_of_civil_affairs_or_the_womens_f
 
     response = heidi.post(reverse("manage-user-create"), new_account(places, organization=unit.uuid))
 
-    assert response.status_code == 302
+    assert shown_link(response)
     assert User.objects.get(username="lin").organization == unit
 
 
@@ -577,16 +585,32 @@ def test_sysadmin_moves_an_account_and_the_change_is_audited(heidi, cast, places
 
     response = heidi.post(url, account_form(carol, organization=xm_home.uuid, last_name="陈"))
 
-    assert response.status_code == 302
-    assert response.url == url
+    assert response.status_code == 200
+    assert shown_link(response)  # a move needs a new enrolment (and approval)
     carol.refresh_from_db()
-    assert (carol.organization, carol.last_name) == (xm_home, "陈")
+    assert (carol.organization, carol.last_name, carol.is_active) == (xm_home, "陈", False)
     (event,) = events(AuditAction.USER_UPDATED)
     assert event.actor == cast.heidi
     assert event.detail["user"] == str(carol.uuid)
     assert event.detail["changed"] == ["last_name", "organization"]
     assert event.detail["organization"] == str(xm_home.uuid)
+    assert event.detail["approval_required"] is True
     assert "陈" not in str(event.detail)
+
+
+def test_changing_only_the_names_is_no_move(heidi, cast):
+    url = reverse("manage-user", args=[cast.bob.uuid])
+
+    response = heidi.post(url, account_form(cast.bob, last_name="王"))
+
+    assert response.status_code == 302
+    assert response.url == url
+    cast.bob.refresh_from_db()
+    assert cast.bob.is_active and cast.bob.last_name == "王"
+    assert not AccountActivation.objects.exists()
+    (event,) = events(AuditAction.USER_UPDATED)
+    assert event.detail["changed"] == ["last_name"]
+    assert "sessions_ended" not in event.detail
 
 
 def test_edit_form_shows_the_accounts_current_values(heidi, cast):
@@ -625,6 +649,17 @@ def test_sysadmin_cannot_change_their_own_role(heidi, cast):
     assert field_errors(response, "role") == ["不能更改自己的角色。"]
     cast.heidi.refresh_from_db()
     assert cast.heidi.role == Role.SYSADMIN
+
+
+def test_sysadmin_cannot_move_their_own_account(heidi, cast, places):
+    response = heidi.post(
+        reverse("manage-user", args=[cast.heidi.uuid]), account_form(cast.heidi, jurisdiction=places.fuzhou.code)
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "jurisdiction")
+    cast.heidi.refresh_from_db()
+    assert cast.heidi.jurisdiction == places.province and cast.heidi.is_active
 
 
 def test_saving_an_account_unchanged_writes_no_event(heidi, cast):
@@ -690,19 +725,56 @@ def test_sysadmin_cannot_disable_themself(heidi, cast):
     assert heidi.get(reverse("manage-users")).status_code == 200  # still signed in
 
 
-def test_enabling_a_disabled_account_lets_it_sign_in_again_and_is_audited(heidi, cast, password):
+def test_enabling_a_disabled_account_gives_an_enrolment_link_not_its_old_password(heidi, cast, password):
     users.user_disable(actor=cast.heidi, user=cast.alice, reason="休假")
     assert not can_sign_in("alice", password)
 
     response = heidi.post(reverse("manage-user-enable", args=[cast.alice.uuid]))
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert shown_link(response)
     cast.alice.refresh_from_db()
-    assert cast.alice.is_active
+    assert not cast.alice.is_active and not cast.alice.has_usable_password()
     (event,) = events(AuditAction.USER_ENABLED)
     assert event.actor == cast.heidi
     assert event.detail["user"] == str(cast.alice.uuid)
-    assert can_sign_in("alice", password)
+    assert not can_sign_in("alice", password)  # until she enrols again and is approved
+    state = html(heidi.get(reverse("manage-user", args=[cast.alice.uuid])))
+    assert reverse("manage-user-enrolment-link", args=[cast.alice.uuid]) in state
+    assert reverse("manage-user-enable", args=[cast.alice.uuid]) not in state
+
+
+def test_enabling_an_account_already_waiting_for_its_activation_is_refused(heidi, cast):
+    users.user_disable(actor=cast.heidi, user=cast.alice, reason="休假")
+    users.user_enable(actor=cast.heidi, user=cast.alice)
+
+    response = heidi.post(reverse("manage-user-enable", args=[cast.alice.uuid]))
+
+    assert response.status_code == 200
+    assert form_errors(response)
+    assert len(events(AuditAction.USER_ENABLED)) == 1
+
+
+def test_a_new_enrolment_link_kills_the_previous_one_and_is_audited(heidi, cast):
+    users.user_disable(actor=cast.heidi, user=cast.alice, reason="休假")
+    first = users.user_enable(actor=cast.heidi, user=cast.alice)
+
+    response = heidi.post(reverse("manage-user-enrolment-link", args=[cast.alice.uuid]))
+
+    second = link_token(shown_link(response))
+    activation = AccountActivation.objects.get(user=cast.alice, closed_at__isnull=True)
+    assert activation.link_digest == token_digest(second) != token_digest(first.token)
+    (event,) = events(AuditAction.ENROLMENT_LINK_ISSUED)
+    assert event.actor == cast.heidi and event.detail["user"] == str(cast.alice.uuid)
+
+
+def test_no_enrolment_link_for_an_account_not_waiting_for_one(heidi, cast):
+    response = heidi.post(reverse("manage-user-enrolment-link", args=[cast.alice.uuid]))
+
+    assert response.status_code == 200
+    assert form_errors(response)
+    assert 'id="enrolment-link"' not in html(response)
+    assert not events(AuditAction.ENROLMENT_LINK_ISSUED)
 
 
 def test_enabling_an_account_whose_organization_was_deactivated_is_refused(heidi, cast, places):
@@ -727,14 +799,14 @@ def test_enabling_an_active_account_is_refused(heidi, cast):
 
 
 def test_resetting_the_second_factor_removes_the_devices_and_is_audited(heidi, cast):
-    TOTPDevice.objects.create(user=cast.alice, name="手机", confirmed=True)
-    TOTPDevice.objects.create(user=cast.bob, name="手机", confirmed=True)
+    Authenticator.objects.create(user=cast.alice, name="手机", confirmed=True)
+    Authenticator.objects.create(user=cast.bob, name="手机", confirmed=True)
 
     response = heidi.post(reverse("manage-user-reset-second-factor", args=[cast.alice.uuid]))
 
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=cast.alice).exists()
-    assert TOTPDevice.objects.filter(user=cast.bob).exists()  # only the target's
+    assert not Authenticator.objects.filter(user=cast.alice).exists()
+    assert Authenticator.objects.filter(user=cast.bob).exists()  # only the target's
     (event,) = events(AuditAction.SECOND_FACTOR_RESET)
     assert event.actor == cast.heidi
     assert event.detail["user"] == str(cast.alice.uuid)
@@ -959,7 +1031,6 @@ def test_a_change_whose_audit_event_cannot_be_written_is_not_kept(monkeypatch, c
             role=Role.AUDITOR,
             organization=None,
             jurisdiction=places.province,
-            password=STRONG_PASSWORD,
         )
     with pytest.raises(AuditDown):
         users.user_update(

@@ -32,7 +32,8 @@ def test_no_value_of_an_encrypted_field_is_stored_or_logged_in_clear(make_case, 
     secret = {name: f"金丝雀{TAG}{name}" for name in (
         "placement_notes", "transfer_notes", "school", "follow_up_notes", "provider", "certificate", "employer",
         "receiving_party", "escort", "plan_notes", "handover_record", "cancellation_reason", "living_conditions",
-        "needs", "waiver_reason", "receiving_party_2",
+        "needs", "waiver_reason", "receiving_party_2", "grade", "grade_2", "programme", "programme_2", "job_title",
+        "police_unit", "civil_affairs_unit", "police_unit_2", "civil_affairs_unit_2", "visitor",
     )}  # fmt: skip
     case = make_case(age=15)
     first = admit(case, admitted_on=TODAY - datetime.timedelta(days=5), notes=secret["placement_notes"])
@@ -41,29 +42,32 @@ def test_no_value_of_an_encrypted_field_is_stored_or_logged_in_clear(make_case, 
     refer(case, Service.SCHOOLING)
     refer(case, Service.TRAINING)
     enrolment = services.enrollment_add(actor=cast.bob, case=case, data={
-        "school": secret["school"], "started_on": TODAY, "follow_up_notes": "初稿"})  # fmt: skip
-    services.enrollment_amend(actor=cast.bob, enrollment=enrolment, expected_version=1,
-                              changes={"follow_up_notes": secret["follow_up_notes"]})  # fmt: skip
+        "school": secret["school"], "grade": secret["grade"], "started_on": TODAY,
+        "follow_up_notes": "初稿"})  # fmt: skip
+    services.enrollment_amend(actor=cast.bob, enrollment=enrolment, expected_version=1, changes={
+        "follow_up_notes": secret["follow_up_notes"], "grade": secret["grade_2"]})  # fmt: skip
     later = TODAY + datetime.timedelta(days=366)
     training = services.training_add(actor=cast.frank, case=case, data={
-        "provider": secret["provider"], "programme": "面点", "started_on": later})  # fmt: skip
-    services.training_amend(actor=cast.frank, training=training, expected_version=1,
-                            changes={"outcome": "completed", "certificate": secret["certificate"]})  # fmt: skip
+        "provider": secret["provider"], "programme": secret["programme"], "started_on": later})  # fmt: skip
+    services.training_amend(actor=cast.frank, training=training, expected_version=1, changes={
+        "outcome": "completed", "certificate": secret["certificate"], "programme": secret["programme_2"]})  # fmt: skip
     services.employment_add(actor=cast.frank, case=case, data={
-        "employer": secret["employer"], "job_title": "学徒", "started_on": later})  # fmt: skip
+        "employer": secret["employer"], "job_title": secret["job_title"], "started_on": later})  # fmt: skip
     cancelled = services.return_plan_create(actor=cast.alice, case=case, data=plan_data(
-        receiving_party=secret["receiving_party_2"]))  # fmt: skip
+        receiving_party=secret["receiving_party_2"], police_unit=secret["police_unit_2"],
+        civil_affairs_unit=secret["civil_affairs_unit_2"]))  # fmt: skip
     services.return_plan_cancel(actor=cast.alice, plan=cancelled, expected_version=1,
                                 reason=secret["cancellation_reason"])  # fmt: skip
     plan = services.return_plan_create(actor=cast.alice, case=case, data=plan_data(
         Pathway.INSTITUTIONAL_CARE, receiving_party=secret["receiving_party"], escort=secret["escort"],
-        notes=secret["plan_notes"]))  # fmt: skip
+        notes=secret["plan_notes"], police_unit=secret["police_unit"],
+        civil_affairs_unit=secret["civil_affairs_unit"]))  # fmt: skip
     plan = services.return_plan_approve(actor=cast.dave, plan=plan, expected_version=1)
     services.return_plan_complete(actor=cast.alice, plan=plan, expected_version=2, handover_on=TODAY,
                                   handover_record=secret["handover_record"])  # fmt: skip
     first_visit, second_visit, *_ = FollowUpVisit.objects.filter(case=case).order_by("due_on")
     services.visit_record(actor=cast.alice, visit=first_visit, expected_version=1, changes={
-        "visited_on": TODAY, "visitor": "王某", "living_conditions": secret["living_conditions"],
+        "visited_on": TODAY, "visitor": secret["visitor"], "living_conditions": secret["living_conditions"],
         "needs": secret["needs"]})  # fmt: skip
     services.visit_waive(actor=cast.dave, visit=second_visit, expected_version=1, reason=secret["waiver_reason"])
 

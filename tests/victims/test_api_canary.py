@@ -31,6 +31,7 @@ def canaries(prefix: str) -> dict[str, str]:
         "police_case_number", "circumstances", "physical", "psychological", "needs", "needs_2",
         "database_reference", "database_reference_2", "household_address", "notes", "notes_2",
         "member_name", "member_name_2", "guardian_name", "statutory_basis", "reason", "note", "note_2",
+        "police_unit", "police_unit_2", "assessor", "assessor_2", "collected_by", "collected_by_2",
     )  # fmt: skip
     return {name: f"金丝雀{prefix}{TAG}{name}" for name in fields}
 
@@ -55,7 +56,7 @@ def version_of(response) -> dict:
 def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(places, cast, caplog):
     caplog.set_level(logging.DEBUG)
     adult, child, other = canaries("甲"), canaries("乙"), canaries("丙")
-    adult_id = resident_id("530102", PLACEHOLDER_BIRTH, "731")
+    adult_id = resident_id("530102", PLACEHOLDER_BIRTH, "732")  # a woman: even sequence
     child_id = resident_id("530102", TODAY.replace(year=TODAY.year - 9, day=1), "842")
     phones = {"adult": "13957310246", "adult_2": "15863920417", "child": "18720469351", "member": "13692058174",
               "member_2": "15039471826", "other": "18873920461"}  # fmt: skip
@@ -73,7 +74,7 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
                    "document_type": "resident_id", "id_number": adult_id, "nationality": "CN",
                    "native_place_code": "530102", "phone": phones["adult"], "address": adult["address"]},
         "jurisdiction": "350102",
-        "rescue": {"rescued_on": today, "place": adult["place"], "police_unit": "福州市公安局鼓楼分局",
+        "rescue": {"rescued_on": today, "place": adult["place"], "police_unit": adult["police_unit"],
                    "police_case_number": adult["police_case_number"], "exploitation": "forced_marriage",
                    "circumstances": adult["circumstances"]},
     }, status=201)  # fmt: skip
@@ -118,14 +119,15 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
 
     # --- every kind of record: add, list, read one, amend ---
     records = {
-        "rescue": ({"rescued_on": today, "place": adult["place_2"], "police_unit": "晋安分局",
-                    "exploitation": "labour"}, {"circumstances": adult["notes"]}),
-        "healthassessment": ({"assessed_on": today, "assessor": "福州市第一医院", "physical": adult["physical"],
+        "rescue": ({"rescued_on": today, "place": adult["place_2"], "police_unit": adult["police_unit_2"],
+                    "exploitation": "labour"}, {"circumstances": adult["notes"], "police_unit": other["police_unit"]}),
+        "healthassessment": ({"assessed_on": today, "assessor": adult["assessor"], "physical": adult["physical"],
                               "psychological": adult["psychological"], "needs": adult["needs"]},
-                             {"needs": adult["needs_2"]}),
-        "dnasample": ({"collected_on": today, "collected_by": "鼓楼分局",
+                             {"needs": adult["needs_2"], "assessor": adult["assessor_2"]}),
+        "dnasample": ({"collected_on": today, "collected_by": adult["collected_by"],
                        "database_reference": adult["database_reference"]},
-                      {"submitted_on": today, "database_reference": adult["database_reference_2"]}),
+                      {"submitted_on": today, "database_reference": adult["database_reference_2"],
+                       "collected_by": adult["collected_by_2"]}),
         "household": ({"address": adult["household_address"], "jurisdiction_code": "530102",
                        "notes": adult["notes_2"]}, {"is_purchaser": True}),
         "familymember": ({"relationship": "mother", "full_name": adult["member_name"], "phone": phones["member"]},

@@ -265,6 +265,7 @@ class RecordMatrix(CaseMatrix):
             operations.record_add(
                 actor=cast.alice, case=case, model=self.record_kind, data=RECORD_BODIES[self.record_kind]
             )
+        self.case = case  # expected_status reads its target record
         return case
 
     def target(self, case):
@@ -285,7 +286,14 @@ class RecordMatrix(CaseMatrix):
     def expected_status(self, user, visible):
         if visible and not policy.may_read(user, RECORD_KINDS[self.record_kind].section):
             return 404  # a kind the role may not read is, to it, no kind at all
+        if visible and self.route_name == "case-record-detail" and not self.target_shown_to(user):
+            return 404  # a record its kind narrows away from the reader (another service's consent) is absent
         return super().expected_status(user, visible)
+
+    def target_shown_to(self, user) -> bool:
+        kind = casefile.kind_of(RECORD_KINDS[self.record_kind])
+        rows = kind.model.objects.filter(pk=self.target(self.case).pk)
+        return kind.narrow is None or kind.narrow(user, rows).exists()
 
 
 # Four classes per kind of record: list, one record, add, amend (TestRecordAddRescueMatrix …).

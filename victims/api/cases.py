@@ -3,7 +3,11 @@ actions and the history.
 
 - ``GET /cases/`` — the cases the caller may see (``selectors.cases_for``), paginated; filters
   ``stage``, ``jurisdiction`` (code prefix), ``organization`` (lead organization's id); exact
-  search ``id_number`` and ``name`` through the blind indexes. Audited by the base class as
+  search ``id_number`` and ``name`` through the blind indexes, each term normalised as a stored
+  value is (400 naming the parameter for a term with an invisible character), allowed only to
+  roles that read the section holding the field (403 otherwise: ``identity`` for
+  ``id_number``, ``person`` for ``name``) and limited per account (429
+  ``search_rate_limited``, ``registry.ratelimit``). Audited by the base class as
   ``case_listed``, or ``case_searched`` with the terms only as keyed HMACs. A query parameter
   the list does not take is refused (400) rather than ignored, so a misspelt filter never
   silently answers with every case.
@@ -33,6 +37,7 @@ from registry.audit import AuditAction, log_read
 from registry.errors import NotFound, RegistryError, RuleViolation
 from registry.models import Jurisdiction
 from registry.policy import Action, Section, require
+from registry.ratelimit import count_search
 from victims import operations, selectors
 from victims.api.serializers import (
     REGISTRATION_FIELDS,
@@ -77,12 +82,20 @@ class CaseViewSet(CaseRouteViewSet):
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return Case.objects.none()
         params = {name: value for name, value in self.request.query_params.items() if name not in PAGING_PARAMS}
-        return selectors.cases_for(self.request.user, **validated(CaseFilterSerializer, params))
+        filters = validated(CaseFilterSerializer, params)
+        if filters.get("id_number") or filters.get("name"):
+            count_search(self.request)  # 429 past the limit, before the search is answered
+        return selectors.cases_for(self.request.user, **filters)
 
     @extend_schema(
         summary="List and search cases",
         parameters=[CaseFilterSerializer],
-        responses={200: CaseSummarySerializer(many=True), 400: ERRORS[400]},
+        responses={
+            200: CaseSummarySerializer(many=True),
+            400: ERRORS[400],
+            403: error("permission_denied: your role may not read the section of the field searched by."),
+            429: error("search_rate_limited: too many searches in the window; wait and search again."),
+        },
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

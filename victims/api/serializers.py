@@ -19,6 +19,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from registry.api.serializers import ChoiceField, ModelInputSerializer, SectionFieldsMixin, StrictSerializer
+from registry.fields import MAX_TEXT_LENGTH
 from registry.policy import Section
 from victims import operations
 from victims.choices import ReferralStatus, Service, Sex, Stage
@@ -30,9 +31,12 @@ from victims.sections import FORM_KINDS
 # Fields whose type or bounds the model does not say (encrypted text has no length; aliases
 # are a list of names).
 _VICTIM_FIELDS = {
-    "full_name": lambda: serializers.CharField(max_length=200),
+    "full_name": lambda: serializers.CharField(max_length=operations.MAX_NAME_LENGTH),
     "aliases": lambda: serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=20, allow_null=True, required=False
+        child=serializers.CharField(max_length=operations.MAX_NAME_LENGTH),
+        max_length=operations.MAX_ALIASES,
+        allow_null=True,
+        required=False,
     ),
     "id_number": lambda: serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False),
     "phone": lambda: serializers.CharField(max_length=32, allow_null=True, allow_blank=True, required=False),
@@ -109,11 +113,11 @@ class ReferralSerializer(serializers.Serializer):
 class ReferralCreateSerializer(StrictSerializer):
     service = ChoiceField(choices=Service.choices)
     to_organization = serializers.UUIDField(help_text=_("The receiving organization's id."))
-    reason = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+    reason = serializers.CharField(max_length=MAX_TEXT_LENGTH, allow_blank=True, required=False, default="")
 
 
 class ReferralAnswerSerializer(StrictSerializer):
-    note = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+    note = serializers.CharField(max_length=MAX_TEXT_LENGTH, allow_blank=True, required=False, default="")
 
 
 # --- registration, filters, stage actions ------------------------------------------------------

@@ -6,6 +6,9 @@ whose state changes, compares the version the caller read (412 when stale), vali
 (``full_clean`` and the plan's rules), saves inside ``recorded_change`` so history names the
 actor and the reason, and writes its audit event in the same transaction. Errors are
 ``registry.errors`` exceptions: 400 rule, 403 policy, 404 scope, 409 conflict, 412 version.
+Free text is bounded by its model field (``registry.fields.EncryptedTextField``: 400 naming
+the field) and a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` records of each kind
+(``registry.operations.require_room``: 409 ``too_many_records``).
 
 Split by action family: :mod:`.registration` (register a person, change the victim's fields),
 :mod:`.records` (records on a case), :mod:`.referrals` (referrals and the receiving
@@ -16,12 +19,15 @@ package exports their public API, so callers import from ``victims.operations``.
 
 from victims.operations.case import (
     case_assign,
+    case_assignments_release,
     case_close,
     case_reopen,
     case_resolve_duplicate,
     case_transfer,
 )
 from victims.operations.common import (
+    MAX_ALIASES,
+    MAX_NAME_LENGTH,
     REGISTRATION_SECTIONS,
     VICTIM_SECTION_FIELDS,
     lock_case,
@@ -43,11 +49,14 @@ from victims.operations.registration import PROVINCE_ABBREVIATIONS, case_registe
 
 __all__ = [
     "CHILD_CONSENT_AGE",
+    "MAX_ALIASES",
+    "MAX_NAME_LENGTH",
     "PROVINCE_ABBREVIATIONS",
     "REGISTRATION_SECTIONS",
     "SERVICE_DEPARTMENT",
     "VICTIM_SECTION_FIELDS",
     "case_assign",
+    "case_assignments_release",
     "case_close",
     "case_register",
     "case_reopen",

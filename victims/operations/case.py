@@ -19,6 +19,7 @@ from registry.choices import Role
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
+from registry.operations import clean_value
 from registry.policy import Action, Section, require_action, require_write
 from victims import stages, validation
 from victims.choices import Stage
@@ -52,8 +53,9 @@ def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> C
         raise RuleViolation(_("Give the reason and the receiving province."), field="reason")
     # The free text may name people or places: it goes to an encrypted field, never into the
     # history reason or the audit log.
+    note = clean_value(Case, "transfer_note", reason.strip(), field="reason")
     return _change_stage(actor=actor, case=case, expected_version=expected_version, to=Stage.TRANSFERRED,
-                         reason="transferred to another province", transfer_note=reason.strip())  # fmt: skip
+                         reason="transferred to another province", transfer_note=note)  # fmt: skip
 
 
 def case_close(*, actor, case: Case, expected_version: int) -> Case:
@@ -109,3 +111,33 @@ def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case
             detail={"assigned": str(caseworker.uuid)},
         )  # fmt: skip
     return locked
+
+
+def case_assignments_release(*, actor, user) -> int:
+    """Unassign ``user`` from every case its placement alone does not reach; return how many.
+
+    The releaser the victims app registers with ``registry.accounts.access`` (issue 13, item 6):
+    called inside the transaction of an account operation — a change of role, organization or
+    jurisdiction, or disabling — after the account's new placement is saved. Only a caseworker
+    works on cases through assignments (``case_assign``), and her placement reaches the cases
+    of her own organization; so an assignment is kept only while the account is a caseworker of
+    the case's lead organization, and every other one is dropped. The actor (the system
+    administrator) reads nothing of the cases: each is locked by key, its version bumped so a
+    stale form is refused, and its history row and ``record_updated`` event name the account
+    unassigned (by UUID), as ``case_assign`` does for an assignment.
+    """
+    assigned = Case.objects.filter(assigned_caseworkers=user)
+    if user.role == Role.CASEWORKER and user.organization_id:
+        assigned = assigned.exclude(lead_organization_id=user.organization_id)
+    released = 0
+    with transaction.atomic(), recorded_change(actor=actor, reason="caseworker unassigned: account moved or disabled"):
+        for locked in assigned.select_for_update(of=("self",)).order_by("pk"):
+            locked.assigned_caseworkers.remove(user)
+            locked.version += 1
+            locked.save()
+            record_event(
+                action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.uuid, sections=[Section.PERSON],
+                detail={"unassigned": str(user.uuid)},
+            )  # fmt: skip
+            released += 1
+    return released

@@ -1,7 +1,8 @@
 """What the victim file's operations share, and the other apps' operations use: the victim's
-fields by section; the locks on a case and on its records (``registry.operations.lock_for_change``
-over the rows the actor sees, the case first, then the record: 404 outside the actor's scope,
-412 when the caller's version is stale); the scope check after a write; the person's age.
+fields by section and the bounds of the other names; the locks on a case and on its records
+(``registry.operations.lock_for_change`` over the rows the actor sees, the case first, then the
+record: 404 outside the actor's scope, 412 when the caller's version is stale); the scope
+check after a write; the person's age.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from registry.errors import PermissionDenied
+from registry.errors import PermissionDenied, RuleViolation
 from registry.operations import lock_for_change
 from registry.policy import Section
 from victims import validation
@@ -34,6 +35,24 @@ VICTIM_SECTION_FIELDS: dict[Section, tuple[str, ...]] = {
     Section.HEALTH: ("disability",),
 }
 REGISTRATION_SECTIONS = (Section.PERSON, Section.IDENTITY, Section.CONTACTS)
+# Bounds of the person's other names (a list in one encrypted JSON field, which has no length).
+MAX_ALIASES = 20
+MAX_NAME_LENGTH = 200
+
+
+def check_aliases(aliases) -> None:
+    """400 naming ``aliases`` unless it is empty or a list of at most :data:`MAX_ALIASES` names,
+    each of at most :data:`MAX_NAME_LENGTH` characters."""
+    if aliases is None:
+        return
+    if not isinstance(aliases, list) or not all(isinstance(name, str) for name in aliases):
+        raise RuleViolation(_("Give the other names as a list of names."), field="aliases")
+    if len(aliases) > MAX_ALIASES or any(len(name) > MAX_NAME_LENGTH for name in aliases):
+        raise RuleViolation(
+            _("Give at most %(count)s other names of at most %(length)s characters each.")
+            % {"count": MAX_ALIASES, "length": MAX_NAME_LENGTH},
+            field="aliases",
+        )
 
 
 def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:

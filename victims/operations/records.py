@@ -5,7 +5,8 @@ through these too, from ``services.operations.assistance``).
 Guarantees: a record is written only on a case the actor sees (404), in a section the actor may
 write (403), with the case locked, then the record (``lock_record``), at the version the caller
 read (412 when stale); dates of facts are never in the future and a consent is not withdrawn
-before it was given (400).
+before it was given (400); a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` records of a
+kind (409 ``too_many_records``); free text is bounded by its field (400 naming it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from registry.audit import record_event
 from registry.errors import NotFound, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
-from registry.operations import full_clean
+from registry.operations import full_clean, require_room
 from registry.policy import require_write
 from victims import validation
 from victims.models import Case, CaseRecord, Consent, Referral
@@ -47,6 +48,7 @@ def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) 
 def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) -> CaseRecord:
     """The rest of :func:`record_add`, inside its transaction and history block, on a case that
     is locked (or new) and within the actor's reach."""
+    require_room(model, case)
     record = model(case=case, **data)
     _check_record(record)
     full_clean(record, exclude=["case"])

@@ -5,8 +5,10 @@ rule, ``require_referred_write``, which the services' and legal aid operations u
 Guarantees: a referral needs a recorded consent for its service that is not withdrawn (a
 guardian's or a statutory basis for a child under :data:`CHILD_CONSENT_AGE`), and a child's
 waits for a civil affairs officer's approval before the receiver sees anything; one open
-referral per organization and service (409); a referral's status moves only along its steps
-(409 ``invalid_referral_transition``); only the receiving organization answers it (403).
+referral per organization and service (409 ``duplicate_referral``, checked under the case's row
+lock, so simultaneous requests create one); a referral's status moves only along its steps
+(409 ``invalid_referral_transition``); only the receiving organization answers it (403); its
+free text is bounded by its field (400 naming it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from registry.choices import Department
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
-from registry.operations import full_clean, lock_for_change
+from registry.operations import clean_value, full_clean, lock_for_change, require_room
 from registry.policy import Action, Section, require_action, require_write
 from victims.choices import OPEN_REFERRAL_STATUSES, ConsentGiver, ReferralStatus, Service
 from victims.models import Case, Consent, Referral
@@ -91,6 +93,7 @@ def referral_create(
             status__in=OPEN_REFERRAL_STATUSES,
         ).exists():  # fmt: skip
             raise Conflict(_("An open referral to this organization already exists."), code="duplicate_referral")
+        require_room(Referral, case)
         referral = Referral(
             case=case,
             service=service,
@@ -150,7 +153,7 @@ def referral_respond(
             raise PermissionDenied(_("Only the receiving organization answers a referral."))
         _set_status(locked, expected, new)
         locked.responded_by = actor
-        locked.response_note = note
+        locked.response_note = clean_value(Referral, "response_note", note, field="note")
         locked.save()
         record_event(
             action=event, actor=actor, case_uuid=locked.case.uuid, sections=[Section.REFERRALS],

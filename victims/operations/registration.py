@@ -1,11 +1,15 @@
 """Registering a rescued person (``case_register``) and changing the victim's fields
 (``victim_update``).
 
-Guarantees: case numbers are allocated race-free (the counter row is locked for the rest of the
-transaction); a person already registered within the actor's scope is refused (409 naming that
-case), one registered outside it is registered again and flagged as a possible duplicate — the
-actor learns nothing of the other case; the new case is within the actor's reach when the
-transaction commits.
+Guarantees: case numbers are allocated race-free and without gaps (the counter row is locked
+for the rest of the transaction, which rolls the number back if the registration fails); a
+person already registered within the actor's scope is refused (409 naming that case), one
+registered outside it is registered again and flagged as a possible duplicate — the actor
+learns nothing of the other case; the new case is within the actor's reach when the
+transaction commits. Duplicate detection holds under concurrency on SQLite and PostgreSQL:
+registrations that share an ID-number or name-and-birth-date digest are serialized
+(``registry.locks.lock_keys`` on the digests), so of twenty simultaneous registrations of one
+person exactly one creates a case in each scope.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ from django.utils.translation import gettext as _
 from registry.audit import record_event
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
+from registry.locks import lock_keys
 from registry.models import AuditAction, Jurisdiction
 from registry.operations import full_clean
 from registry.policy import Section, require_write
 from victims import validation
 from victims.models import Case, CaseNumberCounter, Rescue, Victim
-from victims.operations.common import REGISTRATION_SECTIONS, VICTIM_SECTION_FIELDS, lock_case, still_visible
+from victims.operations.common import (
+    REGISTRATION_SECTIONS,
+    VICTIM_SECTION_FIELDS,
+    check_aliases,
+    lock_case,
+    still_visible,
+)
 from victims.operations.records import record_add_locked
 
 PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
@@ -54,20 +65,28 @@ def _allocate_number(jurisdiction: Jurisdiction, year: int) -> str:
     return f"{prefix}-{counter.last:05d}"
 
 
-def _earlier_cases(victim: Victim) -> list[int]:
+# Blind indexes by which a person registered twice is recognised (DESIGN §2 rule 10).
+DUPLICATE_INDEXES = ("id_number_index", "name_birth_index")
+DUPLICATE_LOCK = "victims.person"  # the ``registry.locks`` namespace of their digests
+
+
+def _identity_digests(victim: Victim) -> dict[str, str]:
+    """The victim's digest in each of :data:`DUPLICATE_INDEXES` that it has (an index is empty
+    when a part of it is: no ID number, no birth date) — computed by the field's own
+    ``pre_save``, so exactly the value the insert will store."""
+    digests = {name: Victim._meta.get_field(name).pre_save(victim, add=True) for name in DUPLICATE_INDEXES}
+    return {name: digest for name, digest in digests.items() if digest}
+
+
+def _earlier_cases(digests: dict[str, str]) -> list[int]:
     """Ids of the cases, newest first, of a person with the same ID number, or the same name and
     birth date (every case, in scope or not: the caller narrows). Usually none."""
-    field = Victim._meta.get_field
-    digests = Q()
-    id_digest = field("id_number_index").digest(victim.id_number)
-    if id_digest:
-        digests |= Q(victim__id_number_index=id_digest)
-    name_digest = field("name_birth_index").digest((victim.full_name, victim.birth_date))
-    if name_digest:
-        digests |= Q(victim__name_birth_index=name_digest)
     if not digests:
         return []
-    return list(Case._base_manager.filter(digests).order_by("-id").values_list("pk", flat=True))
+    same_person = Q()
+    for name, digest in digests.items():
+        same_person |= Q(**{f"victim__{name}": digest})
+    return list(Case._base_manager.filter(same_person).order_by("-id").values_list("pk", flat=True))
 
 
 def case_register(
@@ -83,7 +102,8 @@ def case_register(
     A person already registered (same ID number, or same name and birth date) inside the
     actor's scope is refused with 409 naming that case; outside it, the case is registered and
     flagged as a possible duplicate for civil affairs to resolve — the actor learns nothing of
-    the other case.
+    the other case. Registrations of the same person wait for each other (see the module), so
+    this holds for simultaneous ones too.
     """
     for section in REGISTRATION_SECTIONS:
         require_write(actor, section)
@@ -95,12 +115,17 @@ def case_register(
     if unknown:
         raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
     opened_on = opened_on or validation.today()
-    validation.check_not_future(opened_on, "opened_on")
-    person = Victim(**validation.clean_identity(victim))
-    # clean_identity has just enforced the victim's one constraint (a document has a number).
+    validation.check_opened_on(opened_on)
+    person = Victim(**validation.clean_victim(victim))
+    check_aliases(person.aliases)
+    # clean_victim has just enforced the victim's one constraint (a document has a number).
     full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"], constraints=False)
+    digests = _identity_digests(person)
     with transaction.atomic(), recorded_change(actor=actor, reason="registration"):
-        earlier = _earlier_cases(person)
+        # Registrations of the same person queue here until the first commits, so the next one
+        # finds its case: the check below and the insert after it are one step.
+        lock_keys(DUPLICATE_LOCK, *digests.values())
+        earlier = _earlier_cases(digests)
         if earlier:
             # A case within the actor's reach is named even when a newer one lies outside it.
             within_reach = Case.objects.visible_to(actor).filter(pk__in=earlier).order_by("-id").first()
@@ -145,7 +170,8 @@ def case_register(
 
 def victim_update(*, actor, case: Case, expected_version: int, section: Section, changes: dict) -> Case:
     """Change the victim's fields of one section (person, identity, contacts, health) and bump
-    the case version. Identity changes are re-validated as a whole."""
+    the case version. A change of the person or identity section re-validates both as a whole
+    (``validation.clean_victim``: names, document number, sex against the resident ID)."""
     section = Section(section)
     require_write(actor, section)
     fields = VICTIM_SECTION_FIELDS.get(section, ())
@@ -157,10 +183,11 @@ def victim_update(*, actor, case: Case, expected_version: int, section: Section,
         person = Victim.objects.get(pk=case.victim_id)
         for name, value in changes.items():
             setattr(person, name, value)
-        if section == Section.IDENTITY:
-            identity = {name: getattr(person, name) for name in fields}
-            for name, value in validation.clean_identity(identity).items():
+        if section in (Section.PERSON, Section.IDENTITY):
+            names = (*VICTIM_SECTION_FIELDS[Section.PERSON], *VICTIM_SECTION_FIELDS[Section.IDENTITY])
+            for name, value in validation.clean_victim({name: getattr(person, name) for name in names}).items():
                 setattr(person, name, value)
+        check_aliases(person.aliases)
         full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
         person.save()
         case.version += 1

@@ -27,6 +27,7 @@ from registry.presentation import (
     names_of,
     section_parts,
 )
+from registry.ratelimit import RateLimited, count_search
 from victims import forms, operations, selectors
 from victims.choices import DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Victim
@@ -82,10 +83,26 @@ def _page_number(value) -> int:
         return 1
 
 
+def _searchable(user) -> tuple[str, ...]:
+    """The search fields the page offers ``user``: those of sections the role reads."""
+    return tuple(field for field in selectors.SEARCH_SECTIONS if selectors.may_search_by(user, field))
+
+
+def _search_refused(request: HttpRequest, form, *, status: int = 200) -> HttpResponse:
+    """The search form again, with the reason it was not answered."""
+    context = {"form": form, "page": None, "searching": True, "searchable": _searchable(request.user)}
+    return render(request, "victims/case_list.html", context, status=status)
+
+
 @case_page("GET", "HEAD", "POST")
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user sees, newest first, filtered by stage; exact search by ID number or
-    full name is posted (the terms never enter a URL) and answered in the same response."""
+    full name is posted (the terms never enter a URL) and answered in the same response.
+
+    A search is counted against the account's rate limit first (429 past it,
+    ``registry.ratelimit``); a search by a field of a section the role may not read is the
+    audited 403 page (``selectors.cases_for`` refuses it); a term the normalization refuses
+    is shown on its field."""
     user = request.user
     require(works_on_cases(user), _("Your role does not open victims' files."))
     stages = dict(Stage.choices)
@@ -93,7 +110,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.CaseSearchForm(request.POST)
         if not form.is_valid():
-            return render(request, "victims/case_list.html", {"form": form, "page": None, "searching": True})
+            return _search_refused(request, form)
         stage = form.cleaned_data["stage"] or None
         terms = form.terms()
         if not terms:  # a plain filter: answer with a normal link, so Back and Reload behave
@@ -101,13 +118,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{url}?stage={stage}" if stage else url)
         searching = True
         page_number = form.cleaned_data["page"] or 1
+        try:
+            count_search(request)
+        except RateLimited as refused:
+            form.add_error(None, refused.message)
+            return _search_refused(request, form, status=refused.status)
     else:
         stage = request.GET.get("stage") if request.GET.get("stage") in stages else None
         terms = {}
         page_number = _page_number(request.GET.get("page"))
         form = forms.CaseSearchForm(initial={"stage": stage or ""})
 
-    cases = _listable(user, stage=stage, **terms)
+    try:
+        cases = _listable(user, stage=stage, **terms)
+    except RuleViolation as refused:
+        show_error(form, refused)
+        return _search_refused(request, form)
     page = Paginator(cases, PAGE_SIZE).get_page(page_number)
     rows, show_person, show_identity = _list_rows(user, page.object_list)
     sections = [s for s in (Section.PERSON, Section.IDENTITY) if policy.may_read(user, s)]
@@ -134,6 +160,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "show_person": show_person,
             "show_identity": show_identity,
             "searching": searching,
+            "searchable": _searchable(user),
             "stage_label": stages.get(stage) if stage else None,
             "may_register": may_register(user),
         },
