@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django would then refuse the
 # ORM calls the tests make (building the cast) as "async-unsafe". They are not run concurrently.
@@ -25,6 +26,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENS_DIR = Path(__file__).resolve().parents[2] / "var" / "screens"
+
+# A journey waits for its outcome (a page, a text, a download), however long a busy machine
+# takes: the limit only ends a test whose outcome never comes. CI shares two cores with the
+# PostgreSQL pass, where a first dossier or a page after a seed can take well over 10 s.
+OUTCOME_TIMEOUT_MS = 180_000
+expect.set_options(timeout=OUTCOME_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +59,7 @@ def page(chromium, live_server):
     server, so ``page.goto("/")`` opens the registry.
     """
     context = chromium.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(OUTCOME_TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()

@@ -62,7 +62,7 @@ def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, pla
     expect(page).to_have_url(re.compile(rf"/dossiers/jobs/{job.uuid}/$"))
     screenshot(page, "dossier-job")
     # The page reloads itself (an HTTP Refresh header, no script) until the dossier is made.
-    expect(page.locator("#job-done")).to_be_visible(timeout=60_000)
+    expect(page.locator("#job-done")).to_be_visible()
     record = ArchiveRecord.objects.get()
     expect(page.locator("#job-done")).to_contain_text(record.archive_number)
     screenshot(page, "dossier-generated")
