@@ -45,8 +45,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import DEFAULT_SEED, cases_wanted  # noqa: E402
 
 # Modules that register more measurements when imported (``benchmarks.measure.measurement``),
-# run when they exist: the dossier measurement arrives with the exports app.
-PLUGINS = ("benchmarks.dossier_render",)
+# run when they exist: the dossier measurement arrives with the exports app, the reports' with
+# the reports app.
+PLUGINS = ("benchmarks.dossier_render", "benchmarks.reports")
 DATABASES = ("sqlite", "postgresql")
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 

@@ -62,6 +62,15 @@ MATTERS = {
     },
     ExploitationType.OTHER: {MatterType.CRIMINAL_VICTIM: 3, MatterType.HOUSEHOLD_REGISTRATION: 2, MatterType.OTHER: 1},
 }
+
+
+def likely_matters(forms) -> dict:
+    """The weights of :data:`MATTERS` for a rescue's forms of exploitation (a list): those of its
+    first form that has some, else those of ``other``."""
+    known = [ExploitationType(form) for form in forms or () if form in MATTERS]
+    return MATTERS[known[0] if known else ExploitationType.OTHER]
+
+
 SUMMARIES = {
     MatterType.CRIMINAL_VICTIM: "作为被害人参加拐卖妇女案件刑事诉讼，委托诉讼代理人",
     MatterType.CIVIL_COMPENSATION: "就被拐卖期间所受人身、财产损害提起附带民事诉讼",
@@ -141,8 +150,7 @@ def record_matter(referral: Referral, worker, rng: random.Random, today: datetim
     """One matter of ``referral``'s case, taken to the step drawn, each step through its operation."""
     case = referral.case
     rescue = Rescue.objects.filter(case=case).order_by("id").only("exploitation").first()
-    exploitation = ExploitationType(rescue.exploitation) if rescue else ExploitationType.OTHER
-    matter_type = _weighted(rng, MATTERS[exploitation])
+    matter_type = _weighted(rng, likely_matters(rescue.exploitation if rescue else ()))
     reached = _weighted(rng, REACHED)
     clock = _Clock(rng, case.opened_on, today)
     matter = operations.matter_open(

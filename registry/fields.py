@@ -9,6 +9,8 @@
 - :class:`BlindIndexField` holds the keyed HMAC of another field, recomputed in ``pre_save``
   (which ``save()`` and ``bulk_create()`` both call), so no write path that the tracked
   queryset allows can leave it stale. History models never copy it.
+- :class:`MultipleChoiceField` is plain: several choices in one delimited text column that SQL
+  can count by value (statistics, never a personal value).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registry import crypto
@@ -229,3 +232,78 @@ class BlindIndexField(models.CharField):
         value = self.digest(values if len(values) > 1 else values[0])
         setattr(model_instance, self.attname, value)
         return value
+
+
+class MultipleChoiceField(models.CharField):
+    """Several choices in one plain text column, for statistics that count each form alone.
+
+    The Python value is a list of choice values; the column holds them sorted, without
+    repeats, between ``|`` delimiters (``"|forced_labour|sexual|"``; ``""`` for none), so SQL
+    counts the rows holding one value with ``field__contains="|value|"`` on SQLite and
+    PostgreSQL alike — no row can match a value it does not hold, since no value contains
+    ``|``. ``full_clean`` refuses a value outside ``choices`` and a repeat, naming the field;
+    an empty list only when ``blank=True``. The form field is a list of checkboxes, the API
+    field a list of choices (``registry.api.serializers.ModelInputSerializer``), and
+    ``exact`` lookups compare the stored form, so ``field=["b", "a"]`` finds ``"|a|b|"``.
+    """
+
+    description = _("Several choices")
+    DELIMITER = "|"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _as_list(value) -> list[str]:
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            return [item for item in value.split(MultipleChoiceField.DELIMITER) if item]
+        return [str(item) for item in value]
+
+    def to_python(self, value):
+        return self._as_list(value)
+
+    def from_db_value(self, value, expression, connection):
+        return self._as_list(value)
+
+    def get_prep_value(self, value):
+        items = sorted(set(self._as_list(value)))
+        if not items:
+            return ""
+        return self.DELIMITER + self.DELIMITER.join(items) + self.DELIMITER
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+    def validate(self, value, model_instance):
+        """Each item one of ``choices``, none twice; an empty list only when ``blank``."""
+        items = self._as_list(value)
+        if not items:
+            if not self.blank:
+                raise ValidationError(self.error_messages["blank"], code="blank")
+            return
+        allowed = {str(key) for key, _label in self.flatchoices}
+        if any(item not in allowed for item in items):
+            raise ValidationError(_("Not one of the allowed values."), code="invalid_choice")
+        if len(set(items)) != len(items):
+            raise ValidationError(_("A value is given twice."), code="repeated")
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        defaults = {
+            "form_class": forms.TypedMultipleChoiceField,
+            "choices": self.choices,
+            "required": not self.blank,
+            "label": capfirst(self.verbose_name),
+            "help_text": self.help_text,
+            "widget": forms.CheckboxSelectMultiple,
+        }
+        defaults.update(kwargs)
+        form_class = defaults.pop("form_class")
+        for unused in ("choices_form_class", "coerce", "empty_value", "max_length"):
+            defaults.pop(unused, None)
+        return form_class(**defaults)

@@ -157,8 +157,22 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.EXPORT_DOSSIER: frozenset({Role.CIVIL_AFFAIRS}),
     Action.RESPOND_REFERRAL: frozenset({Role.EDUCATION, Role.LEGAL_AID, Role.LABOR}),
     Action.VIEW_AUDIT: frozenset({Role.AUDITOR}),
-    Action.VIEW_REPORTS: frozenset({Role.AUDITOR, Role.CIVIL_AFFAIRS}),
+    Action.VIEW_REPORTS: frozenset({Role.AUDITOR, Role.CIVIL_AFFAIRS, Role.EDUCATION, Role.LEGAL_AID, Role.LABOR}),
     Action.MANAGE_USERS: frozenset({Role.SYSADMIN}),
+}
+
+# Which indicators of the evaluation reports a role holding ``VIEW_REPORTS`` reads, by the
+# department they belong to (the values of ``reports.catalogue.Department``, which the core cannot
+# import; a test keeps them equal): ``None`` for every indicator — the joint conference office's
+# auditors and civil affairs —, else its own department's only (DESIGN §3). Over which
+# jurisdiction is ``reports.access``'s: the auditor's or officer's own, the organization's for a
+# receiving department.
+REPORT_DEPARTMENT: dict[Role, str | None] = {
+    Role.AUDITOR: None,
+    Role.CIVIL_AFFAIRS: None,
+    Role.EDUCATION: "education",
+    Role.LEGAL_AID: "legal_aid",
+    Role.LABOR: "labour",
 }
 
 ROLE_SCOPE: dict[Role, Scope] = {
@@ -246,6 +260,13 @@ def may(user, action: Action) -> bool:
 
 def allowed_actions(user) -> tuple[Action, ...]:
     return tuple(action for action in Action if may(user, action))
+
+
+def report_department(user) -> str | None:
+    """The department whose indicators the user reads (:data:`REPORT_DEPARTMENT`): ``None`` for
+    all of them. Only meaningful for a user who may ``VIEW_REPORTS`` (check that first)."""
+    role = role_of(user)
+    return None if role is None else REPORT_DEPARTMENT.get(role)
 
 
 def scope_of(user) -> Scope:

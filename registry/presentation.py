@@ -128,6 +128,8 @@ def display(models_: Models, name: str, value, *, names: Mapping[str, str] | Non
     ``—`` for nothing."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, list | tuple):  # several values (of one choice field, or a list)
+        return "、".join(display(models_, name, item, names=names) for item in value)
     found = model_field(models_, name)
     if found is not None and getattr(found, "choices", None):
         return str(dict(found.flatchoices).get(value, value))
@@ -137,8 +139,6 @@ def display(models_: Models, name: str, value, *, names: Mapping[str, str] | Non
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "、".join(display(models_, name, item, names=names) for item in value)
     if isinstance(value, dict):
         return "；".join(
             f"{label_of(models_, key)}: {display(models_, key, item, names=names)}" for key, item in value.items()

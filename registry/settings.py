@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "services",
     "legal_aid",
     "exports",
+    "reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -328,6 +329,9 @@ EXPORTS_DOSSIER_JOBS_PER_USER = env_int("EXPORTS_DOSSIER_JOBS_PER_USER", 1, mini
 EXPORTS_DOSSIER_MAX_SECTION_RECORDS = env_int("EXPORTS_DOSSIER_MAX_SECTION_RECORDS", 300, minimum=1)
 EXPORTS_DOSSIER_MAX_HISTORY = env_int("EXPORTS_DOSSIER_MAX_HISTORY", 3000, minimum=1)
 EXPORTS_DOSSIER_MAX_TEXT = env_int("EXPORTS_DOSSIER_MAX_TEXT", 2_000_000, minimum=1)
+# Evaluation reports (issue 14): every count from 1 to REPORTS_MIN_CELL - 1 is suppressed, as is a rate
+# whose denominator, or a median or a sum of money whose count, is below it (reports.suppression).
+REPORTS_MIN_CELL = env_int("REPORTS_MIN_CELL", 5, minimum=2)
 # Celery (registry/celery.py reads every CELERY_* setting). No broker: batch archival runs in
 # the process that asked for it. With one (redis://…), archive_dossiers sends a task per case.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

@@ -12,11 +12,11 @@ services record:
   some of the people whose referral it accepted;
 - return plans in every status: awaiting approval (written by the caseworker, for the city's
   civil affairs officer to approve), approved, completed and cancelled. The pathway follows the
-  person: a foreign national is repatriated, a child reunified with the birth family only after
-  a confirmed DNA match (else institutional care), an adult returned to the birth family or
-  resettled locally. A completed plan has its follow-up visits; to show every kind, some get an
-  extra visit whose due date has passed (left overdue or recorded as done), and some have their
-  last visit waived by civil affairs, with a reason.
+  person: a foreign national is repatriated, a child or a person of unknown origin reunified
+  with the birth family only after a confirmed DNA match (else institutional care), an adult
+  returned to the birth family or resettled locally. A completed plan has its follow-up visits;
+  to show every kind, some get an extra visit whose due date has passed (left overdue or
+  recorded as done), and some have their last visit waived by civil affairs, with a reason.
 
 Guarantees:
 
@@ -283,7 +283,7 @@ def _plan_data(case: Case, state: CityState, rng: random.Random, today: datetime
     )
     age = victim_age(victim)
     matched = DNASample.objects.filter(case=case, submitted_on__isnull=False, match=DNAMatch.CONFIRMED).exists()
-    if family is not None and (age >= ADULT_AGE or matched):
+    if family is not None and ((age >= ADULT_AGE and not victim.unknown_origin) or matched):
         province = PROVINCES.get(family.jurisdiction_code[:2], "原籍地")
         return data | {
             "pathway": Pathway.FAMILY_REUNIFICATION,

@@ -27,12 +27,79 @@ class DocumentType(models.TextChoices):
 
 
 class ExploitationType(models.TextChoices):
+    """Forms of exploitation, several per rescue (HTCDS / CTDC ``typeOfExploit*``; the README
+    maps each). The first six are the registry's original values, kept: ``begging`` is forced
+    begging and ``child_sale`` the sale of a child, whose buyer's side is ``illegal_adoption``."""
+
     FORCED_MARRIAGE = "forced_marriage", _("Forced or sold marriage")
     SEXUAL = "sexual", _("Sexual exploitation")
     LABOUR = "labour", _("Forced labour")
     BEGGING = "begging", _("Forced begging")
     CHILD_SALE = "child_sale", _("Child sold for adoption")
+    FORCED_CRIMINALITY = "forced_criminality", _("Forced criminality")
+    ORGAN_REMOVAL = "organ_removal", _("Organ removal")
+    ILLEGAL_ADOPTION = "illegal_adoption", _("Illegal adoption")
     OTHER = "other", _("Other")
+
+
+class IdentificationStatus(models.TextChoices):
+    """How far the person is recognised as a victim of trafficking (HTCDS ``identificationStatus``)."""
+
+    SUSPECTED = "suspected", _("Suspected victim")
+    PRESUMED = "presumed", _("Presumed victim")
+    CONFIRMED = "confirmed", _("Confirmed victim")
+    NOT_VICTIM = "not_victim", _("Not a victim")
+
+
+# A decision on the person's status: it has a date and a deciding unit.
+DECIDED_IDENTIFICATION = (IdentificationStatus.CONFIRMED, IdentificationStatus.NOT_VICTIM)
+
+
+class DecidingUnit(models.TextChoices):
+    """The kind of unit that decided the identification — a kind, never a unit's name."""
+
+    PUBLIC_SECURITY = "public_security", _("Public security organ")
+    PROCURATORATE = "procuratorate", _("People's procuratorate")
+    COURT = "court", _("People's court")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs department")
+    FOREIGN_AUTHORITY = "foreign_authority", _("Foreign authority")
+    OTHER = "other", _("Other")
+
+
+class IdentificationSource(models.TextChoices):
+    """How the person came to notice (HTCDS / CTDC ``referralSource``)."""
+
+    POLICE_OPERATION = "police_operation", _("Police operation")
+    STREET_RESCUE = "street_rescue", _("Street rescue")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+    HOTLINE = "hotline", _("Hotline or tip-off")
+    TRANSPORT_HUB = "transport_hub", _("Transport hub")
+    SELF_REFERRAL = "self_referral", _("Self-referral")
+    OTHER_PROVINCE = "other_province", _("Another province")
+    FOREIGN_AUTHORITY = "foreign_authority", _("Foreign authority")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    """The person's age at rescue, in the bands of the plan's statistics; derived, never typed."""
+
+    UNDER_6 = "under_6", _("Under 6")
+    AGE_6_13 = "6_13", _("6–13")
+    AGE_14_15 = "14_15", _("14–15")
+    AGE_16_17 = "16_17", _("16–17")
+    ADULT = "18_plus", _("18 and over")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# (lowest age, band), from the oldest: the band of an age is the first whose lowest age it reaches.
+AGE_BAND_FLOORS = (
+    (18, AgeBand.ADULT),
+    (16, AgeBand.AGE_16_17),
+    (14, AgeBand.AGE_14_15),
+    (6, AgeBand.AGE_6_13),
+    (0, AgeBand.UNDER_6),
+)
 
 
 class DisabilityCategory(models.TextChoices):

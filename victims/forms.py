@@ -154,6 +154,13 @@ def _victim_fields(section: str) -> dict[str, forms.Field]:
                 validators=[RegexValidator(f"^{REGION_PATTERN}$", _("Enter a six-digit county code."))],
                 widget=forms.TextInput(attrs={"pattern": REGION_PATTERN, "inputmode": "numeric"}),
             ),
+            "unknown_origin": _model_field(
+                Victim,
+                "unknown_origin",
+                help_text=_(
+                    "Where the person comes from is not known: a DNA match is needed before any reunification."
+                ),
+            ),
         }
         # Needed for the default document, so not labelled "optional" (the help text says when).
         fields["id_number"].hide_optional = True
@@ -181,6 +188,7 @@ def victim_values(section: str, cleaned: dict) -> dict:
         "nationality": cleaned["nationality"].upper(),
         "ethnicity": cleaned["ethnicity"],
         "native_place_code": cleaned["native_place_code"],
+        "unknown_origin": cleaned["unknown_origin"],
     }
     if document_type == DocumentType.RESIDENT_ID:
         values["id_number"] = cleaned["id_number"] or None
@@ -248,6 +256,7 @@ class RegistrationForm(forms.Form):
                 "nationality",
                 "ethnicity",
                 "native_place_code",
+                "unknown_origin",
             ),
         ),
         (_("Contacts"), ("phone", "address")),

@@ -16,17 +16,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.fields import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from registry.fields import (
+    BlindIndexField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    MultipleChoiceField,
+)
 from registry.history import RegistryHistory
 from registry.policy import Section
 from registry.scope import ScopedQuerySet, ScopePaths
 from victims.choices import (
     REFERRAL_VISIBLE_STATUSES,
+    AgeBand,
     ConsentGiver,
+    DecidingUnit,
     DisabilityCategory,
     DNAMatch,
     DocumentType,
     ExploitationType,
+    IdentificationSource,
+    IdentificationStatus,
     ReferralStatus,
     Relationship,
     Service,
@@ -90,6 +100,9 @@ class Victim(models.Model):
     )
     phone = EncryptedTextField(_("phone"), null=True, blank=True)
     address = EncryptedTextField(_("address"), null=True, blank=True)
+    # Plain for the return rule and statistics (HTCDS): 来历不明, where the person comes from is
+    # not known; family reunification then needs a matched DNA sample, whatever the age.
+    unknown_origin = models.BooleanField(_("of unknown origin"), default=False)
 
     objects = VictimQuerySet.as_manager()
     history = RegistryHistory()
@@ -133,6 +146,11 @@ class Case(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("duplicate of")
     )
     opened_on = models.DateField(_("opened on"))
+    # Plain for statistics: the band of the age at the earliest rescue (at opening without one),
+    # derived by the operations from the encrypted birth date (victims.operations.common.age_band).
+    age_band = models.CharField(
+        _("age band at rescue"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN, editable=False
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     transfer_note = EncryptedTextField(_("transfer to another province"), blank=True, default="")
     created_by = models.ForeignKey(
@@ -190,7 +208,21 @@ class Rescue(CaseRecord):
     place = EncryptedTextField(_("place"))
     police_unit = EncryptedTextField(_("rescuing police unit"), max_length=128)
     police_case_number = EncryptedTextField(_("police case number"), null=True, blank=True)
-    exploitation = models.CharField(_("exploitation"), max_length=16, choices=ExploitationType.choices)
+    # Plain for statistics (HTCDS / CTDC): choices and kinds of unit, never a name.
+    exploitation = MultipleChoiceField(_("forms of exploitation"), choices=ExploitationType.choices)
+    identification_status = models.CharField(
+        _("identification status"),
+        max_length=16,
+        choices=IdentificationStatus.choices,
+        default=IdentificationStatus.PRESUMED,
+    )
+    identified_on = models.DateField(_("identified on"), null=True, blank=True)
+    identified_by = models.CharField(
+        _("identified by (kind of unit)"), max_length=24, choices=DecidingUnit.choices, blank=True, default=""
+    )
+    identification_source = models.CharField(
+        _("source of identification"), max_length=24, choices=IdentificationSource.choices, blank=True, default=""
+    )
     circumstances = EncryptedTextField(_("circumstances"), blank=True, default="")
 
 

@@ -44,8 +44,19 @@ def _consents_for_own_service(user, rows):
 
 RESCUE = RecordKind(
     Rescue,
-    ("rescued_on", "place", "police_unit", "police_case_number", "exploitation", "circumstances"),
-    dates=(("rescued_on", _("Rescued")),),
+    (
+        "rescued_on",
+        "place",
+        "police_unit",
+        "police_case_number",
+        "exploitation",
+        "identification_status",
+        "identified_on",
+        "identified_by",
+        "identification_source",
+        "circumstances",
+    ),
+    dates=(("rescued_on", _("Rescued")), ("identified_on", _("Identification decided"))),
     label=_("Rescue"),
     title=_("Rescue records"),
     form="rescue",
@@ -135,6 +146,7 @@ def _person(case, user) -> dict[str, Any]:
         "full_name": case.victim.full_name,
         "sex": case.victim.sex,
         "age": victim_age(case.victim),
+        "age_band": case.age_band,
     }
 
 
@@ -147,7 +159,10 @@ SECTIONS = (
         facts=_person,
         facts_models=(Victim, Case),
         facts_labels=_PERSON_LABELS,
-        history=(HistorySource(Case, ("number", "stage"), _case_history), _victim_history_source(Section.PERSON)),
+        history=(
+            HistorySource(Case, ("number", "stage", "age_band"), _case_history),
+            _victim_history_source(Section.PERSON),
+        ),
         panels=(
             Panel("victims/dashboard/caseworker.html", _DASHBOARD_WORK, frozenset({Role.CASEWORKER})),
             Panel("victims/dashboard/civil_affairs.html", _DASHBOARD_WORK, frozenset({Role.CIVIL_AFFAIRS})),

@@ -30,7 +30,7 @@ from stdnum.cn import ric
 
 from registry import crypto
 from registry.errors import RuleViolation
-from victims.choices import DocumentType, Sex
+from victims.choices import AGE_BAND_FLOORS, AgeBand, DocumentType, Sex
 
 MAX_AGE_YEARS = 120
 MAX_DOCUMENT_NUMBER = 32
@@ -46,6 +46,14 @@ def today() -> datetime.date:
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     """Whole years between ``birth_date`` and ``day``."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def age_band(birth_date: datetime.date | None, day: datetime.date | None) -> AgeBand:
+    """The band of the age on ``day`` (``unknown`` without a birth date, or one after ``day``)."""
+    if birth_date is None or day is None or birth_date > day:
+        return AgeBand.UNKNOWN
+    age = age_on(birth_date, day)
+    return next(band for floor, band in AGE_BAND_FLOORS if age >= floor)
 
 
 def refuse_invisible(value: str, field: str) -> None:

@@ -40,17 +40,17 @@ from legal_aid.seed import (
     ACTIVITIES,
     FICTION,
     HOURS,
-    MATTERS,
     MONEY_MATTERS,
     NEXT_STEPS,
     OUTCOME_TEXT,
     OUTCOMES,
     REASONS,
     SUMMARIES,
+    likely_matters,
 )
 from registry.models import AuditAction
 from registry.policy import Section
-from victims.choices import ExploitationType, Service
+from victims.choices import Service
 from victims.models import Case, Referral
 
 SHARE = 0.8  # of the accepted legal aid referrals that get a matter
@@ -134,8 +134,7 @@ def draw(journey: Journey, generation: Generation) -> MatterPlan | None:
     else:
         return None
     generation.state["legal_aid_turn"] = turn + 1
-    exploitation = ExploitationType(plan.rescue.get("exploitation", ExploitationType.OTHER))
-    matter_type = _weighted(rng, MATTERS[exploitation])
+    matter_type = _weighted(rng, likely_matters(plan.rescue.get("exploitation")))
     days = _Days(rng, plan.opened_on, today)
     matter = {
         "reached": reached,

@@ -316,7 +316,8 @@ def _draw_return(plan, rng, status, *, born, today, closing: bool) -> ReturnDraw
             "civil_affairs_unit": "福建省民政厅",
             "receiving_party": REPATRIATION_RECEIVERS.get(victim["nationality"], "原籍国主管部门") + FICTION,
         }
-    elif family is not None and (not minor or matched):  # a child goes home only on a DNA match
+    elif family is not None and ((not minor and not victim.get("unknown_origin")) or matched):
+        # a child, or a person of unknown origin, goes home only on a DNA match
         code = plan.households[family].jurisdiction_code
         household = family
         data |= {

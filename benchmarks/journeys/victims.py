@@ -134,6 +134,7 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
             "created_by": worker,
             "possible_duplicate": duplicate is not None,
             "duplicate_of": duplicate,
+            "age_band": validation.age_band(person.get("birth_date"), plan.opened_on),
         },
         actor=worker,
         reason="registration",
@@ -146,6 +147,10 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
         AuditAction.RECORD_CREATED, actor=worker, case=case, sections=REGISTRATION_SECTIONS, detail={"model": "case"}
     )
     _record_add(writer, journey, worker, Rescue, plan.rescue)
+    # record_add of the rescue: the band of the age at rescue, when it differs from at opening
+    band = validation.age_band(person.get("birth_date"), plan.rescue["rescued_on"])
+    if band != case["age_band"]:
+        writer.change(case, {"age_band": band}, actor=worker, reason="rescue added")
 
     # victim_update of the health section
     if plan.disability:

@@ -7,7 +7,8 @@ decided per request by the section policy.
 - :class:`ModelInputSerializer`: input built from a model with an explicit field list, the
   encrypted model fields mapped to their real types, free text bounded, and a refused choice
   never repeated in the error (:class:`ChoiceField`: it may be a personal value typed into the
-  wrong field).
+  wrong field); several choices of a ``registry.fields.MultipleChoiceField`` are a list
+  (:class:`ChoiceListField`).
 - :class:`ErrorSerializer`: every error answer (``registry.api.errors``), for the schema.
 - :class:`SectionFieldsMixin`: a serializer lists, in ``Meta.sections``, the fields of each
   section of the case file, and in ``Meta.always`` the fields every reader of the record gets
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry import policy
-from registry.fields import MAX_TEXT_LENGTH, EncryptedDateField, EncryptedJSONField
+from registry.fields import MAX_TEXT_LENGTH, EncryptedDateField, EncryptedJSONField, MultipleChoiceField
 from registry.policy import Access, Section
 
 UNKNOWN_FIELD = _("Unknown field.")
@@ -35,6 +36,30 @@ class ChoiceField(serializers.ChoiceField):
     """A choice whose refusal does not repeat what was sent."""
 
     default_error_messages = {"invalid_choice": _("Not one of the allowed values.")}
+
+
+class ChoiceListField(serializers.ListField):
+    """Several choices (``registry.fields.MultipleChoiceField``): a list of allowed values, none
+    twice, answered sorted; a single value (the shape of a field that held one choice before)
+    is read as a list of one. A refusal names the field alone, never the value sent."""
+
+    default_error_messages = {"repeated": _("A value is given twice.")}
+
+    def __init__(self, *, choices, **kwargs):
+        super().__init__(child=ChoiceField(choices=choices), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):  # by position: one message for the field
+                raise serializers.ValidationError([ChoiceField.default_error_messages["invalid_choice"]]) from None
+            raise
+        if len(set(values)) != len(values):
+            self.fail("repeated")
+        return sorted(values)
 
 
 class StrictMixin:
@@ -72,6 +97,9 @@ class ModelInputSerializer(StrictMixin, serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, MultipleChoiceField):
+            kept = {name: kwargs[name] for name in ("required", "label", "help_text", "read_only") if name in kwargs}
+            return ChoiceListField, {**kept, "choices": model_field.choices, "allow_empty": model_field.blank}
         if issubclass(field_class, serializers.CharField) and kwargs.get("max_length") is None:
             kwargs["max_length"] = self.free_text_max_length
         return field_class, kwargs

@@ -6,9 +6,10 @@ The rules, checked on every step that could break them (create, amend, approve, 
 3. a minor — under 18 on the planned date, today, or the handover date; anyone without a
    recorded birth date counts as a minor — is never returned to nor placed with a household
    marked ``is_purchaser`` (400 ``purchaser_household``);
-4. family reunification of a minor needs a DNA sample of the case submitted to the database
-   with a confirmed match (400 ``dna_match_required``); a child whose parents cannot be found
-   goes to institutional care instead;
+4. family reunification of a minor, or of a person of unknown origin (来历不明,
+   ``Victim.unknown_origin``) whatever the age, needs a DNA sample of the case submitted to the
+   database with a confirmed match (400 ``dna_match_required``); a child whose parents cannot be
+   found goes to institutional care instead;
 5. approval is by a civil affairs officer (``approve_return``, 403) who neither created nor
    amended the plan (403 ``four_eyes``), as recorded in ``ReturnPlan.authors`` by the create
    and amend steps — never read from history reasons; the database refuses approver ==
@@ -113,11 +114,16 @@ def _check_plan(plan: ReturnPlan, case: Case, *, days: tuple, completing: bool =
             field="household",
             code="purchaser_household",
         )
-    if minor and pathway == Pathway.FAMILY_REUNIFICATION:
+    if (minor or case.victim.unknown_origin) and pathway == Pathway.FAMILY_REUNIFICATION:
         matched = DNASample.objects.filter(case=case, submitted_on__isnull=False, match=DNAMatch.CONFIRMED)
         if not matched.exists():
             raise RuleViolation(
-                _("Reunifying a child needs a DNA sample submitted to the database and a confirmed match."),
+                _("Reunifying a child needs a DNA sample submitted to the database and a confirmed match.")
+                if minor
+                else _(
+                    "Reunifying a person of unknown origin needs a DNA sample submitted to the database and a "
+                    "confirmed match."
+                ),
                 field="pathway",
                 code="dna_match_required",
             )

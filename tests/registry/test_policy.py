@@ -84,7 +84,9 @@ DESIGN_ACTIONS = {
     Action.EXPORT_DOSSIER: {Role.CIVIL_AFFAIRS},
     Action.RESPOND_REFERRAL: {Role.EDUCATION, Role.LEGAL_AID, Role.LABOR},
     Action.VIEW_AUDIT: {Role.AUDITOR},
-    Action.VIEW_REPORTS: {Role.AUDITOR, Role.CIVIL_AFFAIRS},
+    # Auditors and civil affairs read every indicator; education, legal aid and labour their own
+    # department's (registry.policy.REPORT_DEPARTMENT, tests/reports/test_api_matrix.py).
+    Action.VIEW_REPORTS: {Role.AUDITOR, Role.CIVIL_AFFAIRS, Role.EDUCATION, Role.LEGAL_AID, Role.LABOR},
     Action.MANAGE_USERS: {Role.SYSADMIN},
 }
 

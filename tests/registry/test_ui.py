@@ -321,7 +321,8 @@ def test_labor_dashboard_offers_training_and_not_schooling(signed_in):
 def test_receiving_departments_may_respond_to_referrals(signed_in, member):
     response = signed_in(member).get(reverse("dashboard"))
 
-    assert list_items(response, "actions") == ["接收、拒绝或办结转介"]
+    # and read their own department's indicators of the evaluation reports (issue 14)
+    assert list_items(response, "actions") == ["接收、拒绝或办结转介", "查阅汇总统计报表"]
     assert "转介到本机构" in main_of(response)
 
 

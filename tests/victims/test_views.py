@@ -294,7 +294,11 @@ def registration_body(places, seed=21, **overrides):
         "place": "福州市鼓楼区某出租屋",
         "police_unit": "福州市公安局鼓楼分局",
         "police_case_number": "",
-        "exploitation": "forced_marriage",
+        "exploitation": ["forced_marriage", "labour"],
+        "identification_status": "presumed",
+        "identification_source": "hotline",
+        "identified_on": "",
+        "identified_by": "",
         "circumstances": "",
     }
     body.update(overrides)

@@ -2,25 +2,27 @@
 fields by section and the bounds of the other names; the locks on a case and on its records
 (``registry.operations.lock_for_change`` over the rows the actor sees, the case first, then the
 record: 404 outside the actor's scope, 412 when the caller's version is stale); the scope
-check after a write; the person's age.
+check after a write; the person's age and the case's age band at rescue.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from registry.errors import PermissionDenied, RuleViolation
 from registry.operations import lock_for_change
 from registry.policy import Section
 from victims import validation
-from victims.models import Case, CaseRecord, Victim
+from victims.models import Case, CaseRecord, Rescue, Victim
 
 # Fields of the victim each section owns (the person section also shows the case number and age).
 VICTIM_SECTION_FIELDS: dict[Section, tuple[str, ...]] = {
     Section.PERSON: ("full_name", "sex"),
     Section.IDENTITY: (
+        "unknown_origin",
         "aliases",
         "birth_date",
         "birth_date_estimated",
@@ -86,3 +88,21 @@ def victim_age(victim: Victim, on: datetime.date | None = None) -> int | None:
     if victim.birth_date is None:
         return None
     return validation.age_on(victim.birth_date, on or validation.today())
+
+
+def age_band_of(case: Case, birth_date: datetime.date | None) -> str:
+    """The band of the age at rescue of ``case``: ``validation.age_band`` of ``birth_date`` on
+    the day of its earliest rescue, else of its opening."""
+    earliest = Rescue.objects.filter(case_id=case.pk).aggregate(day=Min("rescued_on"))["day"]
+    return validation.age_band(birth_date, earliest or case.opened_on)
+
+
+def refresh_age_band(case: Case, birth_date: datetime.date | None) -> None:
+    """Store :func:`age_band_of` ``case`` when it changed (after a rescue is added or amended).
+    With ``case_register`` and ``victim_update``, the only writers of ``Case.age_band``. The
+    caller holds the case's lock inside its ``recorded_change``, so the change has a history
+    row naming the actor; the case's version stays: nobody typed the band."""
+    band = age_band_of(case, birth_date)
+    if band != case.age_band:
+        case.age_band = band
+        case.save(update_fields=["age_band"])

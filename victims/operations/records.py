@@ -6,7 +6,10 @@ Guarantees: a record is written only on a case the actor sees (404), in a sectio
 write (403), with the case locked, then the record (``lock_record``), at the version the caller
 read (412 when stale); dates of facts are never in the future and a consent is not withdrawn
 before it was given (400); a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` records of a
-kind (409 ``too_many_records``); free text is bounded by its field (400 naming it).
+kind (409 ``too_many_records``); free text is bounded by its field (400 naming it). A rescue's
+identification is decided (confirmed, or not a victim) only with the date and the kind of unit
+that decided (400 naming the field); adding or amending a rescue recomputes the case's age band
+at rescue (``common.refresh_age_band``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from registry.models import AuditAction
 from registry.operations import full_clean, require_room
 from registry.policy import require_write
 from victims import validation
-from victims.models import Case, CaseRecord, Consent, Referral
-from victims.operations.common import lock_case, lock_record
+from victims.choices import DECIDED_IDENTIFICATION
+from victims.models import Case, CaseRecord, Consent, Referral, Rescue
+from victims.operations.common import lock_case, lock_record, refresh_age_band
 
 
 def record_model(name: str) -> type[CaseRecord]:
@@ -53,6 +57,8 @@ def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) ->
     _check_record(record)
     full_clean(record, exclude=["case"])
     record.save()
+    if isinstance(record, Rescue):
+        refresh_age_band(case, case.victim.birth_date)
     record_event(
         action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
         detail={"model": model._meta.model_name, "record": str(record.uuid)},
@@ -74,6 +80,8 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
         full_clean(locked, exclude=["case"])
         locked.version += 1
         locked.save()
+        if isinstance(locked, Rescue):
+            refresh_age_band(locked.case, locked.case.victim.birth_date)
         record_event(
             action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.case.uuid, sections=[model.section],
             detail={"model": model._meta.model_name, "record": str(locked.uuid), "fields": sorted(changes)},
@@ -83,9 +91,29 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
 
 def _check_record(record: CaseRecord) -> None:
     """Rules of the plan that a single record must satisfy."""
-    for name in ("rescued_on", "assessed_on", "collected_on", "submitted_on", "matched_on", "given_on"):
+    for name in (
+        "rescued_on",
+        "identified_on",
+        "assessed_on",
+        "collected_on",
+        "submitted_on",
+        "matched_on",
+        "given_on",
+    ):
         validation.check_not_future(getattr(record, name, None), name)
+    if isinstance(record, Rescue):
+        check_identification(record)
     if isinstance(record, Consent) and record.withdrawn_on:
         validation.check_not_future(record.withdrawn_on, "withdrawn_on")
         if record.withdrawn_on < record.given_on:
             raise RuleViolation(_("Consent cannot be withdrawn before it was given."), field="withdrawn_on")
+
+
+def check_identification(rescue: Rescue) -> None:
+    """A decided identification (confirmed, or not a victim) names its date and the kind of unit
+    that decided (the status may be decided before the rescue, abroad: no order is imposed)."""
+    if rescue.identification_status in DECIDED_IDENTIFICATION:
+        if rescue.identified_on is None:
+            raise RuleViolation(_("Give the date of the identification decision."), field="identified_on")
+        if not rescue.identified_by:
+            raise RuleViolation(_("Choose the kind of unit that decided."), field="identified_by")

@@ -9,7 +9,9 @@ learns nothing of the other case; the new case is within the actor's reach when 
 transaction commits. Duplicate detection holds under concurrency on SQLite and PostgreSQL:
 registrations that share an ID-number or name-and-birth-date digest are serialized
 (``registry.locks.lock_keys`` on the digests), so of twenty simultaneous registrations of one
-person exactly one creates a case in each scope.
+person exactly one creates a case in each scope. A case holds the band of the person's age at
+its earliest rescue (``Case.age_band``), recomputed when the birth date changes (registration
+makes a new person for each case, so a person has one case).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from victims.models import Case, CaseNumberCounter, Rescue, Victim
 from victims.operations.common import (
     REGISTRATION_SECTIONS,
     VICTIM_SECTION_FIELDS,
+    age_band_of,
     check_aliases,
     lock_case,
     still_visible,
@@ -144,6 +147,8 @@ def case_register(
             created_by=actor,
             possible_duplicate=bool(earlier),
             duplicate_of_id=earlier[0] if earlier else None,
+            # The band at opening; a rescue added below moves it to the band at rescue.
+            age_band=validation.age_band(person.birth_date, opened_on),
         )
         # The lead organization and the creator are the actor's own (the database holds them);
         # the jurisdiction is the caller's choice and is checked.
@@ -190,6 +195,8 @@ def victim_update(*, actor, case: Case, expected_version: int, section: Section,
         check_aliases(person.aliases)
         full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"])
         person.save()
+        if section is Section.IDENTITY:  # the birth date may have changed: so may the age band
+            case.age_band = age_band_of(case, person.birth_date)
         case.version += 1
         case.save()
         record_event(

@@ -1,6 +1,7 @@
-"""The journey of a person's case, drawn into their plan: where and how they were found, their
-health and DNA sample, households (the purchasing one marked), and where the case stands —
-closed, handed to the home province, or open with consents and referrals. With the words the
+"""The journey of a person's case, drawn into their plan: where and how they were found (the
+forms of exploitation, several for some, and the identification profile), their health and DNA
+sample, households (the purchasing one marked), and where the case stands — closed, handed to
+the home province, or open with consents and referrals. With the words the
 seed writes (places, circumstances, health notes, referral reasons and answers), all made up and
 never finer than 某街道 / 某村.
 """
@@ -12,11 +13,15 @@ import random
 
 from victims import operations, synthetic
 from victims.choices import (
+    DECIDED_IDENTIFICATION,
     ConsentGiver,
+    DecidingUnit,
     DisabilityCategory,
     DNAMatch,
     DocumentType,
     ExploitationType,
+    IdentificationSource,
+    IdentificationStatus,
     Relationship,
     Service,
     Sex,
@@ -25,7 +30,8 @@ from victims.choices import (
 from victims.seed.places import CITIES, PROVINCES
 from victims.seed.plans import HouseholdPlan, MemberPlan, PersonPlan, ReferralPlan, weighted
 
-HISTORY_DAYS = 720  # cases were opened over the last two years
+# Cases open from the first day of 2025 to today, so every indicator of 2025 and 2026 has numbers.
+FIRST_OPENING = datetime.date(2025, 1, 1)
 SCHOOL_AGES = range(6, 16)  # DESIGN §2 rule 2
 TRAINING_AGE = 16  # rule 1
 ADULT_AGE = 18
@@ -88,6 +94,50 @@ def _exploitation(rng: random.Random, plan: PersonPlan) -> ExploitationType:
     return weighted(rng, weights)
 
 
+# Forms that come with the main one in some cases (CTDC counts each): (main, also, odds).
+ALSO_EXPLOITED = (
+    (ExploitationType.SEXUAL, ExploitationType.LABOUR, 0.15),
+    (ExploitationType.FORCED_MARRIAGE, ExploitationType.LABOUR, 0.1),
+    (ExploitationType.BEGGING, ExploitationType.FORCED_CRIMINALITY, 0.3),
+    (ExploitationType.LABOUR, ExploitationType.FORCED_CRIMINALITY, 0.05),
+    (ExploitationType.CHILD_SALE, ExploitationType.ILLEGAL_ADOPTION, 0.4),
+    (ExploitationType.LABOUR, ExploitationType.ORGAN_REMOVAL, 0.01),
+)
+# How the person came to notice, by the main form of exploitation.
+SOURCES = {
+    ExploitationType.FORCED_MARRIAGE: {
+        "hotline": 40,
+        "police_operation": 30,
+        "self_referral": 15,
+        "other_province": 15,
+    },
+    ExploitationType.CHILD_SALE: {"police_operation": 60, "school": 15, "hospital": 10, "hotline": 15},
+    ExploitationType.SEXUAL: {"police_operation": 70, "hotline": 20, "self_referral": 10},
+    ExploitationType.LABOUR: {"police_operation": 60, "hotline": 25, "self_referral": 10, "transport_hub": 5},
+    ExploitationType.BEGGING: {"street_rescue": 70, "transport_hub": 20, "police_operation": 10},
+    ExploitationType.OTHER: {"hotline": 50, "transport_hub": 30, "other": 20},
+}
+IDENTIFICATION = {"presumed": 55, "confirmed": 35, "suspected": 8, "not_victim": 2}
+DECIDERS = {DecidingUnit.PUBLIC_SECURITY: 60, DecidingUnit.PROCURATORATE: 25, DecidingUnit.COURT: 15}
+UNKNOWN_ORIGIN_ODDS = 0.5  # of the children sold young whose family is not known
+
+
+def _identification(rng: random.Random, plan: PersonPlan, main: ExploitationType, rescued_on, today) -> dict:
+    """The rescue's identification profile: status, and for a decision its date and kind of unit;
+    the source by the main form of exploitation (a foreign authority for some foreign nationals)."""
+    foreign = plan.victim["nationality"] != "CN"
+    source = IdentificationSource.FOREIGN_AUTHORITY if foreign and rng.random() < 0.3 else weighted(rng, SOURCES[main])
+    status = IdentificationStatus(weighted(rng, IDENTIFICATION))
+    profile = {"identification_status": status, "identification_source": source}
+    if status in DECIDED_IDENTIFICATION:
+        decider = DecidingUnit.FOREIGN_AUTHORITY if source == IdentificationSource.FOREIGN_AUTHORITY else None
+        profile |= {
+            "identified_on": min(today, rescued_on + datetime.timedelta(days=rng.randrange(5, 90))),
+            "identified_by": decider or weighted(rng, DECIDERS),
+        }
+    return profile
+
+
 def draw_journey(plan: PersonPlan, rng: random.Random, *, born: datetime.date, today: datetime.date) -> None:
     """Fill in the case: where and how the person was found, and what happened since."""
 
@@ -99,16 +149,21 @@ def draw_journey(plan: PersonPlan, rng: random.Random, *, born: datetime.date, t
     plan.city = CITIES[0] if plan.index % 5 in (0, 2, 4) else CITIES[1]  # three in five in Fuzhou
     plan.district = district = rng.choice(plan.city.districts)
     earliest = born + datetime.timedelta(days=365)
-    plan.opened_on = max(earliest, today - datetime.timedelta(days=rng.randrange(HISTORY_DAYS)))
+    first_day = max(earliest, min(today, FIRST_OPENING))
+    plan.opened_on = first_day + datetime.timedelta(days=rng.randrange((today - first_day).days + 1))
     exploitation = _exploitation(rng, plan)
+    forms = {exploitation} | {
+        also for main, also, odds in ALSO_EXPLOITED if main == exploitation and rng.random() < odds
+    }
     rescued_on = max(born, plan.opened_on - datetime.timedelta(days=rng.randrange(3)))
     plan.rescue = {
         "rescued_on": rescued_on,
         "place": plan.city.name + district.name + rng.choice(VENUES[exploitation]),
         "police_unit": district.police_unit,
         "police_case_number": f"A{district.code}{rescued_on.year}{rng.randrange(1, 10**5):05d}",
-        "exploitation": exploitation,
+        "exploitation": sorted(forms),
         "circumstances": CIRCUMSTANCES[exploitation] + FICTION,
+        **_identification(rng, plan, exploitation, rescued_on, today),
     }
 
     # Registration fields that follow from the story.
@@ -163,6 +218,9 @@ def draw_journey(plan: PersonPlan, rng: random.Random, *, born: datetime.date, t
     if plan.age < ADULT_AGE:
         family_known = confirmed or (exploitation != ExploitationType.CHILD_SALE and rng.random() < 0.6)
         verified = confirmed
+        # 来历不明: sold young, family not known — reunification then waits for a DNA match.
+        if exploitation == ExploitationType.CHILD_SALE and not family_known and rng.random() < UNKNOWN_ORIGIN_ODDS:
+            victim["unknown_origin"] = True
     else:
         family_known, verified = rng.random() < 0.85, rng.random() < 0.6
     guardian = None

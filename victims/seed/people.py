@@ -4,9 +4,10 @@ deterministic drawing of the plans.
 Guarantees: a plan is drawn from ``random.Random`` seeded by (seed, person index), so
 ``--victims 30`` seeds the first 30 people of ``--victims 200``. Identity is drawn against the
 fixed :data:`REFERENCE_DAY` and before anything that depends on today, so it is the same
-whichever day the command runs; the dates of the journey follow today (the last two years), as
-they must never be in the future. No two plans of a run share a key (document number, or name
-and birth date): a person whose key an earlier one took is redrawn, deterministically.
+whichever day the command runs; the dates of the journey run from 1 January 2025
+(``journey.FIRST_OPENING``) to today, as they must never be in the future. No two plans of a
+run share a key (document number, or name and birth date): a person whose key an earlier one
+took is redrawn, deterministically.
 """
 
 from __future__ import annotations
