@@ -154,6 +154,7 @@ class CaseSection:
 
 _SECTIONS: dict[str, CaseSection] = {}
 _CASE_LINKS: list[Callable[[Any, Any], list[dict[str, str]]]] = []
+_TAB_PARTS: list[str] = []  # dotted paths of view(request, case, section) -> (template, context) | None
 _CASE: dict[str, Any] = {}  # the case model and its one scoped lookup
 
 
@@ -378,6 +379,20 @@ def panels_for(user) -> list[Panel]:
 
 def panel_context(panel: Panel, request) -> dict:
     return import_string(panel.context)(request)
+
+
+def register_tab_part(path: str) -> None:
+    """Add a part under every section's tab, named by the dotted path of
+    ``view(request, case, section)``, which returns ``(template, context)``, or ``None`` where
+    it shows nothing (e.g. the attachments filed under the section)."""
+    _refuse_after_start_up()
+    _TAB_PARTS.append(path)
+
+
+def tab_parts(request, case, section) -> list[tuple[str, dict]]:
+    """The parts shown under ``section``'s tab for ``request.user``, in registration order."""
+    parts = (import_string(path)(request, case, section) for path in _TAB_PARTS)
+    return [part for part in parts if part is not None]
 
 
 def case_links(user, case) -> list[dict[str, str]]:

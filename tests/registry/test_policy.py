@@ -86,6 +86,8 @@ DESIGN_ACTIONS = {
     Action.VIEW_AUDIT: {Role.AUDITOR},
     Action.VIEW_REPORTS: {Role.AUDITOR, Role.CIVIL_AFFAIRS},
     Action.MANAGE_USERS: {Role.SYSADMIN},
+    # Issue 15: a photo of the person, narrower than the person section.
+    Action.VIEW_PERSON_PHOTO: {Role.CASEWORKER, Role.CIVIL_AFFAIRS},
 }
 
 
