@@ -13,13 +13,16 @@ count of a PDF, and the chunks of the content to keep. Nothing is stored here.
 - An image must decode whole (Pillow) within ``ATTACHMENTS_MAX_PIXELS`` (a decompression bomb is
   ``image_too_large``). Its metadata — EXIF, GPS, XMP, IPTC, comments, text chunks — is removed
   before anything is kept: from JPEG and PNG by dropping those segments and chunks (the image
-  data is kept byte for byte), TIFF and HEIC are re-encoded from their pixels alone.
+  data is kept byte for byte) — except the EXIF Orientation tag, kept alone in an EXIF block of
+  its own, so a phone photo does not show turned; TIFF and HEIC are re-encoded from their pixels
+  alone.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,7 +30,7 @@ import pikepdf
 import pillow_heif
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from attachments.choices import MediaType
 from attachments.uploads import EphemeralFile, reader
@@ -178,6 +181,10 @@ def _check_image(source: EphemeralFile, media_type: MediaType) -> None:
     too_large = _refuse(
         "image_too_large", _("The image has more pixels than allowed (%(limit)s).") % {"limit": f"{limit:,}"}
     )
+    # A truncated file must fail to decode. Importing WeasyPrint (the dossier renderer) sets
+    # Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which pads a truncated image with
+    # grey instead: the check sets it back (the dossier draws no raster image of its own).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with _open_image(source) as image:
             total = 0
@@ -219,9 +226,32 @@ def _reencoded(source: EphemeralFile, media_type: MediaType) -> EphemeralFile:
     return cleaned
 
 
-# JPEG segments dropped: APP1 (EXIF, GPS, XMP), APP3–APP13 (maker notes, IPTC), APP15 and
-# comments; APP0 (JFIF), APP2 (ICC colour profile, unless it is MPF: embedded images with their
-# own EXIF) and APP14 (Adobe colour transform) are kept, as every other segment and the scans.
+ORIENTATION = 0x0112  # the EXIF tag; 1 (the default) needs no tag, 2–8 turn or mirror the image
+_EXIF_HEADER = b"Exif\x00\x00"
+_MAX_PNG_EXIF = 0xFFFF  # as much as a JPEG's EXIF segment holds; a larger eXIf chunk is dropped
+
+
+def _orientation_only(exif: bytes) -> bytes | None:
+    """An EXIF block (``Exif\\0\\0`` and a TIFF structure) holding the Orientation tag of
+    ``exif`` and nothing else — no other tag, no GPS, maker note or thumbnail — or None when
+    ``exif`` has no orientation other than the default, or cannot be read."""
+    parsed = Image.Exif()
+    try:
+        parsed.load(exif)
+        orientation = parsed.get(ORIENTATION)
+    except (OSError, ValueError, SyntaxError, EOFError, KeyError, IndexError, TypeError, struct.error):
+        return None
+    if not isinstance(orientation, int) or not 2 <= orientation <= 8:
+        return None
+    kept = Image.Exif()
+    kept[ORIENTATION] = orientation
+    return kept.tobytes()
+
+
+# JPEG segments dropped: APP1 (EXIF — but for its orientation, kept alone —, GPS, XMP),
+# APP3–APP13 (maker notes, IPTC), APP15 and comments; APP0 (JFIF), APP2 (ICC colour profile,
+# unless it is MPF: embedded images with their own EXIF) and APP14 (Adobe colour transform) are
+# kept, as every other segment and the scans.
 _JPEG_DROPPED = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 
@@ -251,6 +281,7 @@ class _Cursor:
 def _jpeg_without_metadata(source: EphemeralFile) -> Iterator[bytes]:
     cursor = _Cursor(reader(source))
     yield cursor.take(2)  # SOI, checked by sniff()
+    oriented = False  # whether the orientation is kept already (from the first EXIF segment)
     while cursor.ensure(2):
         if cursor.buffer[0] != 0xFF:
             return  # not a marker: the image data ended (what follows is not kept)
@@ -270,7 +301,12 @@ def _jpeg_without_metadata(source: EphemeralFile) -> Iterator[bytes]:
         length_bytes = cursor.take(2)
         (length,) = struct.unpack(">H", length_bytes)
         body = cursor.take(max(0, length - 2))
-        if code not in _JPEG_DROPPED and not (code == 0xE2 and body.startswith(b"MPF\x00")):
+        if code == 0xE1 and body.startswith(_EXIF_HEADER) and not oriented:
+            kept = _orientation_only(body)
+            if kept is not None:
+                oriented = True
+                yield marker + struct.pack(">H", len(kept) + 2) + kept
+        elif code not in _JPEG_DROPPED and not (code == 0xE2 and body.startswith(b"MPF\x00")):
             yield marker + length_bytes + body
         if code == 0xDA:  # start of scan: entropy-coded data up to the next marker
             yield from _entropy_data(cursor)
@@ -299,7 +335,8 @@ def _entropy_data(cursor: _Cursor) -> Iterator[bytes]:
                 return
 
 
-# PNG chunks dropped: EXIF and text (tEXt, zTXt, iTXt); the time of the last change.
+# PNG chunks dropped: EXIF (but for its orientation, kept alone), text (tEXt, zTXt, iTXt), the time
+# of the last change.
 _PNG_DROPPED = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
 
 
@@ -311,6 +348,13 @@ def _png_without_metadata(source: EphemeralFile) -> Iterator[bytes]:
         if len(head) < 8:
             return
         length, kind = struct.unpack(">I4s", head)
+        if kind == b"eXIf" and length <= _MAX_PNG_EXIF:
+            data, _crc = stream.read(length), stream.read(4)
+            kept = _orientation_only(data)
+            if kept is not None:
+                kept = kept[len(_EXIF_HEADER) :]
+                yield struct.pack(">I4s", len(kept), kind) + kept + struct.pack(">I", zlib.crc32(kind + kept))
+            continue
         keep = kind not in _PNG_DROPPED
         if keep:
             yield head

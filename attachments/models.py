@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from attachments.choices import Kind, MediaType
 from registry import policy
 from registry.fields import EncryptedTextField
-from registry.policy import Action, Section
+from registry.policy import Action, Scope, Section
 from victims.models import CaseRecord, CaseRecordQuerySet
 
 DIGEST_LENGTH = 64  # hex SHA-256 and SM3
@@ -29,14 +29,23 @@ DIGEST_LENGTH = 64  # hex SHA-256 and SM3
 class AttachmentQuerySet(CaseRecordQuerySet):
     """The case scope, narrowed to the sections the user's role reads (``registry.policy``),
     and photos of the person only for the roles with ``view_person_photo``: exactly the
-    readers of an attachment's section see it; anyone else finds it absent (404)."""
+    readers of an attachment's section see it; anyone else finds it absent (404).
+
+    Legal aid documents follow the legal aid matters (``legal_aid.models``): a role that sees
+    cases through referrals sees the ``legal_aid`` documents filed by users of its own
+    organization only, so two centres referred the same case never see each other's."""
 
     def visible_to(self, user):
         rows = super().visible_to(user)
         readable = [section.value for section in policy.readable_sections(user)]
         if not policy.may(user, Action.VIEW_PERSON_PHOTO):
             readable = [key for key in readable if key != Section.PERSON.value]
-        return rows.filter(section__in=readable)
+        rows = rows.filter(section__in=readable)
+        if policy.scope_of(user) is Scope.REFERRAL:
+            rows = rows.exclude(
+                Q(section=Section.LEGAL_AID.value) & ~Q(uploaded_by__organization_id=user.organization_id)
+            )
+        return rows
 
 
 class Attachment(CaseRecord):

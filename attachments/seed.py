@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 from attachments.choices import Kind
 from attachments.models import Attachment
 from attachments.operations import attachment_upload
-from attachments.uploads import EphemeralFile, EphemeralUpload
+from attachments.uploads import ephemeral_upload
 from registry.choices import Role
 from registry.history import recorded_change
 from registry.models import User
@@ -53,17 +52,6 @@ class SeedResult:
     cases: int  # cases given documents in this run
     documents: int
     present: int  # cases that had documents already
-
-
-def ephemeral_upload(chunks: Iterable[bytes], *, name: str) -> EphemeralUpload:
-    """An upload made in this process (the demo seed, benchmarks, tests) held as an upload from
-    a request is: encrypted in an unnamed temporary file (``attachments.uploads``), chunk by chunk."""
-    file = EphemeralFile()
-    size = 0
-    for chunk in chunks:
-        size += file.write(chunk)
-    return EphemeralUpload(file, name=name, content_type="application/octet-stream", size=size, charset=None,
-                           oversize=size > settings.ATTACHMENTS_MAX_BYTES)  # fmt: skip
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -114,6 +115,21 @@ class EphemeralUpload(UploadedFile):
     def __init__(self, file: EphemeralFile, *, name, content_type, size, charset, oversize: bool) -> None:
         super().__init__(file, name, content_type, size, charset)
         self.oversize = oversize
+
+
+def ephemeral_upload(
+    chunks: Iterable[bytes], *, name: str, content_type: str = "application/octet-stream"
+) -> EphemeralUpload:
+    """An upload made in this process (the demo seed, benchmarks, tests) held exactly as the
+    handler below holds one from a request: encrypted in an :class:`EphemeralFile`, chunk by
+    chunk, read from its start, ``oversize`` past ``ATTACHMENTS_MAX_BYTES``."""
+    file = EphemeralFile()
+    size = 0
+    for chunk in chunks:
+        size += file.write(chunk)
+    file.seek(0)
+    return EphemeralUpload(file, name=name, content_type=content_type, size=size, charset=None,
+                           oversize=size > settings.ATTACHMENTS_MAX_BYTES)  # fmt: skip
 
 
 class SealedUploadHandler(FileUploadHandler):

@@ -75,7 +75,7 @@ def _case(bench: Bench):
 
 def _upload(bench: Bench, case, size: int):
     from attachments.operations import attachment_upload
-    from attachments.seed import ephemeral_upload
+    from attachments.uploads import ephemeral_upload
 
     case.refresh_from_db()
     return attachment_upload(actor=bench.caseworker, case=case, expected_version=case.version, section="consents",

@@ -8,7 +8,7 @@ from attachments import content
 from attachments.choices import Kind
 from attachments.models import Attachment
 from attachments.operations import attachment_upload
-from attachments.seed import ephemeral_upload
+from attachments.uploads import ephemeral_upload
 from registry import segments
 from registry.policy import Section
 from tests.attachments import samples

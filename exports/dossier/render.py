@@ -51,7 +51,9 @@ from exports.limits import Deadline
 
 TEMPLATE_VERSION = dossier_content.TEMPLATE_VERSION
 TEMPLATE_NAME = "exports/dossier/v2/dossier.html"
-ASSET_DIR = Path(__file__).resolve().parent.parent / "assets" / "dossier" / "v2"
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "dossier"
+# v2's stylesheet holds what v2 adds to v1 (as its template extends v1's): v1's rules first.
+STYLESHEETS = (ASSETS / "v1" / "dossier.css", ASSETS / "v2" / "dossier.css")
 PDF_VARIANT = "pdf/a-3u"
 HTML_LANG = {"zh-hans": "zh-CN", "en": "en"}
 
@@ -77,6 +79,11 @@ def _unbounded() -> None:
     """The checkpoint of a rendering without a deadline."""
 
 
+def stylesheet_text() -> str:
+    """The dossier's stylesheet: the @font-face rules, then each of :data:`STYLESHEETS` in order."""
+    return "\n".join([font_face_css(), *(path.read_text(encoding="utf-8") for path in STYLESHEETS)])
+
+
 class Renderer:
     """WeasyPrint set up once for one thread: fonts, font configuration, stylesheet, fetcher.
     Not to be shared between threads (:func:`get_renderer` gives each its own)."""
@@ -89,9 +96,8 @@ class Renderer:
         faces = load_faces()
         self.fetcher = AssetFetcher({face.url: (data, "font/otf") for face, data in faces.items()})
         self.font_config = FontConfiguration()
-        stylesheet = font_face_css() + "\n" + (ASSET_DIR / "dossier.css").read_text(encoding="utf-8")
         try:
-            self.stylesheet = CSS(string=stylesheet, font_config=self.font_config, url_fetcher=self.fetcher)
+            self.stylesheet = CSS(string=stylesheet_text(), font_config=self.font_config, url_fetcher=self.fetcher)
         except AssetRefused as refused:
             raise DossierRenderError(str(refused)) from None
         self._page_styles: dict[str, object] = {}

@@ -1,12 +1,16 @@
 """Attachment fixtures: a throwaway attachments storage per test, cases built by the operations,
-and an upload helper for the operations (files as the project's upload handler gives them)."""
+and multipart files as a test client posts them (uploads for the operations:
+``attachments.uploads.ephemeral_upload``)."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from attachments.uploads import EphemeralFile, EphemeralUpload
+from attachments.choices import Kind
+from registry.policy import Section
+from tests.attachments_helpers import attach
+from tests.legal_aid.conftest import lawyers, refer_legal_aid, referred  # noqa: F401 (fixtures used by these tests)
 from tests.victims.conftest import consent, register  # noqa: F401 (fixtures used by these tests)
 
 
@@ -28,14 +32,19 @@ def stored_files(location) -> list:
     return sorted(path for path in location.rglob("*") if path.is_file()) if location.exists() else []
 
 
-def upload_of(content: bytes, name: str = "document.bin", content_type: str = "application/octet-stream"):
-    """``content`` as the project's upload handler hands it to a view."""
-    file = EphemeralFile()
-    file.write(content)
-    file.seek(0)
-    return EphemeralUpload(file, name=name, content_type=content_type, size=len(content), charset=None, oversize=False)
-
-
 def multipart_file(content: bytes, name: str = "document.bin", content_type: str = "application/octet-stream"):
     """``content`` as a test client posts it."""
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture
+def two_centres(referred, refer_legal_aid, lawyers, cast):  # noqa: F811 (the imported fixtures)
+    """The case referred to Erin's centre and to Lena's, each having filed a legal aid document."""
+    refer_legal_aid(referred, lawyers.gulou_centre, lawyers.lena)
+    filed = {}
+    for user in (cast.erin, lawyers.lena):
+        referred.refresh_from_db()
+        filed[user.username] = attach(
+            referred, actor=user, section=Section.LEGAL_AID, kind=Kind.OTHER, title=f"{user.username} 的委托书"
+        )
+    return filed

@@ -19,10 +19,11 @@ from django.urls import reverse
 
 from attachments import operations
 from attachments.models import Attachment
+from attachments.uploads import ephemeral_upload
 from registry import policy
 from registry.policy import Action, Section
 from tests.attachments import samples
-from tests.attachments.conftest import multipart_file, upload_of
+from tests.attachments.conftest import multipart_file
 from tests.policy_matrix import CAST, PolicyMatrix, in_scope
 from tests.victims.test_api_matrix import RECEIVERS, case_scope_facts, if_match, referred_case
 from victims import operations as case_operations
@@ -81,7 +82,7 @@ class AttachmentMatrix(PolicyMatrix):
             section=section.value,
             kind="photo" if photo else "other",
             title="矩阵测试文件",
-            upload=upload_of(samples.jpeg() if photo else samples.pdf(), "m.jpg" if photo else "m.pdf"),
+            upload=ephemeral_upload([samples.jpeg() if photo else samples.pdf()], name="m.jpg" if photo else "m.pdf"),
         )
         if self.referral_status == "revoked":
             for referral in Referral.objects.filter(case=case):

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from attachments import operations
 from attachments.models import Attachment
+from attachments.uploads import ephemeral_upload
 from registry.models import AuditAction, AuditEvent
 from tests.attachments import samples
-from tests.attachments.conftest import multipart_file, stored_files, upload_of
+from tests.attachments.conftest import multipart_file, stored_files
 from tests.victims.test_api_matrix import referred_case
 from victims.models import Case
 
@@ -24,7 +25,7 @@ def file_document(case: Case, actor, *, section="consents", kind="consent_form",
         section=section,
         kind=kind,
         title="知情同意书（虚构）",
-        upload=upload_of(data or samples.pdf(), name),
+        upload=ephemeral_upload([data or samples.pdf()], name=name),
     )
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile, ImageOps
 
+from attachments.inspection import ORIENTATION
 from attachments.models import Attachment
 from registry.models import AuditAction, AuditEvent
 from tests.attachments import samples
@@ -105,6 +106,13 @@ def test_an_undecodable_image_is_refused(alice, register, attachments_storage, d
     assert_refused(response, 400, "undecodable_image", attachments_storage)
 
 
+@pytest.mark.django_db
+def test_a_truncated_image_is_refused_once_weasyprint_is_loaded(alice, register, attachments_storage, monkeypatch):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does, process-wide
+    response = upload(alice, register(seed=28), samples.png()[:120], section="identity", kind="identity_document")
+    assert_refused(response, 400, "undecodable_image", attachments_storage)
+
+
 def _kept(alice, register, data, seed):
     created = upload(alice, register(seed=seed), data, section="identity", kind="identity_document", name="id.jpg")
     assert created.status_code == 201, created.json()
@@ -133,6 +141,21 @@ def test_text_and_exif_are_removed_from_a_png(alice, register):
     with Image.open(io.BytesIO(original)) as before, Image.open(io.BytesIO(kept)) as after:
         assert before.tobytes() == after.tobytes()
         assert not after.getexif() and "Comment" not in after.info
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("make", [samples.jpeg, samples.png], ids=["jpeg", "png"])
+def test_a_photo_keeps_its_orientation_alone_and_no_gps(alice, register, make):
+    exif = samples.exif_with("TURNED-CANARY")
+    exif[ORIENTATION] = 6  # taken with the phone upright: shown turned 90° clockwise
+    original = make(exif=exif)
+    _body, kept = _kept(alice, register, original, 32)
+    assert b"TURNED-CANARY" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert dict(image.getexif()) == {ORIENTATION: 6}  # no GPS, no other tag
+        assert ImageOps.exif_transpose(image).size == (64, 96)  # shown as taken, upright
+    if make is samples.jpeg:
+        assert samples.scan_data(original) == samples.scan_data(kept)
 
 
 @pytest.mark.django_db

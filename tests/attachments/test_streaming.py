@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from attachments import content
-from attachments.uploads import EphemeralFile, SealedUploadHandler, reader
+from attachments.uploads import EphemeralFile, SealedUploadHandler, ephemeral_upload, reader
 
 
 def test_an_ephemeral_file_reads_back_anywhere_and_holds_only_ciphertext(tmp_path, settings):
@@ -46,6 +46,25 @@ def test_the_handler_drops_what_goes_past_the_limit(settings):
     upload = handler.file_complete(27)
     assert upload.oversize and upload.size == 27
     assert len(upload.file) == 10  # nothing past the limit was kept
+
+
+@pytest.mark.parametrize("chunks", [[b"%PDF-1", b"2345"], [b"%PDF-1234", b"more than allowed"]], ids=["in", "over"])
+def test_an_upload_made_in_process_is_held_as_the_handler_holds_one(settings, chunks):
+    """The demo seed, the benchmarks and the tests file documents through ``ephemeral_upload``:
+    encrypted, read from its start, sized and marked ``oversize`` as a request's upload is."""
+    settings.ATTACHMENTS_MAX_BYTES = 10
+    handler = SealedUploadHandler()
+    handler.new_file("file", "a.pdf", "application/octet-stream", 0)
+    for chunk in chunks:
+        handler.receive_data_chunk(chunk, 0)
+    received = handler.file_complete(0)
+    made = ephemeral_upload(iter(chunks), name="a.pdf")
+    assert isinstance(made.file, EphemeralFile) and made.file.tell() == 0
+    assert (made.name, made.content_type, made.size, made.oversize) == (
+        received.name, received.content_type, received.size, received.oversize
+    )  # fmt: skip
+    if not made.oversize:
+        assert made.read() == received.read() == b"".join(chunks)
 
 
 def _peak(run) -> int:
