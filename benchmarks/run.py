@@ -32,6 +32,7 @@ import importlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -46,8 +47,8 @@ from benchmarks.generate import DEFAULT_SEED, cases_wanted  # noqa: E402
 
 # Modules that register more measurements when imported (``benchmarks.measure.measurement``),
 # run when they exist: the dossier measurement arrives with the exports app, the reports' with
-# the reports app.
-PLUGINS = ("benchmarks.dossier_render", "benchmarks.reports")
+# the reports app, the documents' with the attachments app.
+PLUGINS = ("benchmarks.dossier_render", "benchmarks.reports", "benchmarks.attachments")
 DATABASES = ("sqlite", "postgresql")
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -184,6 +185,10 @@ def run_worker(result_path: Path) -> None:
 
 
 def _run(database: str, url: str, keyring: Path, generation: Path, result: Path) -> dict | None:
+    # The documents of the attachment measurement (benchmarks/attachments.py): a folder of the
+    # run's own, removed after it; 100 MB accepted.
+    documents = BENCH_DIR / f"attachments-{database}"
+    shutil.rmtree(documents, ignore_errors=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
@@ -191,11 +196,16 @@ def _run(database: str, url: str, keyring: Path, generation: Path, result: Path)
         "REGISTRY_KEYRING_FILE": str(keyring),
         "BENCH_GENERATION_FILE": str(generation),
         "PYTHONPATH": str(ROOT),
+        "ATTACHMENTS_ROOT": str(documents),
+        "ATTACHMENTS_MAX_BYTES": str(200 * 1024 * 1024),
     }
     env.pop("REGISTRY_KEYRING", None)
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, str(Path(__file__).resolve()), "--worker", str(result)], env=env, check=False
-    )
+    try:
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(Path(__file__).resolve()), "--worker", str(result)], env=env, check=False
+        )
+    finally:
+        shutil.rmtree(documents, ignore_errors=True)
     if completed.returncode != 0 or not result.exists():
         _log(f"{NAMES[database]}: the worker failed (exit {completed.returncode})")
         return None

@@ -7,8 +7,11 @@ class ExportsConfig(AppConfig):
     verbose_name = _("Dossiers and reports")
 
     def ready(self) -> None:
-        """The case header's link to the case's dossiers (``registry.casefile``)."""
+        """The case header's link to the case's dossiers (``registry.casefile``); the stored
+        dossiers as sealed files for key rotation (``registry.file_rotation``)."""
+        from exports.rotation import DossierFiles
         from exports.views import dossier_links
-        from registry import casefile
+        from registry import casefile, file_rotation
 
         casefile.register_case_links(dossier_links)
+        file_rotation.register(DossierFiles())

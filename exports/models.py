@@ -5,8 +5,9 @@ which case at which version, made from which template, by whom and when, and the
 prove the stored file unchanged (``manage.py verify_archive``). The PDF itself is not in the
 database: it is kept encrypted through Django's storage API (``exports.storage``), since PDF/A
 forbids PDF encryption. Records are created only by ``exports.operations.dossier_generate`` and
-never changed afterwards; they are read through ``ArchiveRecord.objects.visible_to(user)``, the
-scope of the case they belong to.
+never changed afterwards — but for key rotation (``exports.rotation``), which moves a record to its
+re-encrypted file (storage name and key id), without a history row; they are read through
+``ArchiveRecord.objects.visible_to(user)``, the scope of the case they belong to.
 
 A :class:`DossierJob` is one civil affairs officer's request for a case's dossier, generated off
 the request (``exports.jobs``): its status, deadline, and the record it made or the error's code.

@@ -217,11 +217,12 @@ def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name
     return record
 
 
-def read_verified(record: ArchiveRecord) -> bytes:
+def read_verified(record: ArchiveRecord, *, name: str | None = None) -> bytes:
     """The stored PDF of ``record``, decrypted and checked against both digests; a
-    :class:`DossierIntegrityError` for a file that is missing, changed or undecryptable."""
+    :class:`DossierIntegrityError` for a file that is missing, changed or undecryptable. ``name``
+    reads another stored copy of the record's file (key rotation checks the one it wrote)."""
     try:
-        blob = storage.read(record.storage_name)
+        blob = storage.read(name or record.storage_name)
     except OSError:
         raise DossierIntegrityError(_("The stored dossier file is missing.")) from None
     try:

@@ -68,8 +68,12 @@ def open_sealed(blob: bytes, *, record_uuid, keyring: Keyring | None = None) -> 
         raise DecryptionError("the stored dossier failed authentication (changed, moved or wrong key)") from None
 
 
-def storage_name_for(record_uuid, generated_at) -> str:
-    return f"dossiers/{generated_at:%Y/%m}/{record_uuid}.pdf.sealed"
+def storage_name_for(record_uuid, generated_at, key_id: str | None = None) -> str:
+    """Where a dossier file is stored: by the record's UUID and time; a file re-encrypted by key
+    rotation (``exports.rotation``) also carries the id of its key, so a rotation that was cut
+    short finds the file it had written."""
+    suffix = f".{key_id}" if key_id is not None else ""
+    return f"dossiers/{generated_at:%Y/%m}/{record_uuid}{suffix}.pdf.sealed"
 
 
 def write(name: str, blob: bytes) -> str:

@@ -154,7 +154,11 @@ class CaseSection:
 
 _SECTIONS: dict[str, CaseSection] = {}
 _CASE_LINKS: list[Callable[[Any, Any], list[dict[str, str]]]] = []
+_TAB_PARTS: list[str] = []  # dotted paths of view(request, case, section) -> (template, context) | None
 _CASE: dict[str, Any] = {}  # the case model and its one scoped lookup
+# Changes of rows that are no section's records, a section per row (attachments): see register_history.
+HistoryProvider = Callable[[Any, Any], list[tuple[dict[str, Any], Any]]]
+_HISTORY_PROVIDERS: dict[type[models.Model], HistoryProvider] = {}
 
 
 def _refuse_after_start_up() -> None:
@@ -196,6 +200,16 @@ def register_case_links(provider: Callable[[Any, Any], list[dict[str, str]]]) ->
     ``url``, deciding from the policy whether the user gets any (e.g. the case's dossiers)."""
     _refuse_after_start_up()
     _CASE_LINKS.append(provider)
+
+
+def register_history(model: type[models.Model], provider: HistoryProvider) -> None:
+    """Show the changes of ``model``'s rows in the case's history and timeline, when its rows
+    are no section's records and each row has a section of its own (attachments):
+    ``provider(user, case)`` gives ``({field: section}, history rows)`` pairs — the fields shown
+    and the section each belongs to, and the history rows of what ``user`` sees through the
+    model's scoped path, already narrowed."""
+    _refuse_after_start_up()
+    _HISTORY_PROVIDERS[model] = provider
 
 
 def sections() -> tuple[CaseSection, ...]:
@@ -282,7 +296,8 @@ _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 def _history_sources(user, case) -> list[tuple[type, dict[str, Any], Any]]:
     """``(model, {field: section}, history rows)`` for every model whose changes ``user`` may
-    see on ``case``: one entry per model, however many sections show its fields."""
+    see on ``case``: one entry per model, however many sections show its fields — and, after
+    them, the pairs each ``register_history`` provider gives (one per section of its rows)."""
     readable = set(shown_sections(user))
     found: dict[type, tuple[dict[str, Any], Any]] = {}
     for declared_section in sections():
@@ -302,7 +317,10 @@ def _history_sources(user, case) -> list[tuple[type, dict[str, Any], Any]]:
             if kind.narrow is not None:
                 rows = kind.narrow(user, rows)
             found[kind.model] = (dict.fromkeys(kind.shown_history_fields, key), rows)
-    return [(model, fields, rows) for model, (fields, rows) in found.items()]
+    provided = [
+        (model, fields, rows) for model, provider in _HISTORY_PROVIDERS.items() for fields, rows in provider(user, case)
+    ]
+    return [(model, fields, rows) for model, (fields, rows) in found.items()] + provided
 
 
 def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:
@@ -337,9 +355,10 @@ def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:
 
 
 def case_history(user, case) -> list[dict]:
-    """The changes of the case, its person and its records, newest first, showing only fields
-    of sections ``user`` may read (a change touching none of them is left out) and only the
-    rows a kind's ``narrow`` leaves the reader. One query per model."""
+    """The changes of the case, its person, its records and the rows of ``register_history``,
+    newest first, showing only fields of sections ``user`` may read (a change touching none of
+    them is left out) and only the rows a kind's ``narrow`` (a provider's scoped path) leaves
+    the reader. One query per model (per section for a provider)."""
     entries = []
     for model, fields, rows in _history_sources(user, case):
         entries += _history_entries(model, fields, rows)
@@ -352,7 +371,7 @@ def history_model(kind: str):
         for source in declared_section.history:
             if source.model._meta.model_name == kind:
                 return source.model
-    return next((model for model in _kinds() if model._meta.model_name == kind), None)
+    return next((model for model in (*_kinds(), *_HISTORY_PROVIDERS) if model._meta.model_name == kind), None)
 
 
 # --- closing, tabs, panels, links ------------------------------------------------------------
@@ -378,6 +397,20 @@ def panels_for(user) -> list[Panel]:
 
 def panel_context(panel: Panel, request) -> dict:
     return import_string(panel.context)(request)
+
+
+def register_tab_part(path: str) -> None:
+    """Add a part under every section's tab, named by the dotted path of
+    ``view(request, case, section)``, which returns ``(template, context)``, or ``None`` where
+    it shows nothing (e.g. the attachments filed under the section)."""
+    _refuse_after_start_up()
+    _TAB_PARTS.append(path)
+
+
+def tab_parts(request, case, section) -> list[tuple[str, dict]]:
+    """The parts shown under ``section``'s tab for ``request.user``, in registration order."""
+    parts = (import_string(path)(request, case, section) for path in _TAB_PARTS)
+    return [part for part in parts if part is not None]
 
 
 def case_links(user, case) -> list[dict[str, str]]:

@@ -167,6 +167,9 @@ class AuditAction(models.TextChoices):
     ACCOUNT_ENROLLED = "account_enrolled", _("Account enrolled by its holder")
     ACCOUNT_APPROVED = "account_approved", _("Account approved")
     ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
+    ATTACHMENT_UPLOADED = "attachment_uploaded", _("Attachment uploaded")
+    ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
+    ATTACHMENT_WITHDRAWN = "attachment_withdrawn", _("Attachment withdrawn")
 
 
 class AuditOutcome(models.TextChoices):

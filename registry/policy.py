@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("Read the audit log")
     VIEW_REPORTS = "view_reports", _("Read aggregate reports")
     MANAGE_USERS = "manage_users", _("Manage users and organizations")
+    VIEW_PERSON_PHOTO = "view_person_photo", _("See photos of the person")
 
 
 class Access(enum.IntEnum):
@@ -159,6 +160,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.VIEW_AUDIT: frozenset({Role.AUDITOR}),
     Action.VIEW_REPORTS: frozenset({Role.AUDITOR, Role.CIVIL_AFFAIRS, Role.EDUCATION, Role.LEGAL_AID, Role.LABOR}),
     Action.MANAGE_USERS: frozenset({Role.SYSADMIN}),
+    # Narrower than reading the person section: a photo identifies the person on sight.
+    Action.VIEW_PERSON_PHOTO: frozenset({Role.CASEWORKER, Role.CIVIL_AFFAIRS}),
 }
 
 # Which indicators of the evaluation reports a role holding ``VIEW_REPORTS`` reads, by the

@@ -25,6 +25,11 @@ Guarantees:
   next run selects only what remains. Running it again on a rotated database writes nothing.
 - **Nothing personal leaves**: values are decrypted to bytes and sealed again in memory; the
   summary and the audit event hold counts, table and column names and key ids, never a value.
+- **Files too**: after the tables, every kind of sealed file an app declares
+  (``registry.file_rotation``: attachments, stored dossiers) is re-encrypted the same way — counted
+  per key id in the preflight (a file under a missing key stops the run before any write), one file
+  per key probed, then batches of records still under an older key, each file verified against
+  its plaintext digests before its record points to it. Counted in the same audit event.
 
 Why raw SQL, and why no history row. A rotation is not a business change: every value reads
 exactly the same afterwards, only the ciphertext differs. History records what changed, who
@@ -58,8 +63,9 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import connection, models, transaction
 
-from registry import crypto
+from registry import crypto, file_rotation
 from registry.fields import BlindIndexField, EncryptedField
+from registry.file_rotation import FileRotationError
 from registry.keyring import active_keyring
 
 DEFAULT_BATCH_SIZE = 1_000
@@ -145,6 +151,7 @@ class Inventory:
     values: dict[str, Counter] = field(default_factory=dict)  # "label.field" -> {key id: n}
     stale_rows: dict[str, int] = field(default_factory=dict)  # table label -> rows to rewrite
     total_rows: int = 0
+    files: dict[str, Counter] = field(default_factory=dict)  # sealed-file store label -> {key id: n}
 
     @property
     def stale_values(self) -> Counter:
@@ -159,6 +166,18 @@ class Inventory:
     @property
     def rows_to_rewrite(self) -> int:
         return sum(self.stale_rows.values())
+
+    @property
+    def stale_files(self) -> dict[str, int]:
+        """Files still under an older key, per store label (stores with none left out)."""
+        counts = {
+            label: sum(n for key_id, n in keys.items() if key_id != self.primary) for label, keys in self.files.items()
+        }
+        return {label: n for label, n in counts.items() if n}
+
+    @property
+    def files_to_rewrite(self) -> int:
+        return sum(self.stale_files.values())
 
 
 def take_inventory(tables: list[Table] | None = None) -> Inventory:
@@ -192,13 +211,26 @@ def take_inventory(tables: list[Table] | None = None) -> Inventory:
             stale = cursor.fetchone()[0]
             if stale:
                 inventory.stale_rows[table.label] = stale
-    problems = malformed[:5] + [
-        f"{len(columns)} column(s) hold values under key {kid!r}, which the keyring lacks ("
-        + ", ".join(columns[:3])
-        + (", …" if len(columns) > 3 else "")
-        + ")"
-        for kid, columns in sorted(missing.items())
-    ]
+    missing_files: dict[str, list[str]] = {}  # key id -> ["store label: n", ...]
+    for store in file_rotation.stores():
+        counts = inventory.files[store.label] = store.key_counts()
+        for kid, n in counts.items():
+            if kid not in keyring.keys:
+                missing_files.setdefault(kid, []).append(f"{store.label}: {n}")
+    problems = (
+        malformed[:5]
+        + [
+            f"{len(columns)} column(s) hold values under key {kid!r}, which the keyring lacks ("
+            + ", ".join(columns[:3])
+            + (", …" if len(columns) > 3 else "")
+            + ")"
+            for kid, columns in sorted(missing.items())
+        ]
+        + [
+            f"files are sealed under key {kid!r}, which the keyring lacks (" + ", ".join(stores) + ")"
+            for kid, stores in sorted(missing_files.items())
+        ]
+    )
     if problems:
         raise RotationError(
             "cannot rotate: " + "; ".join(problems) + ". Put every key that sealed these values in the keyring "
@@ -232,6 +264,12 @@ def probe_keys(inventory: Inventory, tables: list[Table] | None = None) -> None:
                             f"cannot rotate: values of {table.db_table}.{f.column} under key {key_id!r} do not "
                             "decrypt with the keyring's key of that id (a wrong secret?); nothing was written"
                         ) from None
+    for store in file_rotation.stores():
+        for key_id in inventory.files.get(store.label, {}):
+            try:
+                store.probe(key_id, keyring)
+            except FileRotationError as exc:
+                raise RotationError(f"cannot rotate: {exc}; nothing was written") from None
     _probe_blind_indexes()
 
 
@@ -265,10 +303,11 @@ def _probe_blind_indexes() -> None:
 class BatchDone:
     """What one committed batch did (passed to the ``after_batch`` callback)."""
 
-    table: str
+    table: str  # a table's label, or a sealed-file store's
     rows: int  # rows rewritten in this batch
     values: int  # values re-encrypted in this batch
     last_pk: object
+    files: int = 0  # files re-encrypted in this batch
 
 
 @dataclass
@@ -279,6 +318,18 @@ class RotationReport:
     values: int = 0  # values re-encrypted
     from_keys: Counter = field(default_factory=Counter)  # values re-encrypted, by the key that sealed them
     seconds: float = 0.0
+    files: Counter = field(default_factory=Counter)  # files re-encrypted, by store label
+    leftovers: int = 0  # files left under an older key by a run cut short, removed
+    file_bytes: int = 0  # plaintext bytes of those files
+    file_seconds: float = 0.0
+
+    @property
+    def file_megabytes_per_second(self) -> float:
+        return self.file_bytes / 1e6 / self.file_seconds if self.file_seconds > 0 else 0.0
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.rows or self.files or self.leftovers)
 
     @property
     def rows_per_second(self) -> float:
@@ -291,6 +342,9 @@ class RotationReport:
             "tables": self.tables,
             "rows": self.rows,
             "values": self.values,
+            "files": [f"{label}:{n}" for label, n in sorted(self.files.items())],
+            "file_bytes": self.file_bytes,
+            "leftovers_removed": self.leftovers,
         }
 
 
@@ -367,8 +421,9 @@ def rotate(
 
     Takes the inventory and runs the probes first (unless given an ``inventory`` already
     probed), so a missing or wrong key raises :class:`RotationError` before anything is written.
-    Then each table in primary-key batches, one transaction per batch; ``after_batch`` is called
-    after each batch commits (progress). Records one ``key_rotated`` audit event at the end —
+    Then each table in primary-key batches, one transaction per batch, then each declared store of
+    sealed files in batches of records, one file at a time; ``after_batch`` is called after each
+    batch (progress). Records one ``key_rotated`` audit event at the end —
     ``failure`` with the partial counts if the run stops on an error, which is then re-raised.
     """
     from registry.audit import record_event  # registry.audit imports the models
@@ -403,9 +458,10 @@ def rotate(
                     after_batch(BatchDone(table=table.label, rows=len(rows), values=values, last_pk=after))
                 if len(rows) < batch_size:
                     break
+        _rotate_files(inventory, keyring, report, batch_size=batch_size, after_batch=after_batch)
     except BaseException as error:
         report.seconds = time.perf_counter() - started
-        if report.rows:
+        if report.wrote_anything:
             try:
                 with transaction.atomic():
                     record_event(
@@ -415,7 +471,41 @@ def rotate(
                 error.add_note(f"the key_rotated failure event could not be written either: {audit_error}")
         raise
     report.seconds = time.perf_counter() - started
-    if report.rows:
+    if report.wrote_anything:
         with transaction.atomic():
             record_event(action=AuditAction.KEY_ROTATED, detail=report.audit_detail())
     return report
+
+
+def _rotate_files(
+    inventory: Inventory,
+    keyring: crypto.Keyring,
+    report: RotationReport,
+    *,
+    batch_size: int,
+    after_batch: Callable[[BatchDone], object] | None,
+) -> None:
+    """Re-encrypt, store by store, every file the inventory found under an older key (each
+    store's ``reseal`` verifies the file and keeps record and file consistent), after removing
+    what an earlier run cut short left behind."""
+    started = time.perf_counter()
+    try:
+        for store in file_rotation.stores():
+            report.leftovers += store.sweep(keyring)
+            if not inventory.stale_files.get(store.label):
+                continue
+            after = None
+            while True:
+                records = store.stale(primary=keyring.primary.key_id, after=after, limit=batch_size)
+                for record in records:
+                    report.file_bytes += store.reseal(record, keyring)
+                    report.files[store.label] += 1
+                if not records:
+                    break
+                after = records[-1].pk
+                if after_batch is not None:
+                    after_batch(BatchDone(table=store.label, rows=0, values=0, last_pk=after, files=len(records)))
+                if len(records) < batch_size:
+                    break
+    finally:
+        report.file_seconds = time.perf_counter() - started

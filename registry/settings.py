@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "legal_aid",
     "exports",
     "reports",
+    "attachments",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -301,7 +302,24 @@ STORAGES = {
             "directory_permissions_mode": 0o700,
         },
     },
+    # Attachments of case files, sealed in segments (attachments/content.py), under random names.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(Path(env_str("ATTACHMENTS_ROOT", str(MEDIA_ROOT / "attachments")))),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
+# --- Attachments (attachments app) -----------------------------------------------------------
+# The largest document accepted (a larger one answers 413), and the most pixels an image may
+# decode to (more is refused as a decompression bomb, 400).
+ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+ATTACHMENTS_MAX_PIXELS = env_int("ATTACHMENTS_MAX_PIXELS", 50_000_000, minimum=1)
+# Every uploaded file streams through one handler that keeps it encrypted under a key held in
+# memory only, whatever its size: no upload is ever held whole in memory nor written in clear.
+FILE_UPLOAD_HANDLERS = ["attachments.uploads.SealedUploadHandler"]
 # The one font of every dossier (fonts-noto-cjk): files holding the Noto Sans CJK SC faces,
 # taken out of the collections by PostScript name (exports/dossier/fonts.py).
 EXPORTS_CJK_FONT_REGULAR = env_str("EXPORTS_CJK_FONT_REGULAR", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -404,6 +422,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No validator badge: it would send the schema's address to a public validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {"AttachmentKindEnum": "attachments.choices.Kind"},
 }
 
 # --- Logging: never personal values (see README "Threat model") -----------------------------
@@ -425,6 +444,11 @@ LOGGING = {
             "filters": ["no_query_string"],
         },
     },
-    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Pillow logs the values of an image's EXIF tags (a caption, a place) at DEBUG: never
+        # below INFO, whatever LOG_LEVEL says.
+        "PIL": {"level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -6,6 +6,7 @@ domain apps.
 """
 
 import os
+import tempfile
 
 from registry.keyring import new_keyring_document
 
@@ -13,6 +14,9 @@ os.environ["REGISTRY_ENV_FILE"] = os.devnull  # ignore a developer's var/dev.env
 os.environ.setdefault("REGISTRY_MODE", "dev")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("REGISTRY_KEYRING", new_keyring_document())
+# Documents filed outside a test's own storage (e.g. the module-wide demo seed of tests/victims)
+# go to a throwaway folder, never to var/media.
+os.environ.setdefault("ATTACHMENTS_ROOT", tempfile.mkdtemp(prefix="registry-test-attachments-"))
 
 from registry.settings import *  # noqa: E402, F403
 from registry.settings import DATABASES, INSTALLED_APPS, VAR_DIR  # noqa: E402

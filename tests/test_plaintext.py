@@ -32,7 +32,7 @@ from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
 
 # The apps whose models hold victim data: every model in them, and each one's history.
-VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports")
+VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports", "attachments")
 # Test-only stand-ins of a case (tests/scaffold), exercised by the core's own tests.
 TEST_ONLY_APPS = ("scaffold",)
 
@@ -60,6 +60,11 @@ PLAIN = {
     "exports.archiverecord.storage_name": "made of the record's UUID and date (exports.storage)",
     "exports.archiverecord.key_id": "the id of the key that sealed the stored dossier",
     "exports.dossierjob.error_code": "the stable code of the error that ended a dossier job",
+    "attachments.attachment.section": "a section key of the policy",
+    "attachments.attachment.sha256": "digest of the content kept, for fixity",
+    "attachments.attachment.sm3": "digest of the content kept, for fixity",
+    "attachments.attachment.key_id": "the id of the key that sealed the stored file",
+    "attachments.attachment.storage_name": "random (attachments.content), no personal value",
 }
 # Columns of every history table that are not copies of the tracked model's.
 PLAIN_IN_HISTORY = {

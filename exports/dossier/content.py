@@ -21,12 +21,13 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
+from exports.dossier import documents as dossier_documents
 from registry import casefile, presentation
 from registry.presentation import Parts, Records, display, label_of, names_of, section_parts
 
-# The version of the template (exports/templates/exports/dossier/v1/, exports/assets/dossier/v1/)
+# The version of the template (exports/templates/exports/dossier/v2/, exports/assets/dossier/v2/)
 # recorded with every dossier; a new layout is a new version, old ones stay reproducible.
-TEMPLATE_VERSION = "dossier/v1"
+TEMPLATE_VERSION = "dossier/v2"  # v2: the case's documents listed and embedded (v1 stays as it was)
 ATTACHMENT_FORMAT = "victim-registry-dossier"
 ATTACHMENT_FORMAT_VERSION = 1
 # Keys of records that identify rather than describe them: kept in the JSON, not printed.
@@ -62,6 +63,9 @@ class DossierContent:
     parts: list[dict] = field(default_factory=list)  # the template's view of the sections
     timeline: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    # The case's documents the reader sees (exports.dossier.documents), and their printed list.
+    documents: list[dossier_documents.Document] = field(default_factory=list)
+    document_rows: list[dict] = field(default_factory=list)
 
     @property
     def section_keys(self) -> list[str]:
@@ -188,10 +192,12 @@ def _summary(history: list[dict]) -> dict:
 
 def build(user, case, *, language: str) -> DossierContent:
     """The dossier's content for ``user`` (a case ``user`` may see, from ``case_for``), drawn in
-    ``language``: only the sections the policy lets ``user`` read, and their history."""
+    ``language``: only the sections the policy lets ``user`` read, their history, and the
+    documents filed under them."""
     content = DossierContent(
         sections=casefile.case_sections(user, case),
         history=casefile.case_history(user, case),
+        documents=dossier_documents.documents_of(user, case),
     )
     parts = [section_parts(casefile.declared(key), data) for key, data in content.sections.items()]
     names = names_of(parts)
@@ -207,6 +213,7 @@ def build(user, case, *, language: str) -> DossierContent:
             )
         content.timeline = _timeline(case, content.sections, content.history)
         content.summary = _summary(content.history)
+        content.document_rows = dossier_documents.rows(content.documents)
     return content
 
 
@@ -240,6 +247,7 @@ def attachment_payload(facts: DossierFacts, content: DossierContent) -> dict:
         },
         "sections": content.sections,
         "history": content.history,
+        "attachments": dossier_documents.payload(content.documents),
     }
 
 

@@ -17,7 +17,11 @@ Guarantees of :func:`render_dossier`:
   attachment's digests (``exports.dossier.pdfa``).
 - Nothing is fetched but the template's own assets (``exports.dossier.fetcher``); the case's
   text reaches the template only through Django's autoescaping.
-- The attachment is read back from the finished file and compared before the PDF is returned.
+- The case's documents the reader sees (``exports.dossier.documents``) are listed in a part of
+  their own and embedded as associated files with ``AFRelationship /Source``, each checked
+  against its digests before it is embedded.
+- Every embedded file (the JSON and each document) is read back from the finished file and
+  compared before the PDF is returned.
 - Given a :class:`~exports.limits.Deadline`, the rendering checks it between its stages (content,
   HTML, layout, PDF, finishing) and stops with ``DossierTimedOut`` once it has passed. A stage
   itself — WeasyPrint's layout above all — is not interrupted: the size limits
@@ -38,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from exports.dossier import content as dossier_content
+from exports.dossier import documents as dossier_documents
 from exports.dossier import pdfa
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
 from exports.dossier.fetcher import AssetFetcher, AssetRefused
@@ -45,8 +50,10 @@ from exports.dossier.fonts import LOG_GUARD, check_renderer_dependencies, font_f
 from exports.limits import Deadline
 
 TEMPLATE_VERSION = dossier_content.TEMPLATE_VERSION
-TEMPLATE_NAME = "exports/dossier/v1/dossier.html"
-ASSET_DIR = Path(__file__).resolve().parent.parent / "assets" / "dossier" / "v1"
+TEMPLATE_NAME = "exports/dossier/v2/dossier.html"
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "dossier"
+# v2's stylesheet holds what v2 adds to v1 (as its template extends v1's): v1's rules first.
+STYLESHEETS = (ASSETS / "v1" / "dossier.css", ASSETS / "v2" / "dossier.css")
 PDF_VARIANT = "pdf/a-3u"
 HTML_LANG = {"zh-hans": "zh-CN", "en": "en"}
 
@@ -72,6 +79,11 @@ def _unbounded() -> None:
     """The checkpoint of a rendering without a deadline."""
 
 
+def stylesheet_text() -> str:
+    """The dossier's stylesheet: the @font-face rules, then each of :data:`STYLESHEETS` in order."""
+    return "\n".join([font_face_css(), *(path.read_text(encoding="utf-8") for path in STYLESHEETS)])
+
+
 class Renderer:
     """WeasyPrint set up once for one thread: fonts, font configuration, stylesheet, fetcher.
     Not to be shared between threads (:func:`get_renderer` gives each its own)."""
@@ -84,9 +96,8 @@ class Renderer:
         faces = load_faces()
         self.fetcher = AssetFetcher({face.url: (data, "font/otf") for face, data in faces.items()})
         self.font_config = FontConfiguration()
-        stylesheet = font_face_css() + "\n" + (ASSET_DIR / "dossier.css").read_text(encoding="utf-8")
         try:
-            self.stylesheet = CSS(string=stylesheet, font_config=self.font_config, url_fetcher=self.fetcher)
+            self.stylesheet = CSS(string=stylesheet_text(), font_config=self.font_config, url_fetcher=self.fetcher)
         except AssetRefused as refused:
             raise DossierRenderError(str(refused)) from None
         self._page_styles: dict[str, object] = {}
@@ -112,10 +123,19 @@ class Renderer:
         return style
 
     def render(
-        self, html: str, *, language: str, attachment: bytes, attachment_name: str, created, check=_unbounded
+        self,
+        html: str,
+        *,
+        language: str,
+        attachment: bytes,
+        attachment_name: str,
+        created,
+        documents: tuple[tuple[dossier_documents.Document, bytes], ...] = (),
+        check=_unbounded,
     ) -> RawPdf:
-        """WeasyPrint's PDF/A-3 of ``html`` with ``attachment`` (before :func:`pdfa.finish`);
-        ``check()`` runs between the layout and the writing of the PDF."""
+        """WeasyPrint's PDF/A-3 of ``html`` with ``attachment`` (the case data) and ``documents``
+        (each with its content) embedded (before :func:`pdfa.finish`); ``check()`` runs between
+        the layout and the writing of the PDF."""
         from weasyprint import HTML, Attachment
 
         created_utc = created.astimezone(UTC)
@@ -138,7 +158,19 @@ class Renderer:
                         created=created_utc,
                         modified=created_utc,
                         url_fetcher=self.fetcher,
-                    )
+                    ),
+                    *(
+                        Attachment(
+                            file_obj=io.BytesIO(data),
+                            name=document.file_name,
+                            description=document.description,
+                            relationship=dossier_documents.RELATIONSHIP,
+                            created=document.uploaded_at.astimezone(UTC),
+                            modified=document.uploaded_at.astimezone(UTC),
+                            url_fetcher=self.fetcher,
+                        )
+                        for document, data in documents
+                    ),
                 ],
             )
         except AssetRefused as refused:
@@ -207,12 +239,14 @@ def _template_context(facts: dossier_content.DossierFacts, content: dossier_cont
         "person_name": person.get("full_name") if isinstance(person, dict) else None,
         "section_list": "、".join(part["title"] for part in content.parts) or "—",
         "attachment_name": attachment_name,
+        "documents": content.document_rows,
         "parts": content.parts,
         "timeline": content.timeline,
         "summary": content.summary,
-        "timeline_number": numbers[0],
-        "history_number": numbers[1],
-        "signatures_number": numbers[2],
+        "documents_number": numbers[0],
+        "timeline_number": numbers[1],
+        "history_number": numbers[2],
+        "signatures_number": numbers[3],
     }
 
 
@@ -228,6 +262,7 @@ def render_dossier(
     content = dossier_content.build(user, case, language=facts.language)
     attachment_name = f"{case.number}.json"
     attachment = dossier_content.attachment_bytes(dossier_content.attachment_payload(facts, content))
+    documents = tuple((document, dossier_documents.checked_content(document)) for document in content.documents)
     check()
     with translation.override(facts.language):
         html = render_to_string(TEMPLATE_NAME, _template_context(facts, content, attachment_name))
@@ -238,6 +273,7 @@ def render_dossier(
         attachment=attachment,
         attachment_name=attachment_name,
         created=facts.generated_at,
+        documents=documents,
         check=check,
     )
     check()
@@ -246,6 +282,10 @@ def render_dossier(
     )
     if read_attachment(pdf, attachment_name) != attachment:
         raise DossierRenderError("the case data attached to the dossier does not read back as written")
+    embedded = dossier_documents.embedded_files(pdf)
+    for document, _data in documents:
+        if embedded.get(document.file_name) != (dossier_documents.RELATIONSHIP, document.attachment.sha256):
+            raise DossierRenderError(f"attachment {document.attachment.uuid} does not read back from the dossier")
     return RenderedDossier(
         pdf=pdf,
         page_count=raw.pages,

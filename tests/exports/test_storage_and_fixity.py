@@ -63,7 +63,7 @@ def test_a_one_byte_change_to_a_stored_file_fails_verify_archive_naming_that_rec
     message = str(failed.value)
     assert second.archive_number in message and str(second.uuid) in message
     assert first.archive_number not in message
-    assert "1 dossier(s) failed" in message
+    assert "1 dossier(s) and 0 attachment(s) failed" in message
 
 
 def test_verify_archive_names_a_missing_file_and_a_changed_digest(two_dossiers, archive_storage):

@@ -88,6 +88,8 @@ DESIGN_ACTIONS = {
     # department's (registry.policy.REPORT_DEPARTMENT, tests/reports/test_api_matrix.py).
     Action.VIEW_REPORTS: {Role.AUDITOR, Role.CIVIL_AFFAIRS, Role.EDUCATION, Role.LEGAL_AID, Role.LABOR},
     Action.MANAGE_USERS: {Role.SYSADMIN},
+    # Issue 15: a photo of the person, narrower than the person section.
+    Action.VIEW_PERSON_PHOTO: {Role.CASEWORKER, Role.CIVIL_AFFAIRS},
 }
 
 

@@ -285,7 +285,7 @@ def test_caseworker_dashboard_offers_health_and_dna_to_write_but_only_reads_scho
 def test_caseworker_dashboard_offers_no_approval(signed_in):
     response = signed_in("alice").get(reverse("dashboard"))
 
-    assert list_items(response, "actions") == []
+    assert list_items(response, "actions") == ["查看本人照片"]
     assert "审批" not in main_of(response)
 
 

@@ -828,7 +828,8 @@ def test_no_personal_value_enters_a_url_and_every_page_is_free_of_inline_script(
         response = client.get(address)
         assert response.status_code == 200, address
         body = page(response)
-        assert "<script" not in body and " style=" not in body and "<style" not in body, address
+        assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", body), address  # static files only
+        assert " style=" not in body and "<style" not in body, address
         links = re.findall(r'(?:href|action|src)="([^"]*)"', body)
         assert not [link for link in links for secret in secrets if secret and secret in unescape(link)], address
         for form in re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', body, re.DOTALL):

@@ -345,6 +345,7 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
             context.update(extra)
         else:
             context["blocks"] = _tab_blocks(user, case, section, data)
+        context["tab_parts"] = casefile.tab_parts(request, case, section)
         sections = list(dict.fromkeys([s for s in (Section.PERSON, section) if s in shown]))
     # Whether the person may be registered elsewhere is for civil affairs, who resolve it; the
     # registering caseworker learns nothing of a case outside her scope (operations.case_register).

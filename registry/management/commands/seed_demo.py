@@ -300,6 +300,7 @@ class Command(BaseCommand):
         # The demo command composes the apps; registry modules proper never import one.
         from tqdm import tqdm
 
+        from attachments.seed import seed_attachments
         from legal_aid.seed import seed_legal_aid
         from services.seed import seed_services
         from victims.models import Case
@@ -310,13 +311,15 @@ class Command(BaseCommand):
             result = seed_victims(count=count, seed=seed, progress=bar.update)
         legal_aid = seed_legal_aid(seed=seed)  # matters of the accepted legal aid referrals
         services = seed_services(seed=seed)  # shelters, schooling, training, return plans, follow-up visits
+        documents = seed_attachments(seed=seed)  # consent forms and photos, through the upload operation
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
         return (
             f"Victims (seed {seed}): {result.created} created, {result.present} already present; "
             f"cases by stage: {by_stage or 'none'}; legal aid matters: {legal_aid.opened} opened, "
             f"{legal_aid.present} referrals already had one; services: {services.admitted} admitted to shelters, "
-            f"{sum(services.plans.values())} return plans"
+            f"{sum(services.plans.values())} return plans; documents: {documents.documents} filed in "
+            f"{documents.cases} cases"
         )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
