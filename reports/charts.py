@@ -3,13 +3,16 @@
 Guarantees:
 
 - The SVG holds no script, no ``style`` attribute, no ``<style>`` element and no link: colours
-  and fonts are presentation attributes, so the strict CSP (``style-src 'self'``) holds and
-  WeasyPrint draws the same markup in the PDF.
+  and fonts are presentation attributes, so the strict CSP (``style-src 'self'``) holds.
 - Every text in it is escaped (``django.utils.html``); it draws only what the table it sits
   beside shows (:class:`reports.tables.Table`, already suppressed): a suppressed cell gets no
   bar, only its "<k" text, so the chart never hints at a number the table hides.
 - It is accessible: ``role="img"`` and ``aria-labelledby`` naming its ``<title>`` and
   ``<desc>``; the desc says the numbers are in the table beside it.
+
+The evaluation PDF draws the same bars in its table instead (:func:`row_bars`): a bar per row,
+in the same scale, beside the row's label and text. WeasyPrint sets SVG text a letter at a time
+(a layout per character), so the PDF keeps every text in HTML and its SVGs hold one rectangle.
 """
 
 from __future__ import annotations
@@ -53,14 +56,44 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def bar_chart(table: Table, *, chart_id: str, font_family: str = WEB_FONTS, target: float | None = None) -> SafeString:
+def _scale(table: Table, target: float | None = None) -> float:
+    """The value a full-width bar stands for: the whole for a share, else the largest shown value."""
+    if table.measure == "rate":
+        return 1.0  # a share is drawn against the whole, never against the largest share
+    return max([row.value for row in table.rows if row.value is not None and not row.suppressed] + [target or 0, 0])
+
+
+def _bar_length(value: float, scale: float, length: float) -> float:
+    """The length of ``value``'s bar out of ``length`` (a sliver for a small positive value)."""
+    return max(value / scale * length, 1.0 if value > 0 else 0.0)
+
+
+def row_bars(table: Table) -> tuple[SafeString, ...]:
+    """A small SVG bar per row of ``table`` (empty for a suppressed or absent value, as in
+    :func:`bar_chart`, and for a zero), for a column of the table itself: no text, no id, one ``rect``, its
+    length out of 100 in :func:`bar_chart`'s scale; the SVG stretches to the cell's width."""
+    scale = _scale(table)
+    bars = []
+    for row in table.rows:
+        if row.value is None or row.suppressed or row.value <= 0 or scale <= 0:
+            bars.append(mark_safe(""))
+            continue
+        bars.append(
+            mark_safe(  # noqa: S308 (numbers only)
+                '<svg xmlns="http://www.w3.org/2000/svg" class="bar" viewBox="0 0 100 10" '
+                'preserveAspectRatio="none" aria-hidden="true">'
+                f'<rect width="{_number(_bar_length(row.value, scale, 100))}" height="10" fill="{BAR_COLOUR}"/></svg>'
+            )
+        )
+    return tuple(bars)
+
+
+def bar_chart(table: Table, *, chart_id: str, target: float | None = None) -> SafeString:
     """A horizontal bar chart of ``table``'s rows (one bar per row, labelled with the row's
     labels, the bar's text the table's own text). ``target`` (in the table's scale) draws a
     dashed line named in the desc. ``chart_id`` makes the ids of title and desc unique on a page."""
     rows = table.rows
-    scale = max([row.value for row in rows if row.value is not None and not row.suppressed] + [target or 0, 0])
-    if table.measure == "rate":
-        scale = 1.0  # a share is drawn against the whole, never against the largest share
+    scale = _scale(table, target)
     labels = [" · ".join(row.labels) or table.title for row in rows]
     label_width = round(min(max([_width(label) for label in labels] + [FONT_SIZE * 3]) + 10, MAX_LABEL_WIDTH))
     bar_area = WIDTH - label_width - VALUE_WIDTH
@@ -81,7 +114,7 @@ def bar_chart(table: Table, *, chart_id: str, font_family: str = WEB_FONTS, targ
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="img" '
         f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" font-family="{escape(font_family)}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" font-family="{escape(WEB_FONTS)}" '
         f'font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">',
         f'<title id="{escape(title_id)}">{escape(table.title)}</title>',
         f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
@@ -98,7 +131,7 @@ def bar_chart(table: Table, *, chart_id: str, font_family: str = WEB_FONTS, targ
         )
         width = 0.0
         if row.value is not None and not row.suppressed and scale > 0:
-            width = max(row.value / scale * bar_area, 1.0 if row.value > 0 else 0.0)
+            width = _bar_length(row.value, scale, bar_area)
             parts.append(
                 f'<rect x="{label_width}" y="{_number(y + (ROW_HEIGHT - BAR_HEIGHT) / 2)}" '
                 f'width="{_number(width)}" height="{BAR_HEIGHT}" fill="{BAR_COLOUR}"/>'

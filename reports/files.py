@@ -13,8 +13,10 @@ none. No file holds a person-level row, a name or a case number: a report holds 
 - PDF: the evaluation report an office sends upward (阶段性评估 / 终期评估), rendered by the
   dossiers' renderer (``exports.dossier.render``: the same embedded Noto Sans CJK SC faces, the
   same fetcher that fetches nothing but those fonts, PDF/A-3 finishing): a cover with the period,
-  jurisdiction, generator and time; one part per indicator with its chart, table, definition and
-  clause; the suppression rule stated. The tables are attached as JSON, as a dossier's data is.
+  jurisdiction, generator and time; one part per indicator with its definition and clause and its
+  table, which charts itself: a column of bars beside the numbers (``reports.charts.row_bars``,
+  the page chart's bars in the same scale); the suppression rule stated. The tables are attached
+  as JSON, as a dossier's data is.
 """
 
 from __future__ import annotations
@@ -34,15 +36,14 @@ from openpyxl.utils import get_column_letter
 from exports.dossier import pdfa
 from exports.dossier.content import part_number
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
-from exports.dossier.fonts import FONT_FAMILY
 from exports.dossier.render import HTML_LANG, get_renderer
 from registry.audit_views import csv_safe
 from registry.context_processors import display_name
-from reports.charts import bar_chart
+from reports.charts import row_bars
 from reports.tables import Row, Table, format_value, suppression_rule, table_of
 
 TEMPLATE_NAME = "reports/evaluation.html"
-TEMPLATE_VERSION = "reports/evaluation/v1"
+TEMPLATE_VERSION = "reports/evaluation/v2"  # v2: the chart is a column of bars in the table
 XLSX_FORMATS = {"count": "#,##0", "rate": "0.0%", "median_days": "0.0", "money": "#,##0.00"}
 ATTACHMENT_FORMAT = "victim-registry-evaluation"
 
@@ -179,7 +180,7 @@ def evaluation_pdf(reports: list, *, period, jurisdiction, user) -> bytes:
         {
             "number": part_number(index, language),
             "table": table,
-            "chart": bar_chart(table, chart_id=f"chart-{table.key}", font_family=f'"{FONT_FAMILY}"'),
+            "rows": tuple(zip(table.rows, row_bars(table), strict=True)),
             "total_labels": _total_labels(table),
         }
         for index, table in enumerate(tables, start=1)

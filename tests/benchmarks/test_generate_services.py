@@ -37,6 +37,9 @@ from victims import validation
 from victims.choices import DNAMatch, ReferralStatus, Service, Stage
 from victims.models import Case, DNASample, Referral
 
+# One worker runs this module, so its module-wide seed is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("generate-services")
+
 PEOPLE = 400
 SEED = 8
 BEDS = 5

@@ -15,6 +15,9 @@ from victims.choices import ReferralStatus, Service
 from victims.models import Referral
 from victims.validation import today
 
+# One worker runs this module, so its module-wide seed is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("seed-legal-aid")
+
 COUNT = 80
 
 

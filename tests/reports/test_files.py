@@ -156,3 +156,18 @@ def test_the_chart_draws_no_bar_for_a_suppressed_cell_and_escapes_its_text(world
     report = compute.report(CATALOGUE[JOINT], period=Period.parse(YEAR), jurisdiction=places.fuzhou, by="jurisdiction")
     svg = str(charts.bar_chart(table_of(report), chart_id="c"))
     assert svg.count("<rect") == 0 and svg.count("&lt;5</text>") == 2
+
+
+def test_the_pdf_tables_bar_column_draws_no_bar_for_a_suppressed_cell(world, places):
+    province = compute.report(
+        CATALOGUE[JOINT], period=Period.parse(YEAR), jurisdiction=places.province, by="jurisdiction"
+    )
+    bars = charts.row_bars(table_of(province))
+    drawn = [str(bar) for bar in bars if str(bar)]
+    assert len(drawn) == 2 and all(
+        bar.count("<rect") == 1 and "<text" not in bar for bar in drawn
+    )  # Fuzhou 7, Xiamen 7
+    fuzhou = compute.report(CATALOGUE[JOINT], period=Period.parse(YEAR), jurisdiction=places.fuzhou, by="jurisdiction")
+    table = table_of(fuzhou)
+    assert any(row.suppressed for row in table.rows)
+    assert all(str(bar) == "" for row, bar in zip(table.rows, charts.row_bars(table), strict=True) if row.suppressed)

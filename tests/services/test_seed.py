@@ -30,6 +30,9 @@ from victims.models import DNASample, Referral
 from victims.operations import victim_age
 from victims.validation import today
 
+# One worker runs this module, so its module-wide seed is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("seed-services")
+
 MODELS = (ShelterPlacement, SchoolEnrollment, VocationalTraining, EmploymentPlacement, ReturnPlan, FollowUpVisit)
 
 

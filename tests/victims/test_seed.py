@@ -26,6 +26,9 @@ from victims.models import Case, DNASample, FamilyMember, Household, Referral, R
 from victims.seed import MAX_AGE, REFERENCE_DAY, plan_people
 from victims.validation import today
 
+# One worker runs this module, so its module-wide seed is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("seed-victims")
+
 PASSWORD = "demo-password-123"
 COUNT = 30
 CASE_NUMBER = re.compile(r"^FJ-35\d{4}-\d{4}-\d{5}$")
