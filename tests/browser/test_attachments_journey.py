@@ -56,7 +56,7 @@ def test_a_caseworker_drops_a_document_previews_and_downloads_it(
     # Preview: the image opens under the list (fetched with no-store), then closes.
     page.locator(".attachment-preview-link").click()
     expect(page.locator("#attachment-preview")).to_be_visible()
-    page.wait_for_function("document.querySelector('#attachment-preview-image').naturalWidth === 320")
+    expect(page.locator("#attachment-preview-image")).to_have_js_property("naturalWidth", 320)
     screenshot(page, "consents-preview-1366")
     page.locator("#attachment-preview-close").click()
     expect(page.locator("#attachment-preview")).to_be_hidden()
