@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "exports",
     "reports",
     "attachments",
+    "care",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
