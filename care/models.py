@@ -16,8 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from care.choices import ApprovalStatus, GoalLinkKind, GoalStatus, NeedDomain, NeedRating, NoteKind
-from registry.fields import EncryptedTextField
+from care.choices import ApprovalStatus, GoalStatus, NeedDomain, NeedRating, NoteKind, Participant
+from registry.fields import EncryptedTextField, MultipleChoiceField
 from registry.policy import Section
 from victims.models import CaseRecord
 
@@ -45,7 +45,7 @@ class _Approval(models.Model):
         abstract = True
 
 
-class CarePlan(CaseRecord, _Approval):
+class CarePlan(CaseRecord, _Approval):  # noqa: DJ008 (CaseRecord.__str__)
     """The case's individual care plan (one per case): assessed on a day, reviewed every 90
     days — every 30 for a child — from that day or the last review (``next_review_on``, kept by
     the operations so the dashboard can list what is due)."""
@@ -111,9 +111,7 @@ class Goal(CaseRecord):
         ]
 
 
-
-
-class Review(CaseRecord, _Approval):
+class Review(CaseRecord, _Approval):  # noqa: DJ008 (CaseRecord.__str__)
     """A review of the plan: when, by whom, what was found; a child's waits for approval."""
 
     section = Section.CARE_PLAN
@@ -138,12 +136,13 @@ class CaseNote(CaseRecord):
     kind = models.CharField(_("kind"), max_length=16, choices=NoteKind.choices)
     occurred_on = models.DateField(_("date"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
-    # Roles of who took part (care.choices.Participant values), never names.
-    participants = models.JSONField(_("participants"), default=list, blank=True)
+    # Roles of who took part, never names (other victims may be present).
+    participants = MultipleChoiceField(_("participants"), choices=Participant.choices, blank=True)
     organizations = models.ManyToManyField(
         "registry.Organization", blank=True, related_name="+", verbose_name=_("organizations present")
     )
-    concerns = models.CharField(_("concerns"), max_length=24)  # a section of registry.policy
+    # The section of registry.policy the note is about: its readers, and only they, read it.
+    concerns = models.CharField(_("concerns"), max_length=24, choices=Section.choices)
     text = EncryptedTextField(_("note"))
     corrects = models.OneToOneField(
         "self",

@@ -9,6 +9,7 @@ from registry import casefile
 from registry.casefile import CaseSection
 from registry.errors import Conflict
 from registry.policy import Section
+from tests.victims.conftest import CLOSING
 from victims import operations
 from victims.choices import Stage
 
@@ -48,7 +49,7 @@ def test_a_declared_close_check_refuses_closing_and_leaves_the_case_unchanged(re
     redeclared(Section.RESCUE, close_checks=(refuse,))
     assert refuse in casefile.close_checks()
     with pytest.raises(Conflict) as refused:
-        operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+        operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     assert refused.value.code == "follow_ups_outstanding"
     case.refresh_from_db()
     assert case.stage == Stage.REGISTERED

@@ -9,7 +9,7 @@ from django.db import connection
 from registry import casefile, policy
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.models import AuditAction, AuditEvent
-from tests.victims.conftest import TODAY, person
+from tests.victims.conftest import CLOSING, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Rescue, Victim
@@ -227,8 +227,8 @@ def test_referral_steps_out_of_order_are_refused_and_revoke_ends_access(register
 def test_only_civil_affairs_closes_and_reopens_and_moves_follow_the_stage_rules(register, cast):
     case = register(seed=30)
     with pytest.raises(PermissionDenied):
-        operations.case_close(actor=cast.alice, case=case, expected_version=1)
-    closed = operations.case_close(actor=cast.dave, case=case, expected_version=1)
+        operations.case_close(actor=cast.alice, case=case, expected_version=1, **CLOSING)
+    closed = operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
     assert (closed.stage, closed.closed_on, closed.version) == (Stage.CLOSED, TODAY, 2)
     with pytest.raises(Conflict) as refused:
         operations.case_transfer(actor=cast.dave, case=case, expected_version=2, reason="云南省")
