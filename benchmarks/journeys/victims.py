@@ -147,10 +147,11 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
         AuditAction.RECORD_CREATED, actor=worker, case=case, sections=REGISTRATION_SECTIONS, detail={"model": "case"}
     )
     _record_add(writer, journey, worker, Rescue, plan.rescue)
-    # record_add of the rescue: the band of the age at rescue, when it differs from at opening
-    band = validation.age_band(person.get("birth_date"), plan.rescue["rescued_on"])
-    if band != case["age_band"]:
-        writer.change(case, {"age_band": band}, actor=worker, reason="rescue added")
+    # record_add of the rescue (refresh_rescue_facts): the day of the first rescue, and the band
+    # of the age at rescue
+    rescued_on = plan.rescue["rescued_on"]
+    band = validation.age_band(person.get("birth_date"), rescued_on)
+    writer.change(case, {"rescued_on": rescued_on, "age_band": band}, actor=worker, reason="rescue added")
 
     # victim_update of the health section
     if plan.disability:
@@ -252,6 +253,7 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
                     "version": referral["version"] + 1,
                     "responded_by": receiver,
                     "response_note": RESPONSE_NOTES[decision],
+                    **({"answered_at": writer.clock.now()} if decision != "complete" else {}),
                 },
                 actor=receiver,
                 reason=f"referral {decision}",
