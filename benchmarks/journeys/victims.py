@@ -134,7 +134,9 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
             "created_by": worker,
             "possible_duplicate": duplicate is not None,
             "duplicate_of": duplicate,
-            "age_band": validation.age_band(person.get("birth_date"), plan.opened_on),
+            # case_register writes the day and the age band of the rescue registered with it
+            "rescued_on": plan.rescue["rescued_on"],
+            "age_band": validation.age_band(person.get("birth_date"), plan.rescue["rescued_on"]),
         },
         actor=worker,
         reason="registration",
@@ -147,11 +149,6 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
         AuditAction.RECORD_CREATED, actor=worker, case=case, sections=REGISTRATION_SECTIONS, detail={"model": "case"}
     )
     _record_add(writer, journey, worker, Rescue, plan.rescue)
-    # record_add of the rescue (refresh_rescue_facts): the day of the first rescue, and the band
-    # of the age at rescue
-    rescued_on = plan.rescue["rescued_on"]
-    band = validation.age_band(person.get("birth_date"), rescued_on)
-    writer.change(case, {"rescued_on": rescued_on, "age_band": band}, actor=worker, reason="rescue added")
 
     # victim_update of the health section
     if plan.disability:
