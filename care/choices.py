@@ -14,7 +14,7 @@ class NeedDomain(models.TextChoices):
     LIVELIHOOD = "livelihood", _("Livelihood and skills")
     LEGAL = "legal", _("Legal")
     FAMILY = "family", _("Family and reintegration")
-    DOCUMENTS = "documents", _("Documents")
+    DOCUMENTS = "documents", _("Identity documents")
 
 
 class NeedRating(models.TextChoices):

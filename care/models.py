@@ -95,7 +95,7 @@ class Goal(CaseRecord):
     target_on = models.DateField(_("target date"))
     status = models.CharField(_("status"), max_length=24, choices=GoalStatus.choices, default=GoalStatus.OPEN)
     status_reason = EncryptedTextField(_("reason"), blank=True, default="")
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(_("goal closed on"), null=True, blank=True)
     links = models.JSONField(_("served by"), default=list, blank=True)
 
     class Meta(CaseRecord.Meta):
@@ -120,7 +120,7 @@ class Review(CaseRecord, _Approval):  # noqa: DJ008 (CaseRecord.__str__)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
     )
-    summary = EncryptedTextField(_("summary"))
+    summary = EncryptedTextField(_("review summary"))
 
     class Meta(CaseRecord.Meta):
         verbose_name = _("review")

@@ -296,7 +296,7 @@ CATALOGUE: dict[str, Indicator] = _catalogue(
         department=Department.JOINT_OFFICE,
         definition=_(
             "Over the referrals sent in the period and answered: the median number of whole days (of 24 hours) "
-            "from sending to the first answer (accepted or declined), from the referral's history."
+            "from sending to the answer (accepted or declined)."
         ),
         measure=Measure.MEDIAN_DAYS,
         dimensions=(*PERSON, "receiving_department"),

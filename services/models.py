@@ -85,6 +85,11 @@ class ShelterPlacement(CaseRecord):
         indexes = [
             # Occupancy counts the open placements of a shelter.
             models.Index(fields=["shelter"], condition=Q(discharged_on__isnull=True), name="placement_open_idx"),
+            # The evaluation reports count admissions and stays in a period from this index and the
+            # case row alone.
+            models.Index(
+                fields=["admitted_on", "case", "discharged_on", "transferred_from"], name="placement_admitted_idx"
+            ),
         ]
 
 
@@ -131,6 +136,7 @@ class VocationalTraining(CaseRecord):
                 violation_error_message=_("Only a completed training has a certificate."),
             ),
         ]
+        indexes = [models.Index(fields=["started_on"], name="training_started_idx")]  # reports: in a period
 
 
 class EmploymentPlacement(CaseRecord):
@@ -164,6 +170,7 @@ class EmploymentPlacement(CaseRecord):
                 violation_error_message=_("A verification names who verified and when."),
             ),
         ]
+        indexes = [models.Index(fields=["started_on"], name="employment_started_idx")]  # reports: in a period
 
 
 class ReturnPlan(CaseRecord):
@@ -264,6 +271,10 @@ class ReturnPlan(CaseRecord):
                 violation_error_message=_("A recorded wish has the date it was recorded, and only a recorded wish."),
             ),
         ]
+        indexes = [
+            # The evaluation reports count the returns of a period, by pathway.
+            models.Index(fields=["handover_on", "status", "pathway", "case"], name="return_plan_handover_idx"),
+        ]
 
 
 class FollowUpVisit(CaseRecord):
@@ -320,4 +331,6 @@ class FollowUpVisit(CaseRecord):
                 condition=Q(visited_on__isnull=True, waived_on__isnull=True),
                 name="visit_outstanding_idx",
             ),
+            # The evaluation reports count the visits due in a period, and how they went.
+            models.Index(fields=["due_on", "case", "visited_on", "waived_on"], name="visit_due_idx"),
         ]

@@ -148,10 +148,13 @@ class Case(models.Model):
     )
     opened_on = models.DateField(_("opened on"))
     # Plain for statistics: the band of the age at the earliest rescue (at opening without one),
-    # derived by the operations from the encrypted birth date (victims.operations.common.age_band).
+    # derived by the operations from the encrypted birth date (victims.operations.common.age_band_of).
     age_band = models.CharField(
         _("age band at rescue"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN, editable=False
     )
+    # Plain for statistics: the day of the earliest rescue, the start of the journey the reports
+    # measure from (kept by the operations with age_band: victims.operations.common.refresh_rescue_facts).
+    rescued_on = models.DateField(_("first rescued on"), null=True, blank=True, editable=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Plain for statistics (the reports and dashboards count closed cases by it): a choice set by
     # case_close, cleared by case_reopen; empty for an open case and for a case closed before
@@ -176,6 +179,13 @@ class Case(models.Model):
                 name="case_ending_only_when_closed",
                 violation_error_message=_("Only a closed case has an ending."),
             )
+        ]
+        indexes = [
+            # The evaluation reports count cases opened and closed in a period, by division.
+            models.Index(fields=["opened_on", "jurisdiction"], name="case_opened_idx"),
+            models.Index(fields=["closed_on", "jurisdiction"], name="case_closed_idx"),
+            # ... and the cases open at a period's end: counted from this index alone.
+            models.Index(fields=["jurisdiction", "stage", "opened_on", "closed_on"], name="case_open_at_idx"),
         ]
 
     def __str__(self) -> str:
@@ -352,3 +362,13 @@ class Referral(CaseRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     response_note = EncryptedTextField(_("response"), blank=True, default="")
+    # Plain for statistics: when the receiving organization first accepted or declined it (set
+    # once by victims.operations.referral_respond; the reports' days to answer).
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
+
+    class Meta(CaseRecord.Meta):
+        indexes = [
+            # The evaluation reports count referrals sent in a period, answered and how fast, by
+            # their case's division: from this index and the case row alone.
+            models.Index(fields=["created_at", "status", "case", "answered_at"], name="referral_created_idx"),
+        ]

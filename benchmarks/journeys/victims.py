@@ -135,7 +135,9 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
             "created_by": worker,
             "possible_duplicate": duplicate is not None,
             "duplicate_of": duplicate,
-            "age_band": validation.age_band(person.get("birth_date"), plan.opened_on),
+            # case_register writes the day and the age band of the rescue registered with it
+            "rescued_on": plan.rescue["rescued_on"],
+            "age_band": validation.age_band(person.get("birth_date"), plan.rescue["rescued_on"]),
         },
         actor=worker,
         reason="registration",
@@ -148,10 +150,6 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
         AuditAction.RECORD_CREATED, actor=worker, case=case, sections=REGISTRATION_SECTIONS, detail={"model": "case"}
     )
     _record_add(writer, journey, worker, Rescue, plan.rescue)
-    # record_add of the rescue: the band of the age at rescue, when it differs from at opening
-    band = validation.age_band(person.get("birth_date"), plan.rescue["rescued_on"])
-    if band != case["age_band"]:
-        writer.change(case, {"age_band": band}, actor=worker, reason="rescue added")
 
     # victim_update of the health section
     if plan.disability:
@@ -253,6 +251,7 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
                     "version": referral["version"] + 1,
                     "responded_by": receiver,
                     "response_note": RESPONSE_NOTES[decision],
+                    **({"answered_at": writer.clock.now()} if decision != "complete" else {}),
                 },
                 actor=receiver,
                 reason=f"referral {decision}",

@@ -20,17 +20,13 @@ from django.db import NotSupportedError
 from django.db.models import (
     Case,
     CharField,
-    DateField,
-    DateTimeField,
     Exists,
     Expression,
     F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -53,7 +49,7 @@ from services.models import (
 )
 from victims.choices import AgeBand, DNAMatch, ReferralStatus, Service, Stage
 from victims.models import Case as CaseModel
-from victims.models import DNASample, Referral, Rescue
+from victims.models import DNASample, Referral
 
 SCHOOL_AGE = (AgeBand.AGE_6_13, AgeBand.AGE_14_15)
 SIXTEEN_PLUS = (AgeBand.AGE_16_17, AgeBand.ADULT)
@@ -155,12 +151,6 @@ def days_between(later, earlier) -> WholeDays:
     return WholeDays(later, earlier)
 
 
-def first_rescue(case_ref: str) -> Subquery:
-    """The date of the case's first rescue (the start of the journey)."""
-    rescues = Rescue._base_manager.filter(case_id=OuterRef(case_ref)).order_by("rescued_on").values("rescued_on")
-    return Subquery(rescues[:1], output_field=DateField())
-
-
 def _choice(name: str) -> DimensionExpression:
     return lambda period, today: F(name)
 
@@ -193,12 +183,13 @@ def _enrolled_within_30_days(period: Period) -> Q:
 
 
 def _training_or_job(period: Period, today: date) -> Q:
-    trained = VocationalTraining._base_manager.filter(Q(case_id=OuterRef("pk")) & within("started_on", period))
-    employed = EmploymentPlacement._base_manager.filter(Q(case_id=OuterRef("pk")) & within("started_on", period))
+    # The cases of the period's trainings and jobs (a few thousand), not a probe per case.
+    trained = VocationalTraining._base_manager.filter(within("started_on", period)).values("case_id")
+    employed = EmploymentPlacement._base_manager.filter(within("started_on", period)).values("case_id")
     homeward = ReturnPlan._base_manager.filter(case_id=OuterRef("pk"), pathway__in=HOMEWARD).exclude(
         status=ReturnPlanStatus.CANCELLED
     )
-    return Q(age_band__in=SIXTEEN_PLUS) & (Q(Exists(trained)) | Q(Exists(employed))) & ~Q(Exists(homeward))
+    return Q(age_band__in=SIXTEEN_PLUS) & (Q(pk__in=trained) | Q(pk__in=employed)) & ~Q(Exists(homeward))
 
 
 def _returns(*, pathway: str | None = None, minors: bool = False) -> Rows:
@@ -264,20 +255,6 @@ def _referrals_sent(period: Period, today: date) -> Q:
     return on_days_of("created_at", period) & ~Q(status__in=NOT_SENT)
 
 
-def _answered_at() -> Expression:
-    """The time of a referral's first answer (accepted or declined), from its history."""
-    answers = (
-        Referral.history.model.objects.filter(
-            id=OuterRef("pk"), status__in=(ReferralStatus.ACCEPTED, ReferralStatus.DECLINED)
-        )
-        .order_by()
-        .values("id")
-        .annotate(first=Min("history_date"))
-        .values("first")
-    )
-    return Subquery(answers, output_field=DateTimeField())
-
-
 def _receiving_department(period: Period, today: date) -> Expression:
     return Case(
         *(When(service=service, then=Value(department.value)) for service, department in SERVICE_DEPARTMENT.items()),
@@ -306,7 +283,7 @@ SOURCES: dict[str, Source] = {
         "case__",
         _admissions,
         per_case=False,
-        days=lambda: days_between(F("admitted_on"), first_rescue("case_id")),
+        days=lambda: days_between(F("admitted_on"), F("case__rescued_on")),
     ),
     "school_age_sheltered_30_days": Source(ShelterPlacement, "case__", _school_age_30_days),
     "school_enrolled_within_30_days": Source(
@@ -358,7 +335,7 @@ SOURCES: dict[str, Source] = {
         "case__",
         _RETURNS,
         per_case=False,
-        days=lambda: days_between(F("handover_on"), first_rescue("case_id")),
+        days=lambda: days_between(F("handover_on"), F("case__rescued_on")),
         dimensions={"pathway": _choice("pathway")},
     ),
     "open_cases": Source(CaseModel, "", _open_at_end, dimensions={"stage": _stage_at_end}),
@@ -378,7 +355,7 @@ SOURCES: dict[str, Source] = {
         "case__",
         _referrals_sent,
         per_case=False,
-        days=lambda: days_between(_answered_at(), F("created_at")),
+        days=lambda: days_between(F("answered_at"), F("created_at")),
         dimensions={"receiving_department": _receiving_department},
     ),
 }

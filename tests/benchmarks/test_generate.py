@@ -76,9 +76,20 @@ TABLES = [
     CaseNumberCounter,
     AuditEvent,
 ]
-# approved_at: the time of the approval (a return plan's), like created_at.
+# approved_at: the time of the approval (a return plan's), answered_at of an answer (a
+# referral's), like created_at.
 SET_ASIDE = frozenset(
-    {"history_id", "history_date", "created_at", "occurred_at", "approved_at", "uuid", "prev_hash", "hash"}
+    {
+        "history_id",
+        "history_date",
+        "created_at",
+        "occurred_at",
+        "approved_at",
+        "answered_at",
+        "uuid",
+        "prev_hash",
+        "hash",
+    }
 )
 # Beds of the demo's shelters during the comparison: few, so that shelters fill up and the
 # generator's bed count meets the operations' capacity check (409 shelter_full).

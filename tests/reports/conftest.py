@@ -96,6 +96,7 @@ class Builder:
             created_by=self.cast.alice,
         )
         case.age_band = age_band
+        case.rescued_on = rescued or opened  # as victims.operations.common.refresh_rescue_facts keeps it
         case.save()
         self.names.append(name)
         self.id_numbers.append(id_number)
@@ -166,8 +167,9 @@ class Builder:
         )
 
     def referral(self, case, service, *, sent, answered=None, status=ReferralStatus.PENDING) -> Referral:
-        """A referral sent on ``sent``; answered (accepted) on ``answered`` when given — the
-        answer's history row dated that day, as the registry's history would date it."""
+        """A referral sent on ``sent``; answered (accepted) on ``answered`` when given — its
+        ``answered_at`` and the answer's history row dated that day, as referral_respond would;
+        one created already answered (``status``) was answered the day it was sent."""
         organization = {
             Service.SCHOOLING: self.places.fz_education,
             Service.TRAINING: self.places.fz_labor,
@@ -180,8 +182,11 @@ class Builder:
         history.update(history_date=moment(sent))
         if answered:
             referral.status = ReferralStatus.ACCEPTED
+            referral.answered_at = moment(answered)
             referral.save()
             history.filter(status=ReferralStatus.ACCEPTED).update(history_date=moment(answered))
+        elif status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.COMPLETED):
+            Referral._base_manager.filter(pk=referral.pk).update(answered_at=moment(sent))
         Referral._base_manager.filter(pk=referral.pk).update(created_at=moment(sent))
         return referral
 

@@ -9,7 +9,7 @@ from django.db import connection
 from registry import casefile, policy
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.models import AuditAction, AuditEvent
-from tests.victims.conftest import CLOSING, TODAY, person
+from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Rescue, Victim
@@ -25,7 +25,9 @@ def test_registration_opens_a_numbered_case_with_history_and_audit(register, cas
     )  # fmt: skip
     assert list(case.assigned_caseworkers.all()) == [cast.alice]
     assert Rescue.objects.get(case=case).police_unit == "福州市公安局鼓楼分局"
+    # One row: the case is written with the day and the age band of the rescue registered with it.
     assert case.history.get().history_change_reason == "registration"
+    assert (case.rescued_on, case.age_band) == (RESCUE["rescued_on"], "18_plus")
     assert case.victim.history.get().history_user == cast.alice
     actions = list(AuditEvent.objects.filter(case_uuid=case.uuid).values_list("action", flat=True))
     assert actions == [AuditAction.RECORD_CREATED, AuditAction.RECORD_CREATED]
@@ -219,6 +221,31 @@ def test_referral_steps_out_of_order_are_refused_and_revoke_ends_access(register
     assert not Case.objects.visible_to(cast.frank).filter(pk=case.pk).exists()
     events = AuditEvent.objects.filter(case_uuid=case.uuid).values_list("action", flat=True)
     assert {AuditAction.REFERRAL_CREATED, AuditAction.REFERRAL_ACCEPTED, AuditAction.REFERRAL_REVOKED} <= set(events)
+
+
+def test_a_referral_keeps_the_time_of_its_answer_not_of_its_completion(register, consent, cast, places):
+    case = register(seed=25, age=30)
+    consent(case, Service.TRAINING)
+    referral = operations.referral_create(actor=cast.alice, case=case, service=Service.TRAINING,
+                                          to_organization=places.fz_labor)  # fmt: skip
+    assert referral.answered_at is None
+    accepted = operations.referral_respond(actor=cast.frank, referral=referral, decision="accept")
+    assert accepted.answered_at is not None
+    completed = operations.referral_respond(actor=cast.frank, referral=accepted, decision="complete")
+    assert completed.answered_at == accepted.answered_at
+
+
+def test_the_case_keeps_the_day_of_its_first_rescue(register, cast):
+    case = register()
+    first = case.rescues.get()
+    assert Case.objects.get(pk=case.pk).rescued_on == first.rescued_on
+    earlier = first.rescued_on - datetime.timedelta(days=40)
+    operations.record_add(actor=cast.alice, case=case, model="rescue", data={**RESCUE, "rescued_on": earlier})
+    assert Case.objects.get(pk=case.pk).rescued_on == earlier
+    added = case.rescues.get(rescued_on=earlier)
+    operations.record_amend(actor=cast.alice, record=added, expected_version=added.version,
+                            changes={"rescued_on": first.rescued_on})  # fmt: skip
+    assert Case.objects.get(pk=case.pk).rescued_on == first.rescued_on
 
 
 # --- stages -------------------------------------------------------------------------------------

@@ -90,19 +90,25 @@ def victim_age(victim: Victim, on: datetime.date | None = None) -> int | None:
     return validation.age_on(victim.birth_date, on or validation.today())
 
 
+def first_rescue_of(case: Case) -> datetime.date | None:
+    """The day of the earliest rescue of ``case``, if it has one."""
+    return Rescue.objects.filter(case_id=case.pk).aggregate(day=Min("rescued_on"))["day"]
+
+
 def age_band_of(case: Case, birth_date: datetime.date | None) -> str:
     """The band of the age at rescue of ``case``: ``validation.age_band`` of ``birth_date`` on
     the day of its earliest rescue, else of its opening."""
-    earliest = Rescue.objects.filter(case_id=case.pk).aggregate(day=Min("rescued_on"))["day"]
-    return validation.age_band(birth_date, earliest or case.opened_on)
+    return validation.age_band(birth_date, case.rescued_on or case.opened_on)
 
 
-def refresh_age_band(case: Case, birth_date: datetime.date | None) -> None:
-    """Store :func:`age_band_of` ``case`` when it changed (after a rescue is added or amended).
-    With ``case_register`` and ``victim_update``, the only writers of ``Case.age_band``. The
-    caller holds the case's lock inside its ``recorded_change``, so the change has a history
-    row naming the actor; the case's version stays: nobody typed the band."""
-    band = age_band_of(case, birth_date)
-    if band != case.age_band:
-        case.age_band = band
-        case.save(update_fields=["age_band"])
+def refresh_rescue_facts(case: Case, birth_date: datetime.date | None) -> None:
+    """Store the day of the earliest rescue (``Case.rescued_on``) and :func:`age_band_of` the
+    case when they changed (after a rescue is added or amended). With ``case_register`` and
+    ``victim_update``, the only writers of both. The caller holds the case's lock inside its
+    ``recorded_change``, so the change has a history row naming the actor; the case's version
+    stays: nobody typed them."""
+    rescued_on = first_rescue_of(case)
+    band = validation.age_band(birth_date, rescued_on or case.opened_on)
+    if (rescued_on, band) != (case.rescued_on, case.age_band):
+        case.rescued_on, case.age_band = rescued_on, band
+        case.save(update_fields=["rescued_on", "age_band"])

@@ -8,8 +8,8 @@ read (412 when stale); dates of facts are never in the future and a consent is n
 before it was given (400); a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` records of a
 kind (409 ``too_many_records``); free text is bounded by its field (400 naming it). A rescue's
 identification is decided (confirmed, or not a victim) only with the date and the kind of unit
-that decided (400 naming the field); adding or amending a rescue recomputes the case's age band
-at rescue (``common.refresh_age_band``).
+that decided (400 naming the field); adding or amending a rescue recomputes the case's first rescue
+day and age band at rescue (``common.refresh_rescue_facts``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from registry.policy import require_write
 from victims import validation
 from victims.choices import DECIDED_IDENTIFICATION
 from victims.models import Case, CaseRecord, Consent, Referral, Rescue
-from victims.operations.common import lock_case, lock_record, refresh_age_band
+from victims.operations.common import lock_case, lock_record, refresh_rescue_facts
 
 
 def record_model(name: str) -> type[CaseRecord]:
@@ -58,7 +58,7 @@ def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) ->
     full_clean(record, exclude=["case"])
     record.save()
     if isinstance(record, Rescue):
-        refresh_age_band(case, case.victim.birth_date)
+        refresh_rescue_facts(case, case.victim.birth_date)
     record_event(
         action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
         detail={"model": model._meta.model_name, "record": str(record.uuid)},
@@ -81,7 +81,7 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
         locked.version += 1
         locked.save()
         if isinstance(locked, Rescue):
-            refresh_age_band(locked.case, locked.case.victim.birth_date)
+            refresh_rescue_facts(locked.case, locked.case.victim.birth_date)
         record_event(
             action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.case.uuid, sections=[model.section],
             detail={"model": model._meta.model_name, "record": str(locked.uuid), "fields": sorted(changes)},

@@ -14,6 +14,7 @@ free text is bounded by its field (400 naming it).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import policy
@@ -154,6 +155,8 @@ def referral_respond(
         if locked.to_organization_id != actor.organization_id:
             raise PermissionDenied(_("Only the receiving organization answers a referral."))
         _set_status(locked, expected, new)
+        if expected == ReferralStatus.PENDING:  # its answer, accepted or declined (the reports' days to answer)
+            locked.answered_at = timezone.now()
         locked.responded_by = actor
         locked.response_note = clean_value(Referral, "response_note", note, field="note")
         locked.save()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -92,6 +93,15 @@ def _earlier_cases(digests: dict[str, str]) -> list[int]:
     return list(Case._base_manager.filter(same_person).order_by("-id").values_list("pk", flat=True))
 
 
+def _rescue_day(rescue: dict | None) -> datetime.date | None:
+    """The day of the rescue given with a registration, if it reads as one (a malformed one is
+    refused by the rescue's own checks when it is added)."""
+    try:
+        return Rescue._meta.get_field("rescued_on").to_python((rescue or {}).get("rescued_on"))
+    except ValidationError:
+        return None
+
+
 def case_register(
     *,
     actor,
@@ -147,8 +157,10 @@ def case_register(
             created_by=actor,
             possible_duplicate=bool(earlier),
             duplicate_of_id=earlier[0] if earlier else None,
-            # The band at opening; a rescue added below moves it to the band at rescue.
-            age_band=validation.age_band(person.birth_date, opened_on),
+            # The day of the rescue added below and the band of the age then (else at opening):
+            # what refresh_rescue_facts would set, so adding the rescue changes no case row.
+            rescued_on=_rescue_day(rescue),
+            age_band=validation.age_band(person.birth_date, _rescue_day(rescue) or opened_on),
         )
         # The lead organization and the creator are the actor's own (the database holds them);
         # the jurisdiction is the caller's choice and is checked.
