@@ -96,6 +96,7 @@ class Goal(CaseRecord):
     status = models.CharField(_("status"), max_length=24, choices=GoalStatus.choices, default=GoalStatus.OPEN)
     status_reason = EncryptedTextField(_("reason"), blank=True, default="")
     closed_on = models.DateField(_("goal closed on"), null=True, blank=True)
+    # Plain: kinds and UUIDs of records of the same case (checked by the operations), nothing typed.
     links = models.JSONField(_("served by"), default=list, blank=True)
 
     class Meta(CaseRecord.Meta):

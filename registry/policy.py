@@ -99,8 +99,9 @@ _TABLE: dict[Section, tuple[Access, Access, Access, Access, Access]] = {
     # A receiving department reads only the goals its own department owns (care.plan.selectors).
     Section.CARE_PLAN: (RW, R, R, R, R),
     # Each note is read only by the readers of the section it concerns, and written by the
-    # readers of that section (care.notes): this row is who may open the notes at all.
-    Section.NOTES: (RW, RW, RW, RW, RW),
+    # readers of that section who write notes (care.notes); the receiving departments log their
+    # own work in their section (legal aid activities, enrolments, trainings) and read notes.
+    Section.NOTES: (RW, RW, R, R, R),
 }
 SECTION_ACCESS: dict[Section | str, dict[Role, Access]] = {
     section: {role: access for role, access in zip(_COLUMNS, row, strict=True) if access}

@@ -16,6 +16,7 @@ from care.notes import operations
 from exports.dossier import content as dossier
 from registry import casefile
 from tests.care.test_notes_operations import TEXT, conference_body, days, goal_of, note_body, write_plan
+from tests.care.test_plan_views import zh
 from tests.victims.conftest import TODAY
 from tests.victims.test_api_matrix import referred_case
 from victims import operations as case_operations
@@ -177,7 +178,8 @@ def test_the_correction_form_starts_from_the_note_and_saves_a_new_one(case, cast
     assert answer.status_code == 302
     assert CaseNote.objects.get(corrects=note).text == "更正（虚构）"
     again = pages().post(url, {"kind": "phone", "occurred_on": TODAY.isoformat(), "concerns": "person", "text": "x"})
-    assert again.status_code == 200 and "correct its latest correction" in again.content.decode()
+    refusal = zh("This note is corrected already: correct its latest correction instead.")
+    assert again.status_code == 200 and refusal in again.content.decode()
 
 
 def test_a_note_of_a_section_the_user_does_not_read_cannot_be_opened_for_correction(case, cast, pages):

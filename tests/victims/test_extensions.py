@@ -98,6 +98,9 @@ def test_case_links_come_from_the_providers_for_each_user(register, cast, client
 
 def test_dashboard_panels_follow_the_roles_they_are_declared_for(cast):
     templates = {user: [panel.template for panel in casefile.panels_for(user)] for user in (cast.alice, cast.bob)}
-    assert templates[cast.alice] == ["victims/dashboard/caseworker.html", "services/dashboard.html"]
+    assert templates[cast.alice] == [
+        "victims/dashboard/caseworker.html", "services/dashboard.html", "care/plan/dashboard.html",
+        "care/notes/dashboard.html",
+    ]  # fmt: skip
     assert templates[cast.bob] == ["victims/dashboard/receiver.html", "services/dashboard.html"]
     assert casefile.panels_for(cast.grace) == []

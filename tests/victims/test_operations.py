@@ -305,12 +305,12 @@ def test_case_sections_follow_the_policy_for_each_reader(register, consent, cast
     alice = casefile.case_sections(cast.alice, selectors.case_for(cast.alice, case.uuid))
     assert set(alice) >= {  # and the test scaffold's section, which she writes too
         "person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals",
-        "shelter", "schooling", "training", "legal_aid", "return_home", "follow_ups",
+        "shelter", "schooling", "training", "legal_aid", "return_home", "follow_ups", "care_plan", "notes",
     }  # fmt: skip
     assert set(alice) == {section.value for section in policy.readable_sections(cast.alice)}
     assert alice["person"]["full_name"] == case.victim.full_name and alice["person"]["age"] == 30
     erin = casefile.case_sections(cast.erin, selectors.case_for(cast.erin, case.uuid))
-    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals", "legal_aid"}
+    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes"}
     with pytest.raises(NotFound):
         selectors.case_for(cast.bob, case.uuid)
     with pytest.raises(NotFound):

@@ -409,7 +409,7 @@ def test_erin_with_an_accepted_legal_aid_referral_sees_only_her_sections(as_user
 
     assert response.status_code == 200
     assert tabs_of(response) == [
-        *labels(["person", "identity", "rescue", "consents", "referrals", "legal_aid"]),
+        *labels(["person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes"]),
         zh("Timeline"),
     ]
     for section in ("health", "contacts", "dna", "shelter", "schooling", "return_home"):

@@ -41,17 +41,15 @@ CHILD_CONSENT_AGE = 14  # under it, a guardian consents and civil affairs approv
 def require_referred_write(actor, case: Case, section: Section, *, lock: bool = False) -> list[Referral]:
     """``registry.policy.require_receiving_write`` for ``actor`` writing ``section`` of ``case``,
     over the statuses of the case's referrals to the actor's organization for the section's
-    service — for a section that is no service (the case notes), for any service — (403
-    ``referral_not_accepted`` / ``referral_completed``); returns the accepted ones (none for a
-    role that receives no referral: its scope decides). ``lock`` locks those
+    service (403 ``referral_not_accepted`` / ``referral_completed``); returns the accepted ones
+    (none for a role that receives no referral: its scope decides). ``lock`` locks those
     referrals for the rest of the transaction (call with the case locked), so that none is
     completed half-way through a write; a page asking whether to offer a form does not lock."""
     require_write(actor, section)
     if policy.receiving_section(actor) is None:
         return []
-    services = [Service(section)] if section in Service.values else list(Service)
     referrals = Referral.objects.filter(
-        case=case, to_organization=actor.organization_id, service__in=services
+        case=case, to_organization=actor.organization_id, service=Service(section)
     ).order_by("id")
     if lock:
         referrals = referrals.select_for_update()
