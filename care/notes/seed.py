@@ -2,9 +2,10 @@
 
 Most open cases get a service log written by the caseworker of the case's organization: phone
 contacts, counselling sessions, home visits, interpreter sessions and others over the last
-months, most about the person, some about health, shelter, the return home or legal aid (and
-then read only by the readers of that section); the legal aid centre of a case with a matter
-adds a note of its own. Some cases hold a case conference naming the organizations present,
+months, most about the person, some about health, shelter, the return home, legal aid or
+schooling (and then read only by the readers of that section). The receiving departments write
+no note (they read them; their own work is in their section's records, seeded by their apps).
+Some cases hold a case conference naming the organizations present,
 whose decisions may create a goal of the care plan (through ``care.plan.operations.goal_create``,
 called by ``note_create``); a few notes are corrected by a later one. Every text is synthetic
 (``FICTION``).
@@ -19,8 +20,8 @@ by the alert.
 
 Guarantees:
 
-- Every note goes through ``care.notes.operations`` as the caseworker (or the legal aid worker),
-  so history and the audit log hold what a real registry would.
+- Every note goes through ``care.notes.operations`` as the caseworker, so history and the audit
+  log hold what a real registry would.
 - Deterministic: each case's log is drawn from ``random.Random`` seeded by (seed, case number);
   dates never lie in the future nor before the case was opened.
 - Idempotent: a case that has notes is left alone, and the backdating of a case without contact
@@ -42,7 +43,6 @@ from care.choices import NeedDomain, NoteKind, Participant
 from care.models import CarePlan, CaseNote
 from care.notes import operations
 from care.notes.selectors import SERVICE_MODELS
-from legal_aid.models import LegalAidMatter
 from registry.choices import Department, OrganizationKind, Role
 from registry.history import recorded_change
 from registry.models import Organization, User
@@ -56,7 +56,6 @@ SHARE = 0.8  # of the open cases that get a service log
 WITHOUT_CONTACT = 0.12  # of the open cases opened long enough ago, left without recent contact
 CONFERENCE = 0.25  # of the logs that hold a case conference
 CORRECTED = 0.1  # of the notes corrected by a later one
-LEGAL_AID_NOTE = 0.5  # of the cases with a legal aid matter whose centre writes a note
 KINDS = {NoteKind.PHONE: 4, NoteKind.COUNSELLING: 3, NoteKind.HOME_VISIT: 2, NoteKind.INTERPRETER: 1, NoteKind.OTHER: 1}
 CONCERNS = {
     Section.PERSON: 10,
@@ -108,7 +107,6 @@ GOAL = {
     NeedDomain.FAMILY: ("由民政部门牵头核实家庭情况", "按会商决定，核实家庭情况并提出返乡或安置建议"),
 }
 CORRECTION = "更正：上一条记录日期或内容有误，以本条为准。"
-LEGAL_AID_TEXT = "法律援助中心电话联系受援人，说明案件进展及下一步安排"
 # The organizations a case conference may bring together, by department and kind, in the city.
 ATTENDING = (
     (Department.CIVIL_AFFAIRS, OrganizationKind.BUREAU),
@@ -189,8 +187,8 @@ def _conference(case: Case, rng: random.Random, today: datetime.date) -> tuple[d
 
 def record_log(case: Case, caseworker: User, rng: random.Random, today: datetime.date) -> tuple[int, int, int]:
     """The service log of ``case``: a few notes over the last months, the latest within the
-    last weeks; maybe a conference, a correction, a legal aid centre's note. Returns how many
-    notes, conferences and goals it wrote."""
+    last weeks; maybe a conference, a correction. Returns how many notes, conferences and goals
+    it wrote."""
     notes = conferences = goals = 0
     count = rng.randint(1, 4)
     for number in range(count):
@@ -209,15 +207,6 @@ def record_log(case: Case, caseworker: User, rng: random.Random, today: datetime
         data, made = _conference(case, rng, today)
         operations.note_create(actor=caseworker, case=case, data=data)
         notes, conferences, goals = notes + 1, 1, made
-    matter = LegalAidMatter.objects.filter(case=case).order_by("id").first()
-    if matter is not None and rng.random() < LEGAL_AID_NOTE:
-        worker = User.objects.filter(role=Role.LEGAL_AID, organization=matter.centre_id, is_active=True).first()
-        if worker is not None and Case.objects.visible_to(worker).filter(pk=case.pk).exists():
-            data = _note(NoteKind.PHONE, _day(rng, case, today, 0, 30), rng, concerns=Section.LEGAL_AID.value)
-            data["participants"] = [Participant.PERSON, Participant.LAWYER]
-            data["text"] = _text(LEGAL_AID_TEXT)
-            operations.note_create(actor=worker, case=case, data=data)
-            notes += 1
     return notes, conferences, goals
 
 

@@ -27,7 +27,6 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,13 +180,7 @@ def note_for(user, note_id, *, case: Case | None = None) -> CaseNote:
     rows = _notes(user).select_related("case")
     if case is not None:
         rows = rows.filter(case=case)
-    try:
-        found = rows.filter(uuid=note_id).first()
-    except ValidationError:  # not a UUID
-        found = None
-    if found is None:
-        raise NotFound(_("No such note."))
-    return found
+    return rows.one(note_id, missing=_("No such note."))
 
 
 # --- the dashboard: cases without contact --------------------------------------------------------

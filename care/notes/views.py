@@ -67,7 +67,7 @@ def _card(note: dict, names: dict[str, str], *, goals_url: str | None) -> dict[s
             {
                 "id": decision["id"],
                 "text": decision["text"],
-                "goal_url": f"{goals_url}#goal-{decision['goal']}" if decision["goal"] and goals_url else None,
+                "goal_url": f"{goals_url}#record-{decision['goal']}" if decision["goal"] and goals_url else None,
             }
             for decision in note["decisions"]
         ],

@@ -19,16 +19,11 @@ from care.models import CarePlan, Goal, Need, Review
 from registry.fields import MAX_TEXT_LENGTH
 from registry.forms import OrganizationChoiceField, date_input
 from registry.models import Organization
+from services.forms import VersionedForm
 
 
 def text_area(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "maxlength": str(MAX_TEXT_LENGTH)})
-
-
-class VersionedMixin(forms.Form):
-    """A form that changes an existing record: it carries the version the user read."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class PlanForm(forms.ModelForm):
@@ -72,7 +67,7 @@ class PlanForm(forms.ModelForm):
         }
 
 
-class VersionedPlanForm(VersionedMixin, PlanForm):
+class VersionedPlanForm(VersionedForm, PlanForm):
     pass
 
 
@@ -123,7 +118,7 @@ class GoalForm(forms.ModelForm):
         }
 
 
-class VersionedGoalForm(VersionedMixin, GoalForm):
+class VersionedGoalForm(VersionedForm, GoalForm):
     pass
 
 
@@ -131,7 +126,7 @@ def link_value(link: dict) -> str:
     return f"{link['kind']}:{link['id']}"
 
 
-class GoalCloseForm(VersionedMixin, forms.ModelForm):
+class GoalCloseForm(VersionedForm, forms.ModelForm):
     """How an open goal ended, and why when it was not achieved (``reason``, as
     ``goal_close`` names it: the goal's ``status_reason``)."""
 
@@ -162,7 +157,3 @@ class ReviewForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reviewed_on"].widget = date_input()
-
-
-class ApproveForm(VersionedMixin):
-    """The approve button: only the version read."""

@@ -20,7 +20,6 @@ import datetime
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,16 +108,6 @@ def plan_for(user, case: Case) -> CarePlan:
     return plan
 
 
-def _by_uuid(rows, value, message: str):
-    try:
-        found = rows.filter(uuid=value).first()
-    except ValidationError:  # not a UUID
-        found = None
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 def goal_for(user, goal_id, *, case: Case | None = None) -> Goal:
     """The goal ``goal_id`` if ``user`` reads it (a receiving department: its department's);
     NotFound otherwise, also for a malformed id."""
@@ -126,7 +115,7 @@ def goal_for(user, goal_id, *, case: Case | None = None) -> Goal:
     rows = own_department_goals(user, Goal.objects.visible_to(user).select_related("case", "plan", "owner"))
     if case is not None:
         rows = rows.filter(case=case)
-    return _by_uuid(rows, goal_id, _("No such goal."))
+    return rows.one(goal_id, missing=_("No such goal."))
 
 
 def review_for(user, review_id, *, case: Case | None = None) -> Review:
@@ -135,7 +124,7 @@ def review_for(user, review_id, *, case: Case | None = None) -> Review:
     rows = assessment_readers_only(user, Review.objects.visible_to(user).select_related("case", "reviewer"))
     if case is not None:
         rows = rows.filter(case=case)
-    return _by_uuid(rows, review_id, _("No such review."))
+    return rows.one(review_id, missing=_("No such review."))
 
 
 def _dated_records(user, case: Case, kind: str, ids=None) -> dict[str, datetime.date]:

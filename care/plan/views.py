@@ -32,15 +32,14 @@ from registry.policy import Action, Section, require
 from registry.presentation import case_url, facts, organization_names
 from services.views.common import (
     amend,
-    button,
     changes_of,
     done,
     form_page,
-    incomplete,
     log_form_read,
     people,
     require_section,
     run,
+    versioned_button,
 )
 from victims import selectors as case_selectors
 from victims import validation
@@ -320,15 +319,11 @@ def plan_approve(request: HttpRequest, case_id) -> HttpResponse:
     user = request.user
     case, plan = _case_and_plan(request, case_id)
     require(policy.may(user, Action.APPROVE_CARE_PLAN), _("Only civil affairs approves a child's care plan."))
-    form = forms.ApproveForm(request.POST)
-    if not form.is_valid():
-        return incomplete(request, case, TAB)
-    version = form.cleaned_data["version"]
-    return button(
+    return versioned_button(
         request,
         case,
         TAB,
-        lambda: operations.care_plan_approve(actor=user, plan=plan, expected_version=version),
+        lambda version: operations.care_plan_approve(actor=user, plan=plan, expected_version=version),
         _("You approved the care plan."),
     )
 
@@ -446,15 +441,11 @@ def review_approve(request: HttpRequest, case_id, review_id) -> HttpResponse:
     case = case_selectors.case_for(user, case_id)
     review = selectors.review_for(user, review_id, case=case)
     require(policy.may(user, Action.APPROVE_CARE_PLAN), _("Only civil affairs approves a child's care plan."))
-    form = forms.ApproveForm(request.POST)
-    if not form.is_valid():
-        return incomplete(request, case, TAB)
-    version = form.cleaned_data["version"]
-    return button(
+    return versioned_button(
         request,
         case,
         TAB,
-        lambda: operations.review_approve(actor=user, review=review, expected_version=version),
+        lambda version: operations.review_approve(actor=user, review=review, expected_version=version),
         _("You approved the review."),
     )
 

@@ -16,14 +16,13 @@ from services.models import ReturnPlan
 from services.operations.common import is_minor
 from services.views.common import (
     amend,
-    button,
     changes_of,
     done,
     form_page,
-    incomplete,
     log_form_read,
     require_section,
     run,
+    versioned_button,
 )
 from victims import selectors as case_selectors
 from victims import validation
@@ -120,15 +119,11 @@ def plan_approve(request: HttpRequest, case_id, record_id) -> HttpResponse:
     user = request.user
     case, plan = _plan(request, case_id, record_id)
     require(policy.may(user, Action.APPROVE_RETURN), _("Only civil affairs approves a return plan."))
-    form = forms.VersionedForm(request.POST)
-    if not form.is_valid():
-        return incomplete(request, case, TAB)
-    version = form.cleaned_data["version"]
-    return button(
+    return versioned_button(
         request,
         case,
         TAB,
-        lambda: services.return_plan_approve(actor=user, plan=plan, expected_version=version),
+        lambda version: services.return_plan_approve(actor=user, plan=plan, expected_version=version),
         _("You approved the return plan."),
     )
 

@@ -9,9 +9,10 @@ from django.urls import reverse
 from care.choices import NoteKind
 from care.models import CaseNote, ConferenceDecision, Goal
 from care.notes import operations
+from registry import policy
 from registry.models import AuditAction, AuditEvent
 from registry.policy import Section
-from tests.care.test_notes_operations import TEXT, days, note_body, write_plan
+from tests.care.test_notes_operations import OPENERS, TEXT, days, note_body, without_reading, write_plan
 from tests.victims.conftest import TODAY
 from tests.victims.test_api_matrix import referred_case
 
@@ -117,9 +118,30 @@ def test_bad_input_is_refused_naming_the_field(case, alice, change, field):
     assert not CaseNote.objects.exists()
 
 
-def test_a_role_reading_no_health_may_not_write_about_it(case, api_client_for, cast):
-    answer = api_client_for(cast.bob).post(notes_url(case), as_json(note_body(concerns="health")), format="json")
+@pytest.mark.parametrize("member", OPENERS)
+def test_a_role_that_only_reads_notes_may_neither_add_nor_correct_one(case, api_client_for, cast, member):
+    """Computed from the policy: who reads the notes but may not write them (the receiving
+    departments) is answered 403 on both writes, whatever the section the note concerns, and
+    nothing is written; who writes them gets 201."""
+    client = api_client_for(getattr(cast, member))
+    note = operations.note_create(actor=cast.alice, case=case, data=note_body())
+    writes = policy.may_write(getattr(cast, member), Section.NOTES)
+    assert client.get(reverse("note", kwargs={"id": note.uuid})).status_code == 200
+    added = client.post(notes_url(case), as_json(note_body(concerns="person")), format="json")
+    corrected = client.post(reverse("note-correct", kwargs={"id": note.uuid}), {"text": "更正"}, format="json")
+    if writes:
+        assert (added.status_code, corrected.status_code) == (201, 201)
+    else:
+        assert (added.status_code, corrected.status_code) == (403, 403)
+        assert added.json()["code"] == corrected.json()["code"] == "permission_denied"
+        assert CaseNote.objects.get() == note
+
+
+def test_a_writer_reading_no_health_may_not_write_about_it(case, api_client_for, cast, monkeypatch):
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
+    answer = api_client_for(cast.dave).post(notes_url(case), as_json(note_body(concerns="health")), format="json")
     assert answer.status_code == 400 and set(answer.json()["fields"]) == {"concerns"}
+    assert not CaseNote.objects.exists()
 
 
 def test_the_list_is_newest_first_and_filters_by_kind(case, alice, cast):

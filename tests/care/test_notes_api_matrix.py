@@ -3,8 +3,10 @@
 The record is a note Alice writes about the person (``concerns="person"``, which every role that
 opens a case reads) on the case of ``tests.victims.test_api_matrix`` (Alice's, in Gulou,
 referred to Bob's, Erin's and Frank's organizations, all accepted). Every role that opens cases
-reads and writes notes (``registry.policy``); auditors and administrators see no case (404). How
-a note of another section is read is ``test_notes_visibility``'s.
+reads notes, caseworkers and civil affairs write them, the receiving departments may not (403) —
+as ``registry.policy`` says, from which the matrix computes each answer; auditors and
+administrators see no case (404). How a note of another section is read is
+``test_notes_visibility``'s.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from care.models import CaseNote, ConferenceDecision
+from registry import policy
+from registry.policy import Section
 from tests.care.test_notes_operations import days, write_plan
 from tests.helpers import assert_history_holds_only_ciphertext, assert_not_stored
 from tests.victims.conftest import TODAY
@@ -82,10 +84,12 @@ def test_no_text_of_a_note_is_stored_or_logged_in_clear(places, cast, caplog):
         for path in (
             reverse("victims:case", args=[case.uuid]) + "?tab=notes",
             reverse("victims:case", args=[case.uuid]) + "?tab=timeline",
-            reverse("care:note-correct", args=[case.uuid, first.uuid]),
             reverse("dashboard"),
         ):
             assert reader.get(path).status_code == 200, (member, path)
+        # The correction form shows the note's text to who writes notes; the others are refused.
+        correct = reader.get(reverse("care:note-correct", args=[case.uuid, first.uuid]))
+        assert correct.status_code == (200 if policy.may_write(member, Section.NOTES) else 403), member
     html = pages.get(reverse("victims:case", args=[case.uuid]) + "?tab=notes").content.decode()
     assert all(canary[name] in html for name in ("note", "correction", "decision", "form", "quick"))
     assert ConferenceDecision.objects.get().text == canary["decision"]

@@ -18,6 +18,7 @@ from care.models import CaseNote, ConferenceDecision, Goal
 from care.notes import operations
 from care.plan import operations as plan_operations
 from registry import policy
+from registry.choices import Role
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, AuditEvent
@@ -75,6 +76,19 @@ def write_plan(case, actor):
 
 def add_note(case, actor, **overrides) -> CaseNote:
     return operations.note_create(actor=actor, case=case, data=note_body(**overrides))
+
+
+# The members who open the case of ``referred_case``; which of them write notes is the policy's.
+OPENERS = ("alice", "dave", "bob", "erin", "frank")
+
+
+def without_reading(monkeypatch, member, section: Section) -> None:
+    """Take the reading of ``section`` from ``member``'s role for one test (``monkeypatch``
+    restores the policy's table after it). The table gives every writer of notes each section a
+    note may concern; this is how the rule "a writer writes and corrects only the notes of the
+    sections they read" is held all the same."""
+    monkeypatch.delitem(policy.SECTION_ACCESS[section], Role(member.role))
+    assert policy.may_write(member, Section.NOTES) and not policy.may_read(member, section)
 
 
 @pytest.fixture
@@ -156,19 +170,47 @@ def test_a_note_may_not_concern_the_notes_nor_a_section_its_readers_see_in_part(
     assert refused.value.field == "concerns"
 
 
-@pytest.mark.parametrize("member", ["alice", "dave", "bob", "erin", "frank"])
+@pytest.mark.parametrize("member", OPENERS)
 def test_a_writer_may_concern_exactly_the_sections_they_read(case, cast, member):
-    """Computed from the policy: every section the writer reads (but the excluded ones) is taken,
-    every other one refused."""
+    """Computed from the policy: a role that writes notes has every section it reads (but the
+    excluded ones) taken and every other one refused under ``concerns``; a role that only reads
+    notes (the receiving departments) is refused whatever section it names, and nothing is
+    written."""
     writer = getattr(cast, member)
     for section in Section:
-        allowed = policy.may_read(writer, section) and section not in operations.NOT_CONCERNED
-        if allowed:
+        if not policy.may_write(writer, Section.NOTES):
+            with pytest.raises(PermissionDenied):
+                add_note(case, writer, concerns=section.value)
+        elif policy.may_read(writer, section) and section not in operations.NOT_CONCERNED:
             assert add_note(case, writer, concerns=section.value).concerns == section
         else:
             with pytest.raises(RuleViolation) as refused:
                 add_note(case, writer, concerns=section.value)
             assert refused.value.field == "concerns", (member, section)
+    assert CaseNote.objects.exists() is policy.may_write(writer, Section.NOTES)
+
+
+def test_a_writer_who_does_not_read_a_section_may_not_concern_it(case, cast, monkeypatch):
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
+    assert Section.HEALTH not in operations.concernable_sections(cast.dave)
+    with pytest.raises(RuleViolation) as refused:
+        add_note(case, cast.dave, concerns=Section.HEALTH.value)
+    assert refused.value.field == "concerns"
+    assert not CaseNote.objects.exists()
+
+
+@pytest.mark.parametrize("member", OPENERS)
+def test_a_role_that_only_reads_notes_corrects_none(case, cast, member):
+    """A note every opener reads (about the person): who may not write notes may not correct it."""
+    reader = getattr(cast, member)
+    note = add_note(case, cast.alice)
+    assert policy.may_read(reader, Section.NOTES)
+    if policy.may_write(reader, Section.NOTES):
+        assert operations.note_correct(actor=reader, note=note, data={"text": "更正"}).corrects == note
+    else:
+        with pytest.raises(PermissionDenied):
+            operations.note_correct(actor=reader, note=note, data={"text": "更正"})
+        assert not CaseNote.objects.filter(corrects=note).exists()
 
 
 def test_roles_without_case_notes_write_none(case, cast):
@@ -236,23 +278,25 @@ def test_a_note_is_corrected_once_then_its_correction_is(case, cast):
     assert CaseNote.objects.count() == 3
 
 
-def test_a_correction_keeps_the_concerns_unless_it_names_one_the_writer_reads(case, cast):
+def test_a_correction_keeps_the_concerns_unless_it_names_one_the_writer_reads(case, cast, monkeypatch):
     note = add_note(case, cast.alice, concerns=Section.HEALTH.value)
     assert operations.note_correct(actor=cast.alice, note=note, data={"text": "更正"}).concerns == Section.HEALTH
     other = add_note(case, cast.alice, concerns=Section.HEALTH.value)
     moved = operations.note_correct(actor=cast.alice, note=other, data={"text": "更正", "concerns": "shelter"})
     assert moved.concerns == Section.SHELTER
-    legal = add_note(case, cast.erin, concerns=Section.PERSON.value)
-    with pytest.raises(RuleViolation) as refused:  # Erin reads no health section
-        operations.note_correct(actor=cast.erin, note=legal, data={"text": "更正", "concerns": "health"})
+    general = add_note(case, cast.alice, concerns=Section.PERSON.value)
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
+    with pytest.raises(RuleViolation) as refused:
+        operations.note_correct(actor=cast.dave, note=general, data={"text": "更正", "concerns": "health"})
     assert refused.value.field == "concerns"
+    assert not CaseNote.objects.filter(corrects=general).exists()
 
 
-def test_a_note_the_writer_may_not_read_cannot_be_corrected(case, cast):
+def test_a_note_the_writer_may_not_read_cannot_be_corrected(case, cast, monkeypatch):
     health = add_note(case, cast.alice, concerns=Section.HEALTH.value)
-    assert not policy.may_read(cast.bob, Section.HEALTH)
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
     with pytest.raises(NotFound):
-        operations.note_correct(actor=cast.bob, note=health, data={"text": "更正"})
+        operations.note_correct(actor=cast.dave, note=health, data={"text": "更正"})
     assert not CaseNote.objects.filter(corrects=health).exists()
 
 

@@ -13,9 +13,11 @@ from care.choices import NoteKind
 from care.models import CaseNote, ConferenceDecision
 from care.notes.seed import seed_notes
 from care.notes.selectors import cases_without_contact
+from registry import policy
 from registry.choices import Role
 from registry.management.commands.seed_demo import DEFAULT_SEED
 from registry.models import User
+from registry.policy import Section
 from victims.validation import today
 
 # One worker runs this module, so its module-wide seed is made once, not once per worker.
@@ -48,8 +50,10 @@ def test_the_seeded_notes_obey_the_rules(seeded, db):
         note.full_clean()
         assert note.case.opened_on <= note.occurred_on <= day
         assert note.history.earliest("history_id").history_user == note.created_by
-    writers = set(CaseNote.objects.values_list("created_by__role", flat=True))
-    assert Role.CASEWORKER in writers and writers <= {Role.CASEWORKER, Role.LEGAL_AID}
+        # Written by a role that writes notes and reads the section the note concerns.
+        assert policy.may_write(note.created_by, Section.NOTES), note.created_by.role
+        assert policy.may_read(note.created_by, note.concerns), (note.created_by.role, note.concerns)
+    assert set(CaseNote.objects.values_list("created_by__role", flat=True)) == {Role.CASEWORKER}
     twice = CaseNote.objects.values("corrects").exclude(corrects=None).annotate(n=Count("id")).filter(n__gt=1)
     assert not twice.exists()
 

@@ -1,6 +1,10 @@
 """The case notes' pages: the notes tab (newest first, by kind, a correction with the note it
 corrects struck through under it, a conference's organizations and decisions with their goals),
-the forms (a note, a conference, a correction) and the quick entry under the case header."""
+the forms (a note, a conference, a correction) and the quick entry under the case header — each
+write offered to, and taken from, the roles that write notes only (the receiving departments
+read them: 403 on every write page, no link, no quick entry).
+
+The pages are served in Chinese: a message is compared with its translation (``zh``)."""
 
 from __future__ import annotations
 
@@ -14,8 +18,18 @@ from care.choices import NoteKind
 from care.models import CaseNote, Goal
 from care.notes import operations
 from exports.dossier import content as dossier
-from registry import casefile
-from tests.care.test_notes_operations import TEXT, conference_body, days, goal_of, note_body, write_plan
+from registry import casefile, policy
+from registry.policy import Section
+from tests.care.test_notes_operations import (
+    OPENERS,
+    TEXT,
+    conference_body,
+    days,
+    goal_of,
+    note_body,
+    without_reading,
+    write_plan,
+)
 from tests.care.test_plan_views import zh
 from tests.victims.conftest import TODAY
 from tests.victims.test_api_matrix import referred_case
@@ -83,7 +97,7 @@ def test_a_conference_shows_the_organizations_present_and_links_the_goals_its_de
     for organization in (places.fz_shelter, places.fz_civil_affairs, places.fz_legal_aid):
         assert organization.name in html
     goal = Goal.objects.get()
-    assert f'href="{tab_url(case, "care_plan")}#goal-{goal.uuid}"' in html
+    assert f'href="{tab_url(case, "care_plan")}#record-{goal.uuid}"' in html
     assert f'id="decision-{note.decisions.get().uuid}"' in html
 
 
@@ -107,11 +121,50 @@ def test_the_note_form_adds_a_note_and_comes_back_to_the_tab(case, cast, places,
     assert (note.kind, note.concerns, note.duration_minutes) == ("counselling", "health", 60)
 
 
-def test_the_note_form_offers_only_the_sections_the_writer_reads(case, cast, pages):
-    html = pages(cast.bob).get(reverse("care:note-add", args=[case.uuid])).content.decode()
+@pytest.mark.parametrize("member", OPENERS)
+def test_the_note_form_offers_only_the_sections_the_writer_reads(case, cast, pages, member):
+    """Computed from the policy: a writer of notes is offered every section they read but the
+    excluded ones; a role that only reads notes gets no form (403)."""
+    user = getattr(cast, member)
+    answer = pages(user).get(reverse("care:note-add", args=[case.uuid]))
+    if not policy.may_write(user, Section.NOTES):
+        assert answer.status_code == 403
+        return
+    html = answer.content.decode()
     options = set(re.findall(r'<option value="([a-z_]+)"', html[html.index('name="concerns"') :].split("</select>")[0]))
-    assert options == {section.value for section in operations.concernable_sections(cast.bob)}
-    assert "health" not in options and "schooling" in options
+    read = {section.value for section in Section if policy.may_read(user, section)} - operations.NOT_CONCERNED
+    assert options == read == {section.value for section in operations.concernable_sections(user)}
+
+
+def test_the_note_form_leaves_out_a_section_the_writer_does_not_read(case, cast, pages, monkeypatch):
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
+    html = pages(cast.dave).get(reverse("care:note-add", args=[case.uuid])).content.decode()
+    options = set(re.findall(r'<option value="([a-z_]+)"', html[html.index('name="concerns"') :].split("</select>")[0]))
+    assert "health" not in options and "person" in options
+
+
+@pytest.mark.parametrize("member", OPENERS)
+def test_a_role_that_only_reads_notes_is_refused_every_write_page(case, cast, places, pages, member):
+    """Computed from the policy: the forms to add a note, record a conference and correct a note
+    (one the member reads) and the quick entry answer 403 to a role that may not write notes,
+    to a GET as to a POST, and nothing is written; a writer of notes gets the forms."""
+    user = getattr(cast, member)
+    note = operations.note_create(actor=cast.alice, case=case, data=note_body())
+    client = pages(user)
+    body = {"kind": "phone", "occurred_on": TODAY.isoformat(), "concerns": "person", "text": "记录（虚构）"}
+    forms = (
+        reverse("care:note-add", args=[case.uuid]),
+        reverse("care:note-conference", args=[case.uuid]),
+        reverse("care:note-correct", args=[case.uuid, note.uuid]),
+    )
+    if policy.may_write(user, Section.NOTES):
+        assert [client.get(url).status_code for url in forms] == [200, 200, 200]
+        return
+    assert [client.get(url).status_code for url in forms] == [403, 403, 403]
+    assert [client.post(url, body).status_code for url in forms] == [403, 403, 403]
+    quick = {"quick-kind": "phone", "quick-occurred_on": TODAY.isoformat(), "quick-text": "记录", "quick-tab": "notes"}
+    assert client.post(reverse("care:note-quick", args=[case.uuid]), quick).status_code == 403
+    assert list(CaseNote.objects.all()) == [note]
 
 
 def test_a_refused_note_keeps_what_was_typed(case, pages):
@@ -182,9 +235,15 @@ def test_the_correction_form_starts_from_the_note_and_saves_a_new_one(case, cast
     assert again.status_code == 200 and refusal in again.content.decode()
 
 
-def test_a_note_of_a_section_the_user_does_not_read_cannot_be_opened_for_correction(case, cast, pages):
+def test_a_note_of_a_section_the_user_does_not_read_cannot_be_opened_for_correction(case, cast, pages, monkeypatch):
+    """Out of the user's reach, the note is absent (404) before any question of writing: for a
+    role that only reads notes, as for a writer who does not read its section."""
     note = operations.note_create(actor=cast.alice, case=case, data=note_body(concerns="health"))
-    assert pages(cast.bob).get(reverse("care:note-correct", args=[case.uuid, note.uuid])).status_code == 404
+    url = reverse("care:note-correct", args=[case.uuid, note.uuid])
+    assert not policy.may_read(cast.bob, Section.HEALTH)
+    assert pages(cast.bob).get(url).status_code == 404
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
+    assert pages(cast.dave).get(url).status_code == 404
 
 
 # --- the quick entry ---------------------------------------------------------------------------------
@@ -209,16 +268,30 @@ def test_the_quick_entry_saves_and_comes_back_to_the_same_tab(case, cast, pages)
         follow=True,
     )  # fmt: skip
     assert answer.redirect_chain == [(tab_url(case, "health"), 302)]
-    assert "The note is saved." in answer.content.decode()
+    assert zh("The note is saved.") in answer.content.decode()
     note = CaseNote.objects.get()
     assert (note.kind, note.concerns, note.text, note.created_by) == ("phone", "person", "快速记录（虚构）", cast.alice)
 
 
-def test_the_quick_entry_never_sends_back_to_a_tab_the_user_does_not_see(case, cast, pages):
+@pytest.mark.parametrize("tab", ["health", "no-such-tab"])
+def test_the_quick_entry_never_sends_back_to_a_tab_the_user_does_not_see(case, cast, pages, monkeypatch, tab):
+    without_reading(monkeypatch, cast.dave, Section.HEALTH)
     url = reverse("care:note-quick", args=[case.uuid])
-    data = {"quick-kind": "phone", "quick-occurred_on": TODAY.isoformat(), "quick-text": "记录", "quick-tab": "health"}
-    answer = pages(cast.bob).post(url, data)
-    assert answer["Location"] == reverse("victims:case", args=[case.uuid])
+    data = {"quick-kind": "phone", "quick-occurred_on": TODAY.isoformat(), "quick-text": "记录", "quick-tab": tab}
+    answer = pages(cast.dave).post(url, data)
+    assert answer.status_code == 302 and answer["Location"] == reverse("victims:case", args=[case.uuid])
+    assert CaseNote.objects.get().created_by == cast.dave
+
+
+@pytest.mark.parametrize("member", OPENERS)
+def test_the_quick_entry_is_offered_to_the_writers_of_notes_only(case, cast, pages, member):
+    """Computed from the policy, on every tab the member sees (and the timeline)."""
+    user = getattr(cast, member)
+    tabs = [section.value for section in casefile.shown_sections(user)] + ["timeline"]
+    client = pages(user)
+    for tab in tabs:
+        html = client.get(tab_url(case, tab)).content.decode()
+        assert ('id="quick-note-form"' in html) is policy.may_write(user, Section.NOTES), (member, tab)
 
 
 def test_a_refused_quick_entry_shows_its_fields_again_with_what_was_typed(case, pages):
@@ -266,16 +339,38 @@ def test_the_dossier_names_the_organizations_present_and_the_roles_that_took_par
     assert str(places.fz_shelter.uuid) not in printed
 
 
+@pytest.mark.parametrize("member", OPENERS)
+def test_the_notes_tab_offers_writing_to_the_writers_of_notes_only(case, cast, pages, member):
+    """Computed from the policy: the tab shows every member the note about the person; the links
+    to add a note, record a conference and correct the note, the quick entry and the upload of a
+    document under the notes are there for who writes notes, and for no one else."""
+    user = getattr(cast, member)
+    note = operations.note_create(actor=cast.alice, case=case, data=note_body())
+    answer = pages(user).get(tab_url(case))
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert f'id="note-{note.uuid}"' in html and TEXT in html
+    writes = policy.may_write(user, Section.NOTES)
+    for offer in ('id="add-note"', 'id="add-conference"', f'id="correct-{note.uuid}"', 'id="quick-note-form"'):
+        assert (offer in html) is writes, (member, offer)
+    assert ('id="attachment-upload"' in html) is writes, member
+
+
 @pytest.mark.parametrize("status", ["accepted", "completed"])
 def test_the_notes_tab_opens_for_a_receiving_department_whatever_its_referral(case, cast, pages, status):
-    """Receiving departments write notes (the policy's row): the documents filed under the notes
-    follow their referral of the case (``victims.operations.require_referred_write`` over every
-    service for a section that is no service) and the tab never fails on it."""
+    """Receiving departments read notes and write none (the policy's row): whether their
+    referral of the case is accepted or completed, the tab shows them the notes of their
+    section and offers no write — no link, no quick entry, no upload of a document under the
+    notes (``attachments`` asks ``victims.operations.require_referred_write``, which refuses a
+    role that may not write the section before looking at referrals) — and never fails."""
+    assert policy.may_read(cast.bob, Section.NOTES) and not policy.may_write(cast.bob, Section.NOTES)
     referral = Referral.objects.get(case=case, to_organization=cast.bob.organization)
     if status == "completed":
         case_operations.referral_respond(actor=cast.bob, referral=referral, decision="complete")
-    operations.note_create(actor=cast.bob, case=case, data=note_body(concerns="schooling"))
+    note = operations.note_create(actor=cast.alice, case=case, data=note_body(concerns="schooling"))
     answer = pages(cast.bob).get(tab_url(case))
     assert answer.status_code == 200
-    uploads = 'enctype="multipart/form-data"' in answer.content.decode()
-    assert uploads is (status == "accepted")
+    html = answer.content.decode()
+    assert f'id="note-{note.uuid}"' in html
+    assert 'enctype="multipart/form-data"' not in html
+    assert 'id="add-note"' not in html and f'id="correct-{note.uuid}"' not in html

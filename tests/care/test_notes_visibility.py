@@ -31,10 +31,10 @@ CONCERNS = (Section.PERSON, Section.HEALTH, Section.LEGAL_AID, Section.SCHOOLING
 @pytest.fixture
 def notes(places, cast):
     """The referred case with one note per section of ``CONCERNS``, written by a member who
-    reads it (Alice, or the receiving department for its own section), and a health case
-    conference with a decision."""
+    writes notes and reads it (Alice, or Dave for the receiving departments' sections: those
+    departments only read notes), and a health case conference with a decision."""
     case = referred_case(places, cast, seed=41)
-    writers = {Section.SCHOOLING: cast.bob, Section.TRAINING: cast.frank, Section.LEGAL_AID: cast.erin}
+    writers = {Section.SCHOOLING: cast.dave, Section.TRAINING: cast.dave, Section.LEGAL_AID: cast.dave}
     written = {
         section: operations.note_create(
             actor=writers.get(section, cast.alice),

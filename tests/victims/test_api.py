@@ -292,7 +292,9 @@ def test_the_case_file_shows_exactly_the_readable_sections_with_etag_and_is_audi
     }  # fmt: skip
     event = last_event()
     assert (event.action, event.case_uuid, event.actor) == (AuditAction.CASE_VIEWED, case.uuid, cast.erin)
-    assert event.sections == ["person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes"]
+    assert event.sections == [
+        "person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes",
+    ]  # fmt: skip
 
 
 def test_a_receiving_organization_sees_only_its_own_referral(places, cast, api_client_for):
