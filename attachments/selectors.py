@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from attachments import content
@@ -22,7 +21,7 @@ from attachments.choices import PREVIEWABLE, Kind
 from attachments.models import Attachment
 from registry import policy
 from registry.audit import record_event
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict
 from registry.models import AuditAction, AuditOutcome
 
 
@@ -38,13 +37,7 @@ def attachments_of(user, case, section=None) -> list[Attachment]:
 def attachment_for(user, attachment_id) -> Attachment:
     """The attachment ``attachment_id`` if ``user`` sees it; NotFound otherwise."""
     rows = Attachment.objects.visible_to(user).select_related("case", "uploaded_by", "withdrawn_by")
-    try:
-        found = rows.filter(uuid=attachment_id).first()
-    except ValidationError:  # not a UUID
-        found = None
-    if found is None:
-        raise NotFound(_("No such attachment."))
-    return found
+    return rows.one(attachment_id, missing=_("No such attachment."))
 
 
 def attachment_dict(attachment: Attachment) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 
@@ -99,16 +98,6 @@ def case_matters(user, case: Case) -> list[dict[str, Any]]:
     return [matter_dict(matter, matter.activity_log) for matter in by_key(matters, "applied_on", "pk")]
 
 
-def _by_uuid(rows, value, message: str):
-    try:
-        found = rows.filter(uuid=value).first()
-    except ValidationError:  # not a UUID
-        found = None
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 def matter_for(user, matter_id, *, case: Case | None = None) -> LegalAidMatter:
     """The matter with UUID ``matter_id`` if ``user`` sees it (and it is on ``case`` when one is
     given); NotFound otherwise — also for another centre's matter and a malformed id."""
@@ -116,7 +105,7 @@ def matter_for(user, matter_id, *, case: Case | None = None) -> LegalAidMatter:
     rows = _matters(user).select_related("case")
     if case is not None:
         rows = rows.filter(case=case)
-    return _by_uuid(rows, matter_id, _("No such legal aid matter."))
+    return rows.one(matter_id, missing=_("No such legal aid matter."))
 
 
 def matter_detail(matter: LegalAidMatter) -> dict[str, Any]:
@@ -141,7 +130,7 @@ def activity_for(user, activity_id, *, matter: LegalAidMatter | None = None) -> 
     rows = LegalAidActivity.objects.visible_to(user).select_related("matter__case", "recorded_by", "case")
     if matter is not None:
         rows = rows.filter(matter=matter)
-    return _by_uuid(rows, activity_id, _("No such activity."))
+    return rows.one(activity_id, missing=_("No such activity."))
 
 
 def matters_for(user):

@@ -67,7 +67,7 @@ class RecordKind:
     order: tuple[str, ...] = ("pk",)
     narrow: Narrow | None = None  # a reader's records and history rows within the case
     history_fields: tuple[str, ...] | None = None  # default: fields
-    dates: tuple[tuple[str, Any], ...] = ()  # (field, title): events of the timeline
+    dates: tuple[tuple[str, Any], ...] = ()  # (field, title or title(row)): events of the timeline
     label: Any = None  # one record's name ("DNA sample"); default: the model's verbose name
     title: Any = None  # the list's heading; default: the model's plural verbose name
     layout: str = "cards"  # on the tab: "cards" or "table"
@@ -155,6 +155,7 @@ class CaseSection:
 _SECTIONS: dict[str, CaseSection] = {}
 _CASE_LINKS: list[Callable[[Any, Any], list[dict[str, str]]]] = []
 _TAB_PARTS: list[str] = []  # dotted paths of view(request, case, section) -> (template, context) | None
+_HEADER_PARTS: list[str] = []  # dotted paths of view(request, case) -> (template, context) | None
 _CASE: dict[str, Any] = {}  # the case model and its one scoped lookup
 # Changes of rows that are no section's records, a section per row (attachments): see register_history.
 HistoryProvider = Callable[[Any, Any], list[tuple[dict[str, Any], Any]]]
@@ -410,6 +411,20 @@ def register_tab_part(path: str) -> None:
 def tab_parts(request, case, section) -> list[tuple[str, dict]]:
     """The parts shown under ``section``'s tab for ``request.user``, in registration order."""
     parts = (import_string(path)(request, case, section) for path in _TAB_PARTS)
+    return [part for part in parts if part is not None]
+
+
+def register_header_part(path: str) -> None:
+    """Add a part under the case file's header, on every tab, named by the dotted path of
+    ``view(request, case)``, which returns ``(template, context)``, or ``None`` where it shows
+    nothing (e.g. the quick entry of a case note, for those who may write one)."""
+    _refuse_after_start_up()
+    _HEADER_PARTS.append(path)
+
+
+def header_parts(request, case) -> list[tuple[str, dict]]:
+    """The parts shown under the case header for ``request.user``, in registration order."""
+    parts = (import_string(path)(request, case) for path in _HEADER_PARTS)
     return [part for part in parts if part is not None]
 
 

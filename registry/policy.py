@@ -42,11 +42,14 @@ class Section(models.TextChoices):
     LEGAL_AID = "legal_aid", _("Legal aid")
     RETURN_HOME = "return_home", _("Return home")
     FOLLOW_UPS = "follow_ups", _("Follow-up visits")
+    CARE_PLAN = "care_plan", _("Care plan")
+    NOTES = "notes", _("Case notes")
 
 
 class Action(models.TextChoices):
     APPROVE_RETURN = "approve_return", _("Approve a return plan")
     APPROVE_CHILD_REFERRAL = "approve_child_referral", _("Approve a child's referral")
+    APPROVE_CARE_PLAN = "approve_care_plan", _("Approve a child's care plan or its review")
     RESOLVE_DUPLICATE = "resolve_duplicate", _("Resolve a possible duplicate")
     CLOSE_CASE = "close_case", _("Close a case")
     EXPORT_DOSSIER = "export_dossier", _("Generate an archival dossier")
@@ -93,6 +96,12 @@ _TABLE: dict[Section, tuple[Access, Access, Access, Access, Access]] = {
     Section.LEGAL_AID: (R, R, N, RW, N),
     Section.RETURN_HOME: (RW, RW, N, N, N),
     Section.FOLLOW_UPS: (RW, R, N, N, N),
+    # A receiving department reads only the goals its own department owns (care.plan.selectors).
+    Section.CARE_PLAN: (RW, R, R, R, R),
+    # Each note is read only by the readers of the section it concerns, and written by the
+    # readers of that section who write notes (care.notes); the receiving departments log their
+    # own work in their section (legal aid activities, enrolments, trainings) and read notes.
+    Section.NOTES: (RW, RW, R, R, R),
 }
 SECTION_ACCESS: dict[Section | str, dict[Role, Access]] = {
     section: {role: access for role, access in zip(_COLUMNS, row, strict=True) if access}
@@ -153,6 +162,7 @@ def section_named(key: str) -> Section | ExtraSection:
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPROVE_RETURN: frozenset({Role.CIVIL_AFFAIRS}),
     Action.APPROVE_CHILD_REFERRAL: frozenset({Role.CIVIL_AFFAIRS}),
+    Action.APPROVE_CARE_PLAN: frozenset({Role.CIVIL_AFFAIRS}),
     Action.RESOLVE_DUPLICATE: frozenset({Role.CIVIL_AFFAIRS}),
     Action.CLOSE_CASE: frozenset({Role.CIVIL_AFFAIRS}),
     Action.EXPORT_DOSSIER: frozenset({Role.CIVIL_AFFAIRS}),

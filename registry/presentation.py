@@ -231,9 +231,13 @@ def section_parts(declared: CaseSection, data) -> Parts:
 
 def _names_wanted(models_: Models, row: Mapping[str, Any], organizations: set, places: set) -> None:
     for name, value in row.items():
-        if not value or isinstance(value, list | dict | bool):
+        if not value or isinstance(value, dict | bool):
             continue
         found = model_field(models_, name)
+        if isinstance(value, list):  # the organizations of a many-to-many field (those present at a meeting)
+            if isinstance(found, models.ManyToManyField) and found.related_model is Organization:
+                organizations.update(str(item) for item in value)
+            continue
         if isinstance(found, models.ForeignKey) and found.related_model is Organization:
             organizations.add(str(value))
         elif name.endswith("_code") and _DIVISION_CODE.match(str(value)):
@@ -275,7 +279,8 @@ def timeline(case, sections: Mapping[str, Any], history: list[dict]) -> list[dic
                 for row in records.rows:
                     if row.get(name):
                         details = [display(records.kind.model, "service", row["service"])] if "service" in row else []
-                        events.append(_event(row[name], datetime.time.min, str(title), details=details))
+                        heading = title(row) if callable(title) else title
+                        events.append(_event(row[name], datetime.time.min, str(heading), details=details))
     names: dict[str, str] = {}
     organizations = {
         str(entry["changes"]["to_organization"])

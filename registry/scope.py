@@ -34,9 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Exists, OuterRef, Q
 
+from registry.errors import NotFound
 from registry.history import TrackedQuerySet
 from registry.policy import Scope, role_of, scope_of
 
@@ -162,3 +163,15 @@ class ScopedQuerySet(TrackedQuerySet):
         if condition is None:
             return self.none()
         return self.filter(condition)
+
+    def one(self, uuid, *, missing: str):
+        """The row with UUID ``uuid`` among these (already narrowed to what the reader sees);
+        ``registry.errors.NotFound(missing)`` when there is none — also for a value that is no
+        UUID, so a malformed id answers exactly like an unknown one."""
+        try:
+            found = self.filter(uuid=uuid).first()
+        except ValidationError:  # not a UUID
+            found = None
+        if found is None:
+            raise NotFound(missing)
+        return found

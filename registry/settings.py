@@ -71,6 +71,12 @@ REGISTRY_FOLLOW_UP_MONTHS = env_list("REGISTRY_FOLLOW_UP_MONTHS", ("1", "3", "6"
 # Most records of one kind (rescues, consents, placements, activities …) one case may hold; one
 # more is refused with 409 too_many_records (registry.operations.require_room).
 REGISTRY_MAX_RECORDS_PER_KIND = env_int("REGISTRY_MAX_RECORDS_PER_KIND", 200, minimum=1)
+# Days between two reviews of a care plan (care.plan): a child's, an adult's.
+CARE_PLAN_REVIEW_DAYS_CHILD = env_int("CARE_PLAN_REVIEW_DAYS_CHILD", 30, minimum=1)
+CARE_PLAN_REVIEW_DAYS_ADULT = env_int("CARE_PLAN_REVIEW_DAYS_ADULT", 90, minimum=1)
+# Days without a case note or a change of a service record after which an open case is listed
+# on the caseworker's and civil affairs' dashboards (care.notes).
+CASE_CONTACT_DAYS = env_int("CASE_CONTACT_DAYS", 30, minimum=1)
 
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -81,6 +87,7 @@ INSTALLED_APPS = [
     "exports",
     "reports",
     "attachments",
+    "care",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -48,6 +48,7 @@ api_v1 = [
     path("", include("services.urls")),  # placements, schooling, training, return plans, visits, occupancy
     path("", include("reports.urls")),  # the evaluation reports (reports.urls)
     path("", include("attachments.urls")),  # documents of the case file (attachments.urls)
+    path("", include("care.urls")),  # care plan and case notes (care.urls)
 ]
 
 urlpatterns = [
@@ -69,6 +70,7 @@ urlpatterns = [
     path("services/", include("services.ui_urls")),  # shelter, schooling, training, return, follow-up pages
     path("reports/", include("reports.ui_urls")),  # reports pages: catalogue, indicator, scorecard, files
     path("", include("attachments.ui_urls")),  # attachment pages: /cases/<id>/attachments/, /attachments/…
+    path("care/", include("care.ui_urls")),  # care plan and case notes pages
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),

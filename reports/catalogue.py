@@ -275,6 +275,7 @@ CATALOGUE: dict[str, Indicator] = _catalogue(
         department=Department.JOINT_OFFICE,
         definition=_("Cases closed in the period."),
         measure=Measure.COUNT,
+        dimensions=(*PERSON, "ending"),
     ),
     Indicator(
         key="referrals_answered",

@@ -3,9 +3,10 @@
 A dimension's *code* is what every face shows (the API's cell keys, the CSV's code columns):
 jurisdiction codes (GB/T 2260), ``female``/``male``, the age bands ``under-6``, ``6-13``,
 ``14-15``, ``16-17``, ``18+`` and ``unknown``, ``chinese``/``foreign``, ISO 3166 country codes,
-and the values of the choices of exploitation, pathway, legal aid outcome, visit status, stage
-and receiving department. How each is read from the database is ``reports.compute``'s business;
-this module only names and labels them. Nothing here reads a person's data.
+and the values of the choices of exploitation, pathway, legal aid outcome, visit status, stage,
+receiving department and ending (``unknown`` for a case closed before endings were recorded).
+How each is read from the database is ``reports.compute``'s business; this module only names
+and labels them. Nothing here reads a person's data.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from registry import presentation
 from registry.models import Jurisdiction
 from reports.catalogue import Department
 from services.choices import Pathway
-from victims.choices import AgeBand, ExploitationType, Sex, Stage
+from victims.choices import AgeBand, Ending, ExploitationType, Sex, Stage
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ VISIT_STATUS_LABELS = {
 # The stages an open case can be in at a period's end (closed and transferred cases are not open).
 OPEN_STAGES = (Stage.REGISTERED, Stage.SHELTERED, Stage.RETURN_PLANNED, Stage.RETURNED)
 RECEIVING_DEPARTMENTS = (Department.EDUCATION, Department.LABOUR, Department.LEGAL_AID)
+# The code of a case closed before its ending was recorded (issue 16), after the endings.
+UNKNOWN_ENDING = "unknown"
 
 
 def _choices(choices, values: Iterable | None = None, codes: Mapping | None = None) -> dict:
@@ -82,6 +85,7 @@ DIMENSIONS: dict[str, Dimension] = {
         _dimension("outcome", _("Outcome"), _choices(Outcome)),
         _dimension("visit_status", _("Visit status"), VISIT_STATUS_LABELS),
         _dimension("stage", _("Stage"), _choices(Stage, OPEN_STAGES)),
+        _dimension("ending", _("How the case ended"), {**_choices(Ending), UNKNOWN_ENDING: _("Not recorded")}),
         _dimension("receiving_department", _("Receiving department"), _choices(Department, RECEIVING_DEPARTMENTS)),
     )
 }

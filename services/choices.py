@@ -33,6 +33,15 @@ class Pathway(models.TextChoices):
     INTER_PROVINCIAL = "inter_provincial", _("Return to another province")
 
 
+class Wish(models.TextChoices):
+    """What the person said of the return the plan proposes (the person's voice, issue 16). An
+    empty value means not recorded yet; a plan is approved only once it is recorded."""
+
+    AGREES = "agrees", _("Wants this return")
+    DISAGREES = "disagrees", _("Does not want this return")
+    NOT_EXPRESSED = "not_expressed", _("Could not express a wish")
+
+
 class ReturnPlanStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
     APPROVED = "approved", _("Approved")

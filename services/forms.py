@@ -31,8 +31,11 @@ from services.models import (
 SHORT_TEXT = 200
 LONG_TEXT = 2000
 LONG_FIELDS = frozenset(
-    {"notes", "follow_up_notes", "living_conditions", "needs", "handover_record", "reason", "receiving_party"}
-)
+    {
+        "notes", "follow_up_notes", "living_conditions", "needs", "handover_record", "reason", "receiving_party",
+        "wish_statement", "bid_conclusion",
+    }
+)  # fmt: skip
 # Dates of what is planned or may lie ahead; every other date records a fact (not in the future).
 FUTURE_DATES = frozenset({"planned_on", "due_on", "started_on", "ended_on"})
 # Where an operation's error goes when the form names the field differently.
@@ -204,6 +207,9 @@ PLAN_FIELDS = (
     "escort",
     "notes",
 )
+# The person's voice: the wish, for everyone; the best-interests determination, for a child.
+WISH_FIELDS = ("wish", "wish_statement", "wish_recorded_on")
+BID_FIELDS = ("bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion")
 
 
 class HouseholdField(forms.ModelChoiceField):
@@ -224,12 +230,15 @@ class HouseholdField(forms.ModelChoiceField):
 
 
 class ReturnPlanForm(forms.Form):
-    """A return plan's content. The rules of each pathway are the operation's; the help texts
-    say them so the user need not guess."""
+    """A return plan's content and the person's voice — the best-interests determination only
+    when ``child`` (the operation decides who is a minor; a plan dated while the person was one
+    asks it too). The rules of each pathway are the operation's; the help texts say them so the
+    user need not guess."""
 
-    def __init__(self, *args, households, place_names, **kwargs):
+    def __init__(self, *args, households, place_names, child: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in PLAN_FIELDS:
+        self.voice = WISH_FIELDS + (BID_FIELDS if child else ())
+        for name in PLAN_FIELDS + self.voice:
             if name == "household":
                 self.fields[name] = HouseholdField(
                     households,
@@ -261,12 +270,23 @@ class ReturnPlanForm(forms.Form):
         )
         for name in ("police_unit", "civil_affairs_unit"):
             self.fields[name].help_text = _("Required for a repatriation.")
+        self.fields["wish"].help_text = _(
+            "What the person says of this return, asked before the plan goes for approval. Civil affairs approves "
+            "a plan only once the wish is recorded, and never a return an adult does not want."
+        )
+        self.fields["wish_statement"].help_text = _("The person's own words, or a summary of them.")
+        if child:
+            self.fields["bid_assessed_by"].help_text = _("Role and organization of whoever assessed it.")
+            self.fields["bid_conclusion"].help_text = _(
+                "A child's plan is approved only with a best-interests determination: who assessed it, when, "
+                "and its conclusion."
+            )
 
     def values(self) -> dict:
         """The plan's values as ``return_plan_create``/``amend`` take them: the country upper-cased,
         and left to the operation when blank (the person's nationality for a repatriation, China
         otherwise)."""
-        values = {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+        values = {name: self.cleaned_data[name] for name in PLAN_FIELDS + self.voice}
         country = (values.pop("destination_country") or "").strip().upper()
         if country:
             values["destination_country"] = country

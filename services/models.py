@@ -27,6 +27,7 @@ from services.choices import (
     Pathway,
     ReturnPlanStatus,
     TrainingOutcome,
+    Wish,
 )
 from victims.models import DIVISION_CODE, CaseRecord
 
@@ -223,6 +224,17 @@ class ReturnPlan(CaseRecord):
     handover_on = models.DateField(_("handed over on"), null=True, blank=True)
     handover_record = EncryptedTextField(_("handover record"), blank=True, default="")
     cancellation_reason = EncryptedTextField(_("reason for cancelling"), blank=True, default="")
+    # The person's voice (issue 16): the wish is a plain choice (approval turns on it), what the
+    # person said is encrypted. For a child, the best-interests determination: who assessed it
+    # (a role and an organization, free text that may name people: encrypted), when, whether the
+    # child's view was heard, and its conclusion (encrypted).
+    wish = models.CharField(_("the person's wish"), max_length=16, choices=Wish.choices, blank=True, default="")
+    wish_statement = EncryptedTextField(_("the person's words"), blank=True, default="")
+    wish_recorded_on = models.DateField(_("wish recorded on"), null=True, blank=True)
+    bid_assessed_by = EncryptedTextField(_("best interests assessed by"), max_length=128, blank=True, default="")
+    bid_on = models.DateField(_("best interests determined on"), null=True, blank=True)
+    bid_child_heard = models.BooleanField(_("the child's view was heard"), default=False)
+    bid_conclusion = EncryptedTextField(_("best interests conclusion"), blank=True, default="")
 
     class Meta(CaseRecord.Meta):
         verbose_name = _("return plan")
@@ -252,6 +264,11 @@ class ReturnPlan(CaseRecord):
                 condition=~Q(status=ReturnPlanStatus.COMPLETED) | Q(handover_on__isnull=False),
                 name="return_plan_completion_has_handover",
                 violation_error_message=_("A completed plan records the handover date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(wish="", wish_recorded_on__isnull=True) | (~Q(wish="") & Q(wish_recorded_on__isnull=False)),
+                name="return_plan_wish_has_date",
+                violation_error_message=_("A recorded wish has the date it was recorded, and only a recorded wish."),
             ),
         ]
         indexes = [

@@ -9,7 +9,7 @@ records it holds.
 
 from __future__ import annotations
 
-from registry.casefile import CaseSection, Panel, RecordKind
+from registry.casefile import CaseSection, HistorySource, Panel, RecordKind
 from registry.choices import Role
 from registry.policy import Section
 from services import operations, selectors
@@ -21,6 +21,7 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
+from victims.models import Case
 
 PLACEMENT = RecordKind(
     ShelterPlacement,
@@ -58,16 +59,18 @@ RETURN_PLAN = RecordKind(
     ReturnPlan,
     (
         "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
-        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "created_by", "approved_by",
-        "approved_at", "handover_on", "handover_record", "cancellation_reason",
+        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "wish", "wish_statement",
+        "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion", "created_by",
+        "approved_by", "approved_at", "handover_on", "handover_record", "cancellation_reason",
     ),
     to_dict=selectors.return_plan_dict,
     related=("household", "created_by", "approved_by"),
     order=("id",),
     history_fields=(
         "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
-        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "handover_on", "handover_record",
-        "cancellation_reason",
+        "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "wish", "wish_statement",
+        "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion", "handover_on",
+        "handover_record", "cancellation_reason",
     ),
 )  # fmt: skip
 VISIT = RecordKind(
@@ -83,6 +86,11 @@ VISIT = RecordKind(
 )  # fmt: skip
 
 _TABS = "services.views.tabs"
+
+
+def _case_history(case):
+    return Case.history.filter(id=case.pk)
+
 
 SECTIONS = (
     CaseSection(
@@ -100,7 +108,14 @@ SECTIONS = (
     ),
     CaseSection(Section.SCHOOLING, records=(ENROLLMENT,), tab=f"{_TABS}.schooling_tab"),
     CaseSection(Section.TRAINING, records=(TRAINING, EMPLOYMENT), tab=f"{_TABS}.training_tab"),
-    CaseSection(Section.RETURN_HOME, records=(RETURN_PLAN,), tab=f"{_TABS}.return_home_tab"),
+    CaseSection(
+        Section.RETURN_HOME,
+        records=(RETURN_PLAN,),
+        # Civil affairs' comment on closing a case is read with the return home (the person
+        # section shows it to these readers only): its changes are in this section's history.
+        history=(HistorySource(Case, ("closure_comment",), _case_history),),
+        tab=f"{_TABS}.return_home_tab",
+    ),
     CaseSection(
         Section.FOLLOW_UPS,
         records=(VISIT,),

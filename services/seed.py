@@ -14,9 +14,13 @@ services record:
   civil affairs officer to approve), approved, completed and cancelled. The pathway follows the
   person: a foreign national is repatriated, a child or a person of unknown origin reunified
   with the birth family only after a confirmed DNA match (else institutional care), an adult
-  returned to the birth family or resettled locally. A completed plan has its follow-up visits;
-  to show every kind, some get an extra visit whose due date has passed (left overdue or
-  recorded as done), and some have their last visit waived by civil affairs, with a reason.
+  returned to the birth family or resettled locally. Every plan records the person's wish — a
+  child under 6 cannot express one — and a child's its best-interests determination
+  (:func:`voice`). A completed plan has its follow-up visits; to show every kind, some get an
+  extra visit whose due date has passed (left overdue or recorded as done), and some have
+  their last visit waived by civil affairs, with a reason;
+- in each city, the case of the second completed plan is closed as returned home: the person
+  moved away, so civil affairs waives the visits still planned and closes it.
 
 Guarantees:
 
@@ -50,7 +54,7 @@ from registry.errors import Conflict
 from registry.history import recorded_change
 from registry.models import Organization
 from services import operations as services
-from services.choices import Pathway, ReturnPlanStatus, TrainingOutcome
+from services.choices import Pathway, ReturnPlanStatus, TrainingOutcome, Wish
 from services.models import (
     EmploymentPlacement,
     FollowUpVisit,
@@ -61,7 +65,7 @@ from services.models import (
 )
 from victims.choices import DNAMatch, ReferralStatus, Service, Sex, Stage
 from victims.models import Case, DNASample, Household, Referral
-from victims.operations import victim_age
+from victims.operations import case_close, victim_age
 from victims.seed import CITIES, PROVINCES, City, Staff
 from victims.validation import today as current_day
 
@@ -100,6 +104,31 @@ GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六�
 CANCEL_REASONS = ("本人改变意愿，暂缓返乡", "家属暂无法接收，另行安排", "需继续治疗，返乡延后")
 VISIT_FINDINGS = ("居住稳定，家庭关系融洽", "已复学，情绪稳定", "已就业，生活自理", "经济困难，已申请临时救助")
 WAIVER_REASON = "本人已随家人迁居外省，由迁入地民政部门接续跟踪"
+CLOSED_AFTER_RETURN = 1  # the completed plan (0, 1, 2 … in each city) whose case is closed as returned home
+CLOSING_COMMENT = "返乡后生活稳定，已随家人迁居外省，跟踪回访移交迁入地民政部门，结案"
+EXPRESSES_WISH_FROM = 6  # a younger child cannot express a wish about the return
+
+
+def voice(*, age: int, on: datetime.date, city: str) -> dict:
+    """The person's voice a demo plan records on ``on``: the wish (agreeing to the return; a
+    child under :data:`EXPRESSES_WISH_FROM` cannot express one), and for a minor the
+    best-interests determination by the children's welfare institution, the child heard when
+    old enough. Shared with the benchmark generator (``benchmarks.journeys.services``)."""
+    expresses = age >= EXPRESSES_WISH_FROM
+    data = {
+        "wish": Wish.AGREES if expresses else Wish.NOT_EXPRESSED,
+        "wish_statement": ("本人表示愿意按本计划返回，希望尽快与家人团聚" if expresses else "年幼，无法表达意愿")
+        + FICTION,
+        "wish_recorded_on": on,
+    }
+    if age < ADULT_AGE:
+        data |= {
+            "bid_assessed_by": f"{city}儿童福利院社工及心理咨询师{FICTION}",
+            "bid_on": on,
+            "bid_child_heard": expresses,
+            "bid_conclusion": "综合评估儿童安全、照料条件和本人意见，该安排符合儿童最大利益" + FICTION,
+        }
+    return data
 
 
 @dataclass
@@ -111,6 +140,7 @@ class SeedResult:
     plans: Counter = field(default_factory=Counter)  # by status
     visits_recorded: int = 0
     visits_waived: int = 0
+    closed: int = 0  # cases closed as returned home
     present: int = 0  # cases that already had records of the services
 
 
@@ -270,6 +300,7 @@ def _plan_data(case: Case, state: CityState, rng: random.Random, today: datetime
     data = {
         "planned_on": today + datetime.timedelta(days=rng.randint(5, 30)),
         "escort": f"{city.name}救助管理站工作人员{FICTION}",
+        **voice(age=victim_age(victim), on=today, city=city.name),
     }
     if victim.nationality != "CN":
         return data | {
@@ -326,8 +357,22 @@ def _return(case, state, rng, today, status, result) -> bool:
         actor=worker, plan=plan, expected_version=plan.version, handover_on=today, handover_record=record
     )
     _visits(case, state, rng, today, plan, result)
+    if state.completed == CLOSED_AFTER_RETURN:
+        _close_returned(case, state, plan, result)
     state.completed += 1
     return True
+
+
+def _close_returned(case, state, plan, result) -> None:
+    """The person moved away after the return: civil affairs waives the visits still planned
+    and closes the case, which ends as returned home (the completed return, no reason)."""
+    officer = state.staff.civil_affairs
+    for visit in FollowUpVisit.objects.filter(case=case, visited_on__isnull=True, waived_on__isnull=True):
+        services.visit_waive(actor=officer, visit=visit, expected_version=visit.version, reason=WAIVER_REASON + FICTION)
+        result.visits_waived += 1
+    case.refresh_from_db()
+    case_close(actor=officer, case=case, expected_version=case.version, comment=CLOSING_COMMENT + FICTION)
+    result.closed += 1
 
 
 def _visits(case, state, rng, today, plan, result) -> None:

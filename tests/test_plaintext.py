@@ -32,7 +32,7 @@ from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
 
 # The apps whose models hold victim data: every model in them, and each one's history.
-VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports", "attachments")
+VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports", "attachments", "care")
 # Test-only stand-ins of a case (tests/scaffold), exercised by the core's own tests.
 TEST_ONLY_APPS = ("scaffold",)
 
@@ -65,6 +65,7 @@ PLAIN = {
     "attachments.attachment.sm3": "digest of the content kept, for fixity",
     "attachments.attachment.key_id": "the id of the key that sealed the stored file",
     "attachments.attachment.storage_name": "random (attachments.content), no personal value",
+    "care.goal.links": "kinds and UUIDs of records of the same case, checked by the operations; nothing typed",
 }
 # Columns of every history table that are not copies of the tracked model's.
 PLAIN_IN_HISTORY = {

@@ -18,6 +18,37 @@ class Stage(models.TextChoices):
     TRANSFERRED = "transferred", _("Transferred to another province")
 
 
+class Ending(models.TextChoices):
+    """How a case ended, recorded when civil affairs closes it (``victims.operations.case_close``).
+
+    ``returned_home`` is never chosen: it is the ending of a case closed after a completed
+    return plan — any of the five pathways, home or resettled — whose follow-up visits are all
+    done or waived. The others are the reasons civil affairs gives, with a comment, when the
+    case ends without a completed return (:data:`CLOSURE_REASONS`):
+
+    - ``transferred_out``: the assistance was handed to an organization outside the registry's
+      work in this province (a hospital or long-term care institution, another department's
+      programme) that now leads it. A handover to another province is not a closure: it is
+      ``case_transfer`` and the ``transferred`` stage;
+    - ``died``: the person died;
+    - ``contact_lost``: the person cannot be reached after documented attempts (the comment
+      says which);
+    - ``duplicate``: the case duplicates another case of the same person;
+    - ``declined_assistance``: the person declined further assistance.
+    """
+
+    RETURNED_HOME = "returned_home", _("Returned home or resettled")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred to another organization")
+    DIED = "died", _("Died")
+    CONTACT_LOST = "contact_lost", _("Contact lost after documented attempts")
+    DUPLICATE = "duplicate", _("Duplicate of another case")
+    DECLINED_ASSISTANCE = "declined_assistance", _("Declined further assistance")
+
+
+# The endings civil affairs gives as a reason (with a comment); every one but a completed return.
+CLOSURE_REASONS = tuple(ending for ending in Ending if ending != Ending.RETURNED_HOME)
+
+
 class DocumentType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Resident identity card")
     PASSPORT = "passport", _("Passport")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
 from registry.models import Jurisdiction, Organization
 from victims import validation
-from victims.choices import ConsentGiver, DisabilityCategory, DocumentType, Stage
+from victims.choices import CLOSURE_REASONS, ConsentGiver, DisabilityCategory, DocumentType, Ending, Stage
 from victims.models import Case, Consent, DNASample, Rescue, Victim
 from victims.sections import FORM_KINDS, RESCUE
 
@@ -361,6 +361,38 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class CloseForm(VersionForm):
+    """How the case ended: the completed return (offered, and chosen by default, only for a case
+    whose return plan is completed) or a reason with civil affairs' comment. The operation
+    decides; its refusals land on ``reason`` or ``comment``, or above the form."""
+
+    reason = forms.ChoiceField(label=_("How the case ended"))
+    comment = forms.CharField(
+        label=capfirst(Case._meta.get_field("closure_comment").verbose_name),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": str(LONG_TEXT)}),
+        help_text=_(
+            "Required with a reason: e.g. the attempts made to reach the person, or the organization that took "
+            "over the assistance."
+        ),
+    )
+
+    def __init__(self, *args, returned: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].widget = forms.HiddenInput()
+        reasons = [(ending.value, ending.label) for ending in CLOSURE_REASONS]
+        if returned:
+            completed = (Ending.RETURNED_HOME.value, _("Completed return (returned home or resettled)"))
+            self.fields["reason"].choices = [completed, *reasons]
+            self.fields["reason"].initial = Ending.RETURNED_HOME.value
+        else:
+            self.fields["reason"].choices = [("", _("Choose how the case ended")), *reasons]
+            self.fields["reason"].help_text = _(
+                "A case whose return plan is not completed closes only with one of these reasons."
+            )
+
+
 class ReferralResponseForm(VersionForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=LONG_TEXT)
 
@@ -374,6 +406,7 @@ class DuplicateForm(VersionForm):
 
 __all__ = [
     "CaseSearchForm",
+    "CloseForm",
     "DuplicateForm",
     "RecordForm",
     "ReferralForm",

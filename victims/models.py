@@ -34,6 +34,7 @@ from victims.choices import (
     DisabilityCategory,
     DNAMatch,
     DocumentType,
+    Ending,
     ExploitationType,
     IdentificationSource,
     IdentificationStatus,
@@ -155,6 +156,11 @@ class Case(models.Model):
     # measure from (kept by the operations with age_band: victims.operations.common.refresh_rescue_facts).
     rescued_on = models.DateField(_("first rescued on"), null=True, blank=True, editable=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Plain for statistics (the reports and dashboards count closed cases by it): a choice set by
+    # case_close, cleared by case_reopen; empty for an open case and for a case closed before
+    # endings were recorded. The comment, civil affairs' free text, may name people: encrypted.
+    ending = models.CharField(_("how the case ended"), max_length=24, choices=Ending.choices, blank=True, default="")
+    closure_comment = EncryptedTextField(_("comment on closing"), blank=True, default="")
     transfer_note = EncryptedTextField(_("transfer to another province"), blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -167,6 +173,13 @@ class Case(models.Model):
         ordering = ["-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ending="") | Q(stage=Stage.CLOSED),
+                name="case_ending_only_when_closed",
+                violation_error_message=_("Only a closed case has an ending."),
+            )
+        ]
         indexes = [
             # The evaluation reports count cases opened and closed in a period, by division.
             models.Index(fields=["opened_on", "jurisdiction"], name="case_opened_idx"),

@@ -140,14 +140,22 @@ def _victim_history_source(section: Section) -> HistorySource:
 
 
 def _person(case, user) -> dict[str, Any]:
-    return {
+    """The person and the case's stage, with how a closed case ended. Civil affairs' comment on
+    closing is free text about the person's fate: only the roles that read how the person leaves
+    the registry's care (the ``return_home`` section, whose history shows its changes — see
+    ``services/sections.py``) get it."""
+    facts = {
         "case_number": case.number,
         "stage": case.stage,
+        "ending": case.ending,
         "full_name": case.victim.full_name,
         "sex": case.victim.sex,
         "age": victim_age(case.victim),
         "age_band": case.age_band,
     }
+    if policy.may_read(user, Section.RETURN_HOME):
+        facts["closure_comment"] = case.closure_comment
+    return facts
 
 
 _DASHBOARD_WORK = "victims.views.dashboard.dashboard_work"
@@ -160,7 +168,7 @@ SECTIONS = (
         facts_models=(Victim, Case),
         facts_labels=_PERSON_LABELS,
         history=(
-            HistorySource(Case, ("number", "stage", "age_band"), _case_history),
+            HistorySource(Case, ("number", "stage", "ending", "age_band"), _case_history),
             _victim_history_source(Section.PERSON),
         ),
         panels=(

@@ -107,12 +107,7 @@ def case_record(user, case: Case, model, record_id):
     narrow = casefile.kind_of(model).narrow
     if narrow is not None:
         rows = narrow(user, rows)
-    try:
-        record = rows.filter(uuid=record_id).first()
-    except ValidationError:  # not a UUID
-        record = None
-    if record is None:
-        raise NotFound(_("No such record."))
+    record = rows.one(record_id, missing=_("No such record."))
     record.case = case  # the caller's scoped copy; saves a query when the record is written
     return record
 
@@ -123,10 +118,4 @@ def referral_for(user, referral_id) -> Referral:
     if not policy.may_read(user, Section.REFERRALS):
         raise NotFound(_("No such referral."))
     rows = casefile.kind_of(Referral).narrow(user, Referral.objects.visible_to(user).select_related("case"))
-    try:
-        referral = rows.filter(uuid=referral_id).first()
-    except ValidationError:  # not a UUID
-        referral = None
-    if referral is None:
-        raise NotFound(_("No such referral."))
-    return referral
+    return rows.one(referral_id, missing=_("No such referral."))

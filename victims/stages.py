@@ -21,6 +21,9 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.TRANSFERRED: frozenset(),
 }
 
+# The stages in which the registry's work on a case has ended: closed here, or handed to another province.
+CLOSED_STAGES = (Stage.CLOSED, Stage.TRANSFERRED)
+
 
 def move(case, to: Stage) -> None:
     """Set ``case.stage`` to ``to`` if the move is allowed, else raise 409 (nothing saved here)."""

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<uuid:case_id>/records/<str:kind>/<uuid:record_id>/", views.record_edit, name="record-edit"),
     path("<uuid:case_id>/referrals/new/<str:service>/", views.referral_create, name="referral-create"),
     path("<uuid:case_id>/referrals/<uuid:referral_id>/<str:verb>/", views.referral_act, name="referral-act"),
+    path("<uuid:case_id>/close/", views.case_close, name="case-close"),
     path("<uuid:case_id>/actions/<str:verb>/", views.case_act, name="case-act"),
 ]

@@ -20,8 +20,9 @@ The plan keeps the operations' rules, so no operation would refuse a step of it:
 - school enrolment only for a minor (under 18 on the start date) whose schooling referral the
   education bureau accepted; training and jobs only from 16 on the start date, on an accepted
   training referral (a referral completed already leaves the section read-only);
-- return plans in every status, written by the caseworker and approved by the city's civil
-  affairs officer (four eyes); the pathway follows the person: a foreign national is
+- return plans in every status, written by the caseworker with the person's voice
+  (``services.seed.voice``: the wish, a child's best-interests determination) and approved
+  by the city's civil affairs officer (four eyes); the pathway follows the person: a foreign national is
   repatriated, a child reunified with the birth family only after a submitted DNA sample's
   confirmed match (otherwise institutional care) and never with the purchasing household
   (never chosen), an adult returned home, to their province or resettled locally; a plan to
@@ -62,6 +63,7 @@ from services.models import (
     VocationalTraining,
 )
 from services.operations.common import ADULT_AGE, TRAINING_MIN_AGE, add_months, follow_up_months
+from services.seed import voice
 from victims.choices import DNAMatch, DocumentType, Service, Sex, Stage
 from victims.models import Case, Household
 from victims.seed import PROVINCES, PersonPlan
@@ -294,6 +296,7 @@ def _draw_return(plan, rng, status, *, born, today, closing: bool) -> ReturnDraw
         "police_unit": "",
         "civil_affairs_unit": "",
         "destination_country": "CN",
+        **voice(age=age_on(born, today), on=today, city=city.name),  # the person's voice, as the demo records it
     }
     household = None
     family = next(

@@ -20,7 +20,7 @@ from benchmarks.journeys import Generation, Journey
 from registry.models import AuditAction
 from registry.policy import Section
 from victims import validation
-from victims.choices import ReferralStatus, Stage
+from victims.choices import Ending, ReferralStatus, Stage
 from victims.models import (
     Case,
     CaseNumberCounter,
@@ -35,6 +35,7 @@ from victims.models import (
 )
 from victims.operations import CHILD_CONSENT_AGE, PROVINCE_ABBREVIATIONS, REGISTRATION_SECTIONS
 from victims.seed import OUTCOME_STEPS, REFERRAL_REASONS, RESPONSE_NOTES
+from victims.seed.recording import closing_of
 
 DECISIONS = {  # referral_respond: decision -> (new status, audit action)
     "accept": (ReferralStatus.ACCEPTED, AuditAction.REFERRAL_ACCEPTED),
@@ -265,21 +266,21 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
 
 
 def ending(journey: Journey, writer: Writer, generation: Generation) -> None:
-    """``case_close`` or ``case_transfer`` by the city's civil affairs officer. (The close
-    checks other apps register are not run: their steps must leave cases they allow to close.)"""
+    """``case_close`` or ``case_transfer`` by the city's civil affairs officer; a close records
+    how the case ended as ``victims.seed`` closes it (``closing_of``: returned home after a
+    completed return, else a reason with its comment). (The close checks other apps register
+    are not run: their steps must leave cases they allow to close.)"""
     plan, case = journey.plan, journey.case
     officer = journey.staff.civil_affairs
+    detail = {"stage": Stage(plan.ending).value} if plan.ending else {}
     if plan.ending == Stage.CLOSED:
-        changes, reason = {"closed_on": generation.today}, "case closed"
+        closing, comment = closing_of(plan, case["stage"])
+        closing = closing or Ending.RETURNED_HOME
+        changes = {"ending": closing, "closure_comment": comment, "closed_on": generation.today}
+        reason, detail["ending"] = "case closed", Ending(closing).value
     elif plan.ending == Stage.TRANSFERRED:
         changes, reason = {"transfer_note": plan.transfer_reason.strip()}, "transferred to another province"
     else:
         return
     writer.change(case, {"stage": plan.ending, "version": case["version"] + 1, **changes}, actor=officer, reason=reason)
-    writer.event(
-        AuditAction.CASE_STAGE_CHANGED,
-        actor=officer,
-        case=case,
-        sections=[Section.PERSON],
-        detail={"stage": Stage(plan.ending).value},
-    )
+    writer.event(AuditAction.CASE_STAGE_CHANGED, actor=officer, case=case, sections=[Section.PERSON], detail=detail)

@@ -140,3 +140,17 @@ class ScopedViewSet(
             detail=detail,
         )
         return response
+
+
+class CaseRecordViewSet(ScopedViewSet):
+    """Base of the routes that name one record of a case by its id (``/notes/{id}/``): a refusal
+    is recorded against the record's case. The view reads the record through its app's
+    selectors (404 for what is out of the caller's reach)."""
+
+    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
+        """The case of the record the URL names, for ``access_denied`` (never answered)."""
+        try:
+            record_id = uuid.UUID(str(self.kwargs.get(self.lookup_url_kwarg)))
+        except ValueError:
+            return None
+        return self.model._base_manager.filter(uuid=record_id).values_list("case__uuid", flat=True).first()

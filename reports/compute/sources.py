@@ -36,6 +36,7 @@ from django.utils import timezone
 from legal_aid.choices import MatterStatus
 from legal_aid.models import LegalAidMatter
 from reports.catalogue import Department
+from reports.dimensions import UNKNOWN_ENDING
 from reports.periods import Period
 from services.choices import Pathway, ReturnPlanStatus
 from services.models import (
@@ -245,6 +246,11 @@ def _stage_at_end(period: Period, today: date) -> Expression:
     )
 
 
+def _ending(period: Period, today: date) -> Expression:
+    """How a closed case ended; ``unknown`` for a case closed before endings were recorded."""
+    return Case(When(ending="", then=Value(UNKNOWN_ENDING)), default=F("ending"), output_field=CharField())
+
+
 def _referrals_sent(period: Period, today: date) -> Q:
     return on_days_of("created_at", period) & ~Q(status__in=NOT_SENT)
 
@@ -333,7 +339,9 @@ SOURCES: dict[str, Source] = {
         dimensions={"pathway": _choice("pathway")},
     ),
     "open_cases": Source(CaseModel, "", _open_at_end, dimensions={"stage": _stage_at_end}),
-    "cases_closed": Source(CaseModel, "", lambda period, today: within("closed_on", period)),
+    "cases_closed": Source(
+        CaseModel, "", lambda period, today: within("closed_on", period), dimensions={"ending": _ending}
+    ),
     "referrals_answered": Source(
         Referral,
         "case__",

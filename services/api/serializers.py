@@ -21,6 +21,7 @@ from services.choices import (
     Pathway,
     ReturnPlanStatus,
     TrainingOutcome,
+    Wish,
 )
 from services.models import EmploymentPlacement, FollowUpVisit, ReturnPlan, SchoolEnrollment, VocationalTraining
 
@@ -96,7 +97,8 @@ class ReturnPlanInputSerializer(ModelInputSerializer):
         model = ReturnPlan
         fields = (
             "pathway", "planned_on", "destination_code", "destination_country", "household", "receiving_party",
-            "police_unit", "civil_affairs_unit", "escort", "notes",
+            "police_unit", "civil_affairs_unit", "escort", "notes", "wish", "wish_statement", "wish_recorded_on",
+            "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion",
         )  # fmt: skip
 
 
@@ -193,6 +195,13 @@ class ReturnPlanSerializer(RecordSerializer):
     escort = serializers.CharField()
     planned_on = serializers.DateField()
     notes = serializers.CharField()
+    wish = ChoiceField(choices=Wish.choices, allow_blank=True, help_text=_("Empty: not recorded yet."))
+    wish_statement = serializers.CharField()
+    wish_recorded_on = serializers.DateField(allow_null=True)
+    bid_assessed_by = serializers.CharField(help_text=_("A child's best-interests determination: who assessed it."))
+    bid_on = serializers.DateField(allow_null=True)
+    bid_child_heard = serializers.BooleanField()
+    bid_conclusion = serializers.CharField()
     created_by = serializers.CharField()
     approved_by = serializers.CharField(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)

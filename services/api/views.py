@@ -355,7 +355,15 @@ class ReturnPlanViewSet(ServiceRecordViewSet):
         summary="Approve a return plan (civil affairs; not its author)",
         parameters=[CASE_ID, RECORD_ID, IF_MATCH],
         request=EmptySerializer,
-        responses={200: s.ReturnPlanSerializer, **VERSIONED_ERRORS, 403: error("permission_denied or four_eyes.")},
+        responses={
+            200: s.ReturnPlanSerializer,
+            **VERSIONED_ERRORS,
+            403: error("permission_denied or four_eyes."),
+            409: error(
+                "wish_not_recorded, against_wish (an adult does not want this return), best_interests_missing (a "
+                "child's plan without a complete best-interests determination) or invalid_plan_transition."
+            ),
+        },
     )
     def approve(self, request, *args, **kwargs):
         def run(record, expected, data):

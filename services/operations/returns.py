@@ -22,6 +22,18 @@ The rules, checked on every step that could break them (create, amend, approve, 
    from the shelter on that day, moves the case to ``returned`` and schedules follow-up
    visits ``REGISTRY_FOLLOW_UP_MONTHS`` after the handover (1, 3, 6, 12 by default).
 
+The person's voice (issue 16): a plan records the person's wish about the return it proposes
+(``wish``: agrees, disagrees, could not express one — a very young child —; with what the
+person said and the day it was recorded) and, for a minor, a best-interests determination (who
+assessed it, on which day, whether the child's view was heard, its conclusion). Both may be
+recorded when the plan is written or amended — an adult who does not want the return may still
+have a plan written and discussed with them —, but civil affairs approves only a plan whose
+wish is recorded (409 ``wish_not_recorded``), never one an adult does not want (409
+``against_wish``), and a minor's only with a complete determination — date, assessor and
+conclusion — (409 ``best_interests_missing``); "minor" as for rules 3 and 4 (under 18 on the
+planned date or today; without a birth date, a minor). A recorded wish has its date, and
+neither date lies in the future (400 naming the field).
+
 Creating a plan moves the case to ``return_planned``; cancelling moves it back (to
 ``sheltered`` when the person is in a shelter, else ``registered``). One plan in force per
 case (409 ``return_plan_active``, checked under the case's row lock, and a partial unique
@@ -42,7 +54,7 @@ from registry.history import recorded_change
 from registry.models import AuditAction
 from registry.operations import full_clean, require_room
 from registry.policy import Action, Section, require_action, require_write
-from services.choices import ACTIVE_RETURN_PLAN_STATUSES, DischargeReason, Pathway, ReturnPlanStatus
+from services.choices import ACTIVE_RETURN_PLAN_STATUSES, DischargeReason, Pathway, ReturnPlanStatus, Wish
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
 from services.operations.common import add_months, audit, follow_up_months, is_minor, move_stage
 from services.operations.shelter import discharge
@@ -52,12 +64,15 @@ from victims.models import Case, DNASample, Household
 from victims.operations import lock_case, lock_record
 
 HOME_COUNTRY = "CN"  # the registry serves a Chinese province; "foreign" means not Chinese
+VOICE_FIELDS = frozenset(
+    {"wish", "wish_statement", "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion"}
+)
 PLAN_FIELDS = frozenset(
     {
         "pathway", "destination_code", "destination_country", "household", "receiving_party", "police_unit",
         "civil_affairs_unit", "escort", "planned_on", "notes",
     }
-)  # fmt: skip
+) | VOICE_FIELDS  # fmt: skip
 EXCLUDED = ["case", "created_by", "approved_by", "household"]
 
 
@@ -129,6 +144,51 @@ def _check_plan(plan: ReturnPlan, case: Case, *, days: tuple, completing: bool =
             )
 
 
+def _check_wish_recorded(plan: ReturnPlan) -> None:
+    """A recorded wish has the day it was recorded, and a day only a recorded wish (before
+    ``full_clean``, so the field is named rather than the constraint)."""
+    if plan.wish and plan.wish_recorded_on is None:
+        raise RuleViolation(_("Give the day the person's wish was recorded."), field="wish_recorded_on")
+    if plan.wish_recorded_on is not None and not plan.wish:
+        raise RuleViolation(_("Record the person's wish, or leave its date empty."), field="wish")
+
+
+def _check_voice_dates(plan: ReturnPlan) -> None:
+    validation.check_not_future(plan.wish_recorded_on, "wish_recorded_on")
+    validation.check_not_future(plan.bid_on, "bid_on")
+
+
+def _refuse_without_voice(plan: ReturnPlan, case: Case) -> None:
+    """Approval's rules of the person's voice (see the module's docstring): 409
+    ``wish_not_recorded``, ``best_interests_missing`` (a minor) or ``against_wish`` (an adult)."""
+    if not plan.wish:
+        raise Conflict(
+            _("The person's wish about this return is not recorded: a plan is approved only once it is."),
+            field="wish",
+            code="wish_not_recorded",
+        )
+    if is_minor(case, plan.planned_on, validation.today()):
+        assessed = (plan.bid_assessed_by or "").strip() and (plan.bid_conclusion or "").strip()
+        if plan.bid_on is None or not assessed:
+            raise Conflict(
+                _(
+                    "A child's return plan is approved only after a best-interests determination: record who "
+                    "assessed it, when, and its conclusion."
+                ),
+                field="bid_conclusion",
+                code="best_interests_missing",
+            )
+    elif plan.wish == Wish.DISAGREES:
+        raise Conflict(
+            _(
+                "The person does not want this return, and a plan against an adult's recorded wish cannot be "
+                "approved: change the plan with the person."
+            ),
+            field="wish",
+            code="against_wish",
+        )
+
+
 def _prepare(data: dict, case: Case) -> dict:
     unknown = set(data) - PLAN_FIELDS
     if unknown:
@@ -179,9 +239,10 @@ def return_plan_create(*, actor, case: Case, data: dict) -> ReturnPlan:
     domestic pathway), ``destination_country`` (repatriation; by default the person's
     nationality), ``household`` (a :class:`victims.models.Household` of the case; required for
     family reunification), ``receiving_party``, ``police_unit``, ``civil_affairs_unit``,
-    ``escort``, ``notes``. 400 for a broken rule (field and code named), 409
-    ``return_plan_active`` when a plan is in force, ``invalid_stage_transition`` for a case
-    returned, closed or transferred. The case moves to ``return_planned``. Audit
+    ``escort``, ``notes``; the person's voice, which approval needs (:data:`VOICE_FIELDS`:
+    ``wish`` with ``wish_recorded_on`` and ``wish_statement``; a minor's ``bid_*``). 400 for a
+    broken rule (field and code named), 409 ``return_plan_active`` when a plan is in force,
+    ``invalid_stage_transition`` for a case returned, closed or transferred. The case moves to ``return_planned``. Audit
     ``record_created`` and ``case_stage_changed``."""
     require_write(actor, Section.RETURN_HOME)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan created"):
@@ -192,7 +253,9 @@ def return_plan_create(*, actor, case: Case, data: dict) -> ReturnPlan:
         require_room(ReturnPlan, locked)
         plan = ReturnPlan(case=locked, created_by=actor, **data)
         _check_planned_on(plan)
+        _check_wish_recorded(plan)
         full_clean(plan, exclude=EXCLUDED)  # choices and shapes first, then the rules
+        _check_voice_dates(plan)
         _check_plan(plan, locked, days=(plan.planned_on, validation.today()))
         _save(plan)
         plan.authors.add(actor)  # four eyes: the author may not approve it
@@ -213,12 +276,14 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
         for name, value in changes.items():
             setattr(locked, name, value)
         _check_planned_on(locked)
+        _check_wish_recorded(locked)
         withdrawn = locked.status == ReturnPlanStatus.APPROVED
         if withdrawn:
             locked.status = ReturnPlanStatus.AWAITING_APPROVAL
             locked.approved_by = None
             locked.approved_at = None
         full_clean(locked, exclude=EXCLUDED)
+        _check_voice_dates(locked)
         _check_plan(locked, locked.case, days=(locked.planned_on, validation.today()))
         locked.version += 1
         _save(locked)
@@ -229,9 +294,11 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
 
 def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int) -> ReturnPlan:
     """A civil affairs officer who neither created nor amended the plan approves it (four
-    eyes); the rules are checked again on today's facts (a DNA result withdrawn, a household
-    now marked as purchaser). 403 without ``approve_return``, 403 ``four_eyes`` for an author,
-    409 ``invalid_plan_transition`` unless awaiting approval. Audit ``approval_granted``."""
+    eyes), once the person's voice is recorded (409 ``wish_not_recorded``, ``against_wish``,
+    ``best_interests_missing``: see the module's docstring); the rules are checked again on
+    today's facts (a DNA result withdrawn, a household now marked as purchaser). 403 without
+    ``approve_return``, 403 ``four_eyes`` for an author, 409 ``invalid_plan_transition`` unless
+    awaiting approval. Audit ``approval_granted``."""
     require_action(actor, Action.APPROVE_RETURN)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan approved"):
         locked = lock_record(actor, plan, expected_version)
@@ -242,6 +309,7 @@ def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int) -> Re
                 _("A return plan is approved by a civil affairs officer who did not write or change it."),
                 code="four_eyes",
             )
+        _refuse_without_voice(locked, locked.case)
         _check_plan(locked, locked.case, days=(locked.planned_on, validation.today()))
         locked.status = ReturnPlanStatus.APPROVED
         locked.approved_by = actor

@@ -21,7 +21,7 @@ from registry.forms import show_error
 from registry.models import User
 from registry.policy import Section, require
 from registry.presentation import case_url
-from services.forms import ERROR_ALIASES
+from services.forms import ERROR_ALIASES, VersionedForm
 
 STALE = gettext_lazy(
     "Someone else changed this record while you were editing it. Reload the page to see the current "
@@ -113,10 +113,17 @@ def button(request: HttpRequest, case, tab: str, operation: Callable[[], Any], s
     return HttpResponseRedirect(case_url(case, tab))
 
 
-def incomplete(request: HttpRequest, case, tab: str) -> HttpResponse:
-    """A button posted without the version it must carry: nothing is changed."""
-    messages.error(request, _("The form was incomplete; nothing was changed."))
-    return HttpResponseRedirect(case_url(case, tab))
+def versioned_button(
+    request: HttpRequest, case, tab: str, operation: Callable[[int], Any], success: str
+) -> HttpResponse:
+    """A button that posts only the version the user read (approve): ``operation(version)`` runs
+    as in :func:`button`; posted without that version, nothing is changed."""
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return HttpResponseRedirect(case_url(case, tab))
+    version = form.cleaned_data["version"]
+    return button(request, case, tab, lambda: operation(version), success)
 
 
 def blank(value) -> bool:

@@ -13,16 +13,16 @@ from services import forms, selectors
 from services import operations as services
 from services.choices import Pathway, ReturnPlanStatus
 from services.models import ReturnPlan
+from services.operations.common import is_minor
 from services.views.common import (
     amend,
-    button,
     changes_of,
     done,
     form_page,
-    incomplete,
     log_form_read,
     require_section,
     run,
+    versioned_button,
 )
 from victims import selectors as case_selectors
 from victims import validation
@@ -33,9 +33,9 @@ TAB = Section.RETURN_HOME.value
 
 def _intro() -> str:
     return _(
-        "A civil affairs officer who did not write or change the plan approves it before the handover. "
-        "A minor is never returned to nor placed with the purchasing household; reunifying a child needs a "
-        "confirmed DNA match."
+        "A civil affairs officer who did not write or change the plan approves it before the handover, once the "
+        "person's wish is recorded (and a child's best interests determined). A minor is never returned to nor "
+        "placed with the purchasing household; reunifying a child needs a confirmed DNA match."
     )
 
 
@@ -58,7 +58,8 @@ def plan_create(request: HttpRequest, case_id) -> HttpResponse:
     case = case_selectors.case_for(user, case_id)
     require_section(user, Section.RETURN_HOME)
     households, places = _household_choice(user, case)
-    form = forms.ReturnPlanForm(request.POST or None, households=households, place_names=places)
+    child = is_minor(case, validation.today())
+    form = forms.ReturnPlanForm(request.POST or None, households=households, place_names=places, child=child)
     if request.method in ("GET", "HEAD"):
         log_form_read(request, case, [Section.CONTACTS], "return_plan_create")
     if request.method == "POST" and form.is_valid():
@@ -68,7 +69,7 @@ def plan_create(request: HttpRequest, case_id) -> HttpResponse:
 
 
 def _current(plan: ReturnPlan) -> dict:
-    return {name: getattr(plan, name) for name in forms.PLAN_FIELDS}
+    return {name: getattr(plan, name) for name in forms.PLAN_FIELDS + forms.WISH_FIELDS + forms.BID_FIELDS}
 
 
 @case_page("GET", "HEAD", "POST")
@@ -80,8 +81,9 @@ def plan_edit(request: HttpRequest, case_id, record_id) -> HttpResponse:
     households, places = _household_choice(user, case)
     current = _current(plan)
     initial = {**current, "household": plan.household.uuid if plan.household_id else None, "version": plan.version}
+    child = is_minor(case, plan.planned_on, validation.today())
     form = forms.VersionedReturnPlanForm(
-        request.POST or None, initial=initial, households=households, place_names=places
+        request.POST or None, initial=initial, households=households, place_names=places, child=child
     )
     if request.method in ("GET", "HEAD"):
         log_form_read(request, case, [Section.RETURN_HOME, Section.CONTACTS], "return_plan_edit", plan)
@@ -117,15 +119,11 @@ def plan_approve(request: HttpRequest, case_id, record_id) -> HttpResponse:
     user = request.user
     case, plan = _plan(request, case_id, record_id)
     require(policy.may(user, Action.APPROVE_RETURN), _("Only civil affairs approves a return plan."))
-    form = forms.VersionedForm(request.POST)
-    if not form.is_valid():
-        return incomplete(request, case, TAB)
-    version = form.cleaned_data["version"]
-    return button(
+    return versioned_button(
         request,
         case,
         TAB,
-        lambda: services.return_plan_approve(actor=user, plan=plan, expected_version=version),
+        lambda version: services.return_plan_approve(actor=user, plan=plan, expected_version=version),
         _("You approved the return plan."),
     )
 

@@ -208,9 +208,11 @@ def training_tab(request: HttpRequest, case, data: dict) -> tuple[str, dict[str,
 # --- return home ------------------------------------------------------------------------------
 
 PLAN_ALWAYS = ("planned_on", "destination_code", "destination_country", "household", "receiving_party",
-               "escort", "created_by")  # fmt: skip
-PLAN_WHEN_SET = ("police_unit", "civil_affairs_unit", "notes", "approved_by", "approved_at", "handover_on",
-                 "handover_record", "cancellation_reason")  # fmt: skip
+               "escort", "wish", "created_by")  # fmt: skip
+PLAN_WHEN_SET = ("police_unit", "civil_affairs_unit", "notes", "wish_statement", "wish_recorded_on", "approved_by",
+                 "approved_at", "handover_on", "handover_record", "cancellation_reason")  # fmt: skip
+# A best-interests determination is shown whole (whether the child was heard, too) once any of it is recorded.
+PLAN_BEST_INTERESTS = ("bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion")
 
 
 def household_labels(user, case, ids) -> dict[str, str]:
@@ -247,6 +249,8 @@ def _approval_notes(user, row: dict, names: dict, authored: bool) -> list[str]:
     status = row["status"]
     if status == ReturnPlanStatus.AWAITING_APPROVAL:
         notes = [_("Waiting for approval by a civil affairs officer who did not write or change the plan.")]
+        if not row["wish"]:
+            notes.append(_("The person's wish about this return is not recorded yet: the plan cannot be approved."))
         if policy.may(user, Action.APPROVE_RETURN) and authored:
             notes.append(
                 _(
@@ -287,6 +291,8 @@ def return_home_tab(request: HttpRequest, case, data: list[dict]) -> tuple[str, 
         status = ReturnPlanStatus(row["status"])
         shown = dict(row, approved_at=_approved_at(row["approved_at"]))
         field_names = [*PLAN_ALWAYS, *(name for name in PLAN_WHEN_SET if row.get(name))]
+        if any(row.get(name) for name in PLAN_BEST_INTERESTS):
+            field_names += PLAN_BEST_INTERESTS
         authored = user.pk in authors.get(row["id"], set())
         item = {
             "id": row["id"],

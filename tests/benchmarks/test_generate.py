@@ -46,7 +46,7 @@ from services.models import (
 from victims import operations as victims_operations
 from victims import seed as victims_seed
 from victims import validation
-from victims.choices import DocumentType, ReferralStatus, Stage
+from victims.choices import DocumentType, Ending, ReferralStatus, Stage
 from victims.models import (
     Case,
     CaseNumberCounter,
@@ -59,6 +59,7 @@ from victims.models import (
     Rescue,
     Victim,
 )
+from victims.seed.recording import closing_of
 
 PEOPLE = 60
 SEED = 8
@@ -129,7 +130,10 @@ def record_through_operations(count: int, seed: int) -> int:
             case.refresh_from_db()
             officer = team.civil_affairs
             if plan.ending == Stage.CLOSED:
-                victims_operations.case_close(actor=officer, case=case, expected_version=case.version)
+                reason, comment = closing_of(plan, case.stage)
+                victims_operations.case_close(
+                    actor=officer, case=case, expected_version=case.version, reason=reason, comment=comment
+                )
             elif plan.ending == Stage.TRANSFERRED:
                 victims_operations.case_transfer(
                     actor=officer, case=case, expected_version=case.version, reason=plan.transfer_reason
@@ -216,6 +220,8 @@ def assert_covers_the_services_and_legal_aid(tables: dict, cases: list[dict]) ->
     assert {Stage.RETURNED, Stage.RETURN_PLANNED, Stage.SHELTERED} <= {case["stage"] for case in cases}
     closed = [index for index, case in enumerate(cases) if case["stage"] == Stage.CLOSED]
     assert any(("victims.case", index) in returned for index in closed)  # closed after the visits
+    endings = {cases[index]["ending"] for index in closed}  # each closed case says how it ended
+    assert Ending.RETURNED_HOME in endings and "" not in endings and len(endings) > 1
     matters = tables["legal_aid.legalaidmatter"]
     assert {row["status"] for row in matters} == set(MatterStatus)
     assert tables["legal_aid.legalaidactivity"]

@@ -134,7 +134,7 @@ def test_education_officer_sees_only_her_tabs_of_a_referred_case(page, cast, pla
     expect(page.locator("#case-number")).to_have_text(case.number)
     shown = casefile.shown_sections(cast.bob)
     assert Section.IDENTITY not in shown and Section.HEALTH not in shown and Section.CONTACTS not in shown
-    readable = ["person", "consents", "referrals", "schooling"]  # the policy's, in its order
+    readable = ["person", "consents", "referrals", "schooling", "care_plan", "notes"]  # the policy's, in its order
     assert [section.value for section in shown] == readable
     tabs = page.locator("#case-tabs li")
     expect(tabs).to_have_text([*section_labels(readable), zh("Timeline")])

@@ -11,7 +11,7 @@ from exports.dossier.digests import sha256_hexdigest
 from exports.models import ArchiveRecord, DossierJob
 from tests.browser.test_case_journey import sign_in
 from tests.exports.helpers import pdf_text
-from tests.victims.conftest import RESCUE, person
+from tests.victims.conftest import CLOSING, RESCUE, person
 from victims import operations
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, pla
     case = operations.case_register(
         actor=cast.alice, victim=person(401), jurisdiction=places.gulou, rescue=dict(RESCUE)
     )
-    case = operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+    case = operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
 
     sign_in(page, "dave", password)
     page.goto(f"/cases/{case.uuid}/")

@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from services.choices import Pathway, ReturnPlanStatus
+from services.choices import Pathway, ReturnPlanStatus, Wish
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
 from services.operations.common import add_months
 from tests.browser.test_case_journey import sign_in
@@ -66,6 +66,12 @@ def test_a_child_is_sheltered_planned_home_approved_and_handed_over(page, cast, 
     page.locator("#id_household").select_option(str(family.uuid))
     page.locator("#id_receiving_party").fill("昆明市救助管理站")
     page.locator("#id_escort").fill("福州市救助管理站 陈某（虚构）")
+    # The child's voice, which approval needs (issue 16): her wish and a best-interests determination.
+    page.locator("#id_wish").select_option(Wish.AGREES.value)
+    page.locator("#id_wish_recorded_on").fill(TODAY.isoformat())
+    page.locator("#id_bid_assessed_by").fill("福州市儿童福利院社工（虚构）")
+    page.locator("#id_bid_on").fill(TODAY.isoformat())
+    page.locator("#id_bid_conclusion").fill("机构养育符合儿童最大利益（虚构）")
     page.locator("#record-form button[type=submit]").click()
     expect(page.locator("#field-pathway .field__error")).to_have_text(
         zh("Reunifying a child needs a DNA sample submitted to the database and a confirmed match.")

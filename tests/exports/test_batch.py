@@ -11,6 +11,7 @@ from exports import batch as batches
 from exports.choices import BatchStatus
 from exports.models import ArchiveBatch, ArchiveRecord
 from registry.models import AuditEvent
+from tests.victims.conftest import CLOSING
 from victims import operations as case_operations
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +23,10 @@ def closed_cases(register, cast, places, fast_render):
     closed = []
     for seed in (21, 22, 23):
         case = register(seed=seed)
-        closed.append(case_operations.case_close(actor=cast.dave, case=case, expected_version=case.version))
+        closed.append(case_operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING))
     register(seed=24)
     xiamen = register(seed=25, actor=cast.carol, jurisdiction=places.xiamen)
-    case_operations.case_close(actor=cast.xavier, case=xiamen, expected_version=xiamen.version)
+    case_operations.case_close(actor=cast.xavier, case=xiamen, expected_version=xiamen.version, **CLOSING)
     return closed
 
 
@@ -63,7 +64,7 @@ def test_a_second_run_makes_nothing_until_a_case_changes(closed_cases, cast):
     # A case reopened and closed again is at a new version: it is archived again.
     case = closed_cases[0]
     case = case_operations.case_reopen(actor=cast.dave, case=case, expected_version=case.version)
-    case_operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+    case_operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     assert "1 dossiers made, 2 already archived" in archive("--jurisdiction", "3501", "--as", "dave")
     assert ArchiveRecord.objects.filter(case=case).count() == 2
 

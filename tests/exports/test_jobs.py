@@ -16,6 +16,7 @@ from exports.models import ArchiveRecord, DossierJob
 from registry.models import AuditEvent
 from tests.exports.helpers import fake_render
 from tests.factories import TEST_PASSWORD
+from tests.victims.conftest import CLOSING
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_a_case_changed_during_the_job_fails_it_with_case_changed(register, cast
 
     def changed_meanwhile(facts, *, deadline=None):
         current = type(case).objects.get(pk=case.pk)
-        case_operations.case_close(actor=cast.dave, case=current, expected_version=current.version)
+        case_operations.case_close(actor=cast.dave, case=current, expected_version=current.version, **CLOSING)
         return fake_render(facts)
 
     monkeypatch.setattr("exports.operations._render", changed_meanwhile)

@@ -10,6 +10,7 @@ from exports import limits
 from exports.models import ArchiveRecord, DossierJob
 from registry.models import AuditEvent
 from tests.factories import TEST_PASSWORD
+from tests.victims.conftest import CLOSING
 from victims import operations
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_the_limits_bind_batch_archival_too(register, cast, fast_render, setting
 
     case = register()
     add_family(case, cast.alice, 3)
-    operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+    operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     settings.EXPORTS_DOSSIER_MAX_SECTION_RECORDS = 2
     batch = batches.batch_start(actor=cast.dave, jurisdiction_code="3501", mode=ArchiveBatch.Mode.IN_PROCESS)
     batch = batches.run_in_process(actor=cast.dave, batch=batch)

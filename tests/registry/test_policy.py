@@ -27,6 +27,8 @@ DESIGN_TABLE = """
 | legal_aid | R | R | – | RW | – |
 | return_home | RW | RW | – | – | – |
 | follow_ups | RW | R | – | – | – |
+| care_plan (issue 16: a receiving department reads its own department's goals only) | RW | R | R | R | R |
+| notes (issue 16: each note read only by the readers of the section it concerns) | RW | RW | R | R | R |
 """
 ROW_SECTIONS = {
     "person": [Section.PERSON],
@@ -42,6 +44,8 @@ ROW_SECTIONS = {
     "legal_aid": [Section.LEGAL_AID],
     "return_home": [Section.RETURN_HOME],
     "follow_ups": [Section.FOLLOW_UPS],
+    "care_plan": [Section.CARE_PLAN],
+    "notes": [Section.NOTES],
 }
 CELL = {"RW": Access.WRITE, "R": Access.READ, "–": Access.NONE}
 
@@ -79,6 +83,8 @@ def test_policy_answers_each_section_and_role_as_the_design_says(section, role, 
 DESIGN_ACTIONS = {
     Action.APPROVE_RETURN: {Role.CIVIL_AFFAIRS},
     Action.APPROVE_CHILD_REFERRAL: {Role.CIVIL_AFFAIRS},
+    # Issue 16: a child's care plan and its reviews, four eyes as return plans.
+    Action.APPROVE_CARE_PLAN: {Role.CIVIL_AFFAIRS},
     Action.RESOLVE_DUPLICATE: {Role.CIVIL_AFFAIRS},
     Action.CLOSE_CASE: {Role.CIVIL_AFFAIRS},
     Action.EXPORT_DOSSIER: {Role.CIVIL_AFFAIRS},

@@ -35,6 +35,8 @@ SECTION_LABELS_ZH = {
     "法律援助",
     "返乡安置",
     "跟踪回访",
+    "帮扶计划",
+    "个案记录",
 }
 CASE_ROLE_MEMBERS = ["alice", "dave", "bob", "erin", "frank"]
 
@@ -252,7 +254,8 @@ def test_education_dashboard_offers_schooling_to_write(signed_in):
     response = signed_in("bob").get(reverse("dashboard"))
 
     assert list_items(response, "writable-sections") == ["入学教育"]
-    assert list_items(response, "read-only-sections") == ["基本信息", "知情同意", "转介"]
+    # The care plan: the goals its department owns; the notes: those of sections it reads.
+    assert list_items(response, "read-only-sections") == ["基本信息", "知情同意", "转介", "帮扶计划", "个案记录"]
 
 
 def test_education_dashboard_does_not_offer_health_section(signed_in):
@@ -297,7 +300,7 @@ def test_civil_affairs_dashboard_offers_approvals_closing_and_dossiers(signed_in
     assert "审批儿童转介" in actions
     assert "结案" in actions
     assert "生成归档档案" in actions
-    assert list_items(response, "writable-sections") == ["知情同意", "转介", "返乡安置"]
+    assert list_items(response, "writable-sections") == ["知情同意", "转介", "返乡安置", "个案记录"]
     assert "福州市" in html(response)  # the jurisdiction it oversees
 
 
@@ -374,7 +377,7 @@ def test_auditor_and_sysadmin_dashboards_mention_no_case_section(signed_in, memb
 
 
 def test_zh_section_labels_are_the_plan_wording():
-    """The Chinese labels the tests above look for are those of the catalogue, all fourteen."""
+    """The Chinese labels the tests above look for are those of the catalogue, all sixteen."""
     assert set(labels(Section)) == SECTION_LABELS_ZH
 
 

@@ -68,6 +68,7 @@ class Builder:
         forms: tuple[str, ...] = ("sexual",),
         stage: str = Stage.REGISTERED,
         closed: datetime.date | None = None,
+        ending: str = "",
     ) -> Case:
         where = where or self.places.gulou
         serial = next(self.numbers)
@@ -91,6 +92,7 @@ class Builder:
             stage=stage,
             opened_on=opened,
             closed_on=closed,
+            ending=ending,
             created_by=self.cast.alice,
         )
         case.age_band = age_band

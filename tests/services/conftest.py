@@ -14,7 +14,7 @@ import pytest
 
 from registry.choices import Department, OrganizationKind, Role
 from services import operations as services
-from services.choices import Pathway
+from services.choices import Pathway, Wish
 from tests.factories import OrganizationFactory, UserFactory
 from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
@@ -145,9 +145,26 @@ def dna(cast):
     return make
 
 
+# The person's voice a plan records before approval (issue 16): the wish, and the best-interests
+# determination a child's plan needs (an adult's plan may carry one too; nothing refuses it).
+VOICE = {
+    "wish": Wish.AGREES,
+    "wish_statement": "本人表示愿意返回（虚构）",
+    "wish_recorded_on": TODAY,
+    "bid_assessed_by": "福州市儿童福利院社工（虚构）",
+    "bid_on": TODAY,
+    "bid_child_heard": True,
+    "bid_conclusion": "该安排符合儿童最大利益（虚构）",
+}
+NO_VOICE = {"wish": "", "wish_statement": "", "wish_recorded_on": None, "bid_assessed_by": "", "bid_on": None,
+            "bid_child_heard": False, "bid_conclusion": ""}  # fmt: skip
+
+
 def plan_data(pathway=Pathway.LOCAL_RESETTLEMENT, **extra) -> dict:
-    """A valid plan of ``pathway`` for a case of Gulou (Fujian); ``extra`` overrides."""
-    data = {"pathway": pathway, "planned_on": TODAY + datetime.timedelta(days=7), "escort": "福州市救助站 陈某（虚构）"}
+    """A valid plan of ``pathway`` for a case of Gulou (Fujian), with the person's voice that
+    approval needs (:data:`VOICE`); ``extra`` overrides."""
+    data = {"pathway": pathway, "planned_on": TODAY + datetime.timedelta(days=7), "escort": "福州市救助站 陈某（虚构）",
+            **VOICE}  # fmt: skip
     if pathway in (Pathway.LOCAL_RESETTLEMENT, Pathway.INSTITUTIONAL_CARE):
         data["destination_code"] = "350102"
     if pathway == Pathway.INSTITUTIONAL_CARE:

@@ -15,7 +15,7 @@ from django.test import Client
 from registry.choices import Role
 from registry.management.commands.seed_demo import DEFAULT_VICTIMS
 from registry.models import AuditAction, AuditEvent, User
-from services.choices import Pathway, ReturnPlanStatus, TrainingOutcome
+from services.choices import Pathway, ReturnPlanStatus, TrainingOutcome, Wish
 from services.models import (
     EmploymentPlacement,
     FollowUpVisit,
@@ -25,8 +25,8 @@ from services.models import (
     VocationalTraining,
 )
 from services.seed import seed_services
-from victims.choices import DNAMatch, ReferralStatus, Service, Stage
-from victims.models import DNASample, Referral
+from victims.choices import DNAMatch, Ending, ReferralStatus, Service, Stage
+from victims.models import Case, DNASample, Referral
 from victims.operations import victim_age
 from victims.validation import today
 
@@ -135,10 +135,25 @@ def test_the_seeded_plans_obey_the_rules(seeded, db):
         if plan.pathway == Pathway.REPATRIATION:
             assert plan.case.victim.nationality != "CN" and plan.police_unit and plan.civil_affairs_unit
         if plan.status == ReturnPlanStatus.COMPLETED:
-            assert plan.case.stage == Stage.RETURNED and plan.escort and plan.receiving_party
+            # returned, or closed since as returned home (issue 16)
+            assert (plan.case.stage, plan.case.ending) in {(Stage.RETURNED, ""), (Stage.CLOSED, Ending.RETURNED_HOME)}
+            assert plan.escort and plan.receiving_party
             assert plan.visits.count() == 4
             assert not ShelterPlacement.objects.filter(case=plan.case, discharged_on__isnull=True).exists()
+        # the person's voice (issue 16): every plan records the wish, a minor's the best interests
+        assert plan.wish and plan.wish_recorded_on and plan.wish != Wish.DISAGREES
+        if minor:
+            assert plan.bid_on and plan.bid_assessed_by and plan.bid_conclusion
     assert {plan.pathway for plan in plans} >= {Pathway.INSTITUTIONAL_CARE, Pathway.FAMILY_REUNIFICATION}
+
+
+def test_in_each_city_a_case_is_closed_as_returned_home_once_its_visits_are_done_or_waived(seeded, db):
+    for code in SUFFIX:
+        closed = Case.objects.filter(jurisdiction__code__startswith=code, ending=Ending.RETURNED_HOME)
+        assert closed.exists(), code
+        for case in closed:
+            assert case.stage == Stage.CLOSED
+            assert not FollowUpVisit.objects.filter(case=case, visited_on__isnull=True, waived_on__isnull=True)
 
 
 def test_follow_up_visits_are_overdue_done_and_waived_in_fuzhou(seeded, db):

@@ -16,6 +16,7 @@ from services import selectors
 from services.choices import DischargeReason
 from services.models import ShelterPlacement
 from tests.services.conftest import TODAY, days_ago
+from tests.victims.conftest import CLOSING
 from victims import operations
 from victims.choices import Stage
 from victims.models import Case
@@ -138,7 +139,7 @@ def test_a_caseworker_cannot_admit_a_case_outside_her_reach(make_case, cast, pla
 
 
 def test_a_closed_case_cannot_be_admitted(make_case, admit, cast):
-    case = operations.case_close(actor=cast.dave, case=make_case(), expected_version=1)
+    case = operations.case_close(actor=cast.dave, case=make_case(), expected_version=1, **CLOSING)
     with pytest.raises(Conflict) as refused:
         admit(case)
     assert refused.value.code == "invalid_stage_transition"
@@ -209,10 +210,10 @@ def test_a_case_is_not_closed_while_the_person_holds_a_bed(make_case, admit, cas
     case = make_case()
     placement = admit(case)
     with pytest.raises(Conflict) as refused:
-        operations.case_close(actor=cast.dave, case=case, expected_version=2)
+        operations.case_close(actor=cast.dave, case=case, expected_version=2, **CLOSING)
     assert refused.value.code == "placement_open"
     services.placement_discharge(actor=cast.alice, placement=placement, expected_version=1)
-    assert operations.case_close(actor=cast.dave, case=case, expected_version=3).stage == Stage.CLOSED
+    assert operations.case_close(actor=cast.dave, case=case, expected_version=3, **CLOSING).stage == Stage.CLOSED
 
 
 # --- occupancy --------------------------------------------------------------------------------

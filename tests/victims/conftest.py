@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from victims import operations, synthetic
-from victims.choices import ConsentGiver, DocumentType, ExploitationType, Service, Sex
+from victims.choices import ConsentGiver, DocumentType, Ending, ExploitationType, Service, Sex
 
 TODAY = timezone.localdate()
 
@@ -29,6 +29,9 @@ def person(seed: int, *, age: int = 25, **overrides) -> dict:
     data.update(overrides)
     return data
 
+
+# How a test closes a case that has no completed return (issue 16): a reason with civil affairs' comment.
+CLOSING = {"reason": Ending.DECLINED_ASSISTANCE, "comment": "本人表示不再需要救助（虚构）"}
 
 RESCUE = {
     "rescued_on": TODAY - datetime.timedelta(days=3),

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import AuditAction, AuditEvent
-from tests.victims.conftest import RESCUE, TODAY, person
+from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from tests.victims.test_api_matrix import if_match, referred_case, register_case
 from victims import operations
 from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
@@ -83,7 +83,7 @@ def test_the_list_holds_no_case_outside_the_callers_reach(places, cast, api_clie
 def test_filters_narrow_the_list_by_stage_jurisdiction_and_lead_organization(places, cast, api_client_for):
     in_gulou = register_case(places, cast, seed=1)
     in_fuzhou = register_case(places, cast, seed=2, jurisdiction=places.fuzhou)
-    operations.case_close(actor=cast.dave, case=in_fuzhou, expected_version=1)
+    operations.case_close(actor=cast.dave, case=in_fuzhou, expected_version=1, **CLOSING)
     dave = api_client_for(cast.dave)
 
     def ids(**params):
@@ -288,11 +288,13 @@ def test_the_case_file_shows_exactly_the_readable_sections_with_etag_and_is_audi
     response = api_client_for(cast.erin).get(case_url(case))
     assert response["ETag"] == '"1"'
     assert set(response.json()) == {"id", "case_number", "stage", "version"} | {
-        "person", "identity", "rescue", "consents", "referrals", "legal_aid",
+        "person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes",
     }  # fmt: skip
     event = last_event()
     assert (event.action, event.case_uuid, event.actor) == (AuditAction.CASE_VIEWED, case.uuid, cast.erin)
-    assert event.sections == ["person", "identity", "rescue", "consents", "referrals", "legal_aid"]
+    assert event.sections == [
+        "person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes",
+    ]  # fmt: skip
 
 
 def test_a_receiving_organization_sees_only_its_own_referral(places, cast, api_client_for):
@@ -604,19 +606,20 @@ def test_a_receiver_cannot_see_or_answer_another_organizations_referral(places, 
 def test_civil_affairs_closes_and_reopens_a_case_naming_the_version_each_time(places, cast, api_client_for):
     case = register_case(places, cast)
     dave = api_client_for(cast.dave)
-    assert dave.post(case_url(case, "case-close"), format="json").status_code == 428
-    closed = dave.post(case_url(case, "case-close"), format="json", headers=if_match(1))
+    assert dave.post(case_url(case, "case-close"), CLOSING, format="json").status_code == 428
+    closed = dave.post(case_url(case, "case-close"), CLOSING, format="json", headers=if_match(1))
     assert closed.status_code == 200 and closed["ETag"] == '"2"'
     assert closed.json() == {"id": str(case.uuid), "case_number": case.number, "stage": "closed", "version": 2}
     assert dave.post(case_url(case, "case-reopen"), format="json", headers=if_match(1)).status_code == 412
     reopened = dave.post(case_url(case, "case-reopen"), format="json", headers=if_match(2))
     assert (reopened.status_code, reopened.json()["stage"]) == (200, Stage.REGISTERED)
-    assert api_client_for(cast.alice).post(case_url(case, "case-close"), headers=if_match(3)).status_code == 403
+    refused = api_client_for(cast.alice).post(case_url(case, "case-close"), CLOSING, headers=if_match(3))
+    assert refused.status_code == 403
 
 
 def test_a_move_the_stages_forbid_is_409(places, cast, api_client_for):
     case = register_case(places, cast)
-    operations.case_close(actor=cast.dave, case=case, expected_version=1)
+    operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
     response = api_client_for(cast.dave).post(
         case_url(case, "case-transfer"), {"reason": "移交云南省"}, format="json", headers=if_match(2)
     )

@@ -32,6 +32,7 @@ def canaries(prefix: str) -> dict[str, str]:
         "database_reference", "database_reference_2", "household_address", "notes", "notes_2",
         "member_name", "member_name_2", "guardian_name", "statutory_basis", "reason", "note", "note_2",
         "police_unit", "police_unit_2", "assessor", "assessor_2", "collected_by", "collected_by_2",
+        "closure_comment",
     )  # fmt: skip
     return {name: f"金丝雀{prefix}{TAG}{name}" for name in fields}
 
@@ -183,7 +184,16 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
     call(xavier, "post", reverse(flagged_url("resolve-duplicate"), kwargs={"id": flagged["id"]}),
          {"same_person": True}, headers={"If-Match": '"1"'})  # fmt: skip
     current = version_of(call(dave, "get", case_url))
-    current = version_of(call(dave, "post", reverse(flagged_url("close"), kwargs={"id": case.uuid}), headers=current))
+    closing = {"reason": "contact_lost", "comment": adult["closure_comment"]}
+    current = version_of(
+        call(dave, "post", reverse(flagged_url("close"), kwargs={"id": case.uuid}), closing, headers=current)
+    )
+    assert call(dave, "get", case_url).json()["person"]["closure_comment"] == adult["closure_comment"]
+    call(dave, "get", reverse("case-history", kwargs={"id": case.uuid}))
+    officer = Client()
+    officer.force_login(cast.dave)
+    for tab in ("person", "timeline"):  # the comment on the person tab, its change on the timeline
+        assert officer.get(reverse("victims:case", kwargs={"case_id": case.uuid}), {"tab": tab}).status_code == 200
     current = version_of(call(dave, "post", reverse(flagged_url("reopen"), kwargs={"id": case.uuid}), headers=current))
     call(dave, "post", reverse(flagged_url("transfer"), kwargs={"id": young["id"]}), {"reason": "移交云南省民政厅"},
          headers={"If-Match": '"1"'})  # fmt: skip

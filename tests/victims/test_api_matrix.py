@@ -24,7 +24,7 @@ from registry.choices import Department, OrganizationKind
 from registry.policy import Action, Section
 from tests.factories import OrganizationFactory
 from tests.policy_matrix import PolicyMatrix
-from tests.victims.conftest import RESCUE, TODAY, person
+from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from victims import operations
 from victims.api.serializers import RECORD_KINDS
 from victims.choices import ConsentGiver, Service
@@ -197,6 +197,9 @@ class TestCaseCloseMatrix(StageMatrix):
     route_name = "case-close"
     action = Action.CLOSE_CASE
 
+    def body(self, record):
+        return CLOSING
+
 
 @pytest.mark.django_db
 class TestCaseReopenMatrix(StageMatrix):
@@ -204,7 +207,7 @@ class TestCaseReopenMatrix(StageMatrix):
     action = Action.CLOSE_CASE
 
     def make_record(self, places, cast):
-        return operations.case_close(actor=cast.dave, case=referred_case(places, cast), expected_version=1)
+        return operations.case_close(actor=cast.dave, case=referred_case(places, cast), expected_version=1, **CLOSING)
 
 
 @pytest.mark.django_db

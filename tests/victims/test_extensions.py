@@ -9,6 +9,7 @@ from registry import casefile
 from registry.casefile import CaseSection
 from registry.errors import Conflict
 from registry.policy import Section
+from tests.victims.conftest import CLOSING
 from victims import operations
 from victims.choices import Stage
 
@@ -48,7 +49,7 @@ def test_a_declared_close_check_refuses_closing_and_leaves_the_case_unchanged(re
     redeclared(Section.RESCUE, close_checks=(refuse,))
     assert refuse in casefile.close_checks()
     with pytest.raises(Conflict) as refused:
-        operations.case_close(actor=cast.dave, case=case, expected_version=case.version)
+        operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     assert refused.value.code == "follow_ups_outstanding"
     case.refresh_from_db()
     assert case.stage == Stage.REGISTERED
@@ -97,6 +98,9 @@ def test_case_links_come_from_the_providers_for_each_user(register, cast, client
 
 def test_dashboard_panels_follow_the_roles_they_are_declared_for(cast):
     templates = {user: [panel.template for panel in casefile.panels_for(user)] for user in (cast.alice, cast.bob)}
-    assert templates[cast.alice] == ["victims/dashboard/caseworker.html", "services/dashboard.html"]
+    assert templates[cast.alice] == [
+        "victims/dashboard/caseworker.html", "services/dashboard.html", "care/plan/dashboard.html",
+        "care/notes/dashboard.html",
+    ]  # fmt: skip
     assert templates[cast.bob] == ["victims/dashboard/receiver.html", "services/dashboard.html"]
     assert casefile.panels_for(cast.grace) == []

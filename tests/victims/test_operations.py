@@ -9,7 +9,7 @@ from django.db import connection
 from registry import casefile, policy
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.models import AuditAction, AuditEvent
-from tests.victims.conftest import RESCUE, TODAY, person
+from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Rescue, Victim
@@ -254,8 +254,8 @@ def test_the_case_keeps_the_day_of_its_first_rescue(register, cast):
 def test_only_civil_affairs_closes_and_reopens_and_moves_follow_the_stage_rules(register, cast):
     case = register(seed=30)
     with pytest.raises(PermissionDenied):
-        operations.case_close(actor=cast.alice, case=case, expected_version=1)
-    closed = operations.case_close(actor=cast.dave, case=case, expected_version=1)
+        operations.case_close(actor=cast.alice, case=case, expected_version=1, **CLOSING)
+    closed = operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
     assert (closed.stage, closed.closed_on, closed.version) == (Stage.CLOSED, TODAY, 2)
     with pytest.raises(Conflict) as refused:
         operations.case_transfer(actor=cast.dave, case=case, expected_version=2, reason="云南省")
@@ -305,12 +305,12 @@ def test_case_sections_follow_the_policy_for_each_reader(register, consent, cast
     alice = casefile.case_sections(cast.alice, selectors.case_for(cast.alice, case.uuid))
     assert set(alice) >= {  # and the test scaffold's section, which she writes too
         "person", "identity", "contacts", "rescue", "health", "dna", "consents", "referrals",
-        "shelter", "schooling", "training", "legal_aid", "return_home", "follow_ups",
+        "shelter", "schooling", "training", "legal_aid", "return_home", "follow_ups", "care_plan", "notes",
     }  # fmt: skip
     assert set(alice) == {section.value for section in policy.readable_sections(cast.alice)}
     assert alice["person"]["full_name"] == case.victim.full_name and alice["person"]["age"] == 30
     erin = casefile.case_sections(cast.erin, selectors.case_for(cast.erin, case.uuid))
-    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals", "legal_aid"}
+    assert set(erin) == {"person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes"}
     with pytest.raises(NotFound):
         selectors.case_for(cast.bob, case.uuid)
     with pytest.raises(NotFound):

@@ -15,6 +15,7 @@ from victims import operations, synthetic, validation
 from victims.choices import (
     DECIDED_IDENTIFICATION,
     DocumentType,
+    Ending,
     ExploitationType,
     IdentificationStatus,
     ReferralStatus,
@@ -90,6 +91,15 @@ def test_both_cities_have_cases_registered_by_their_own_caseworker(seeded, db):
 
 def test_cases_are_spread_over_registered_closed_and_transferred(seeded, db):
     assert set(Case.objects.values_list("stage", flat=True)) >= {Stage.REGISTERED, Stage.CLOSED, Stage.TRANSFERRED}
+
+
+def test_every_closed_case_says_how_it_ended(seeded, db):
+    closed = cases().filter(stage=Stage.CLOSED)
+    assert closed.exclude(ending=Ending.RETURNED_HOME).exists()
+    for case in closed:
+        assert case.ending in Ending.values
+        if case.ending != Ending.RETURNED_HOME:  # a reason, with civil affairs' comment
+            assert case.closure_comment.strip()
 
 
 def test_closures_and_transfers_are_made_by_civil_affairs_of_the_city(seeded, db):

@@ -14,7 +14,7 @@ from registry.choices import Role
 from registry.models import AuditAction, AuditEvent
 from registry.presentation import mask_id_number
 from tests.factories import UserFactory
-from tests.victims.conftest import TODAY, person
+from tests.victims.conftest import CLOSING, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
 from victims.models import Case, Consent, Referral, Rescue
@@ -154,7 +154,7 @@ def test_the_list_is_paginated(as_user, register, monkeypatch):
 
 def test_the_stage_filter_lists_only_cases_of_that_stage(as_user, register, cast):
     open_case, closed_case = register(seed=8), register(seed=9)
-    operations.case_close(actor=cast.dave, case=closed_case, expected_version=closed_case.version)
+    operations.case_close(actor=cast.dave, case=closed_case, expected_version=closed_case.version, **CLOSING)
 
     body = main_of(as_user("dave").get(reverse("victims:list") + "?stage=closed"))
 
@@ -409,7 +409,7 @@ def test_erin_with_an_accepted_legal_aid_referral_sees_only_her_sections(as_user
 
     assert response.status_code == 200
     assert tabs_of(response) == [
-        *labels(["person", "identity", "rescue", "consents", "referrals", "legal_aid"]),
+        *labels(["person", "identity", "rescue", "consents", "referrals", "legal_aid", "care_plan", "notes"]),
         zh("Timeline"),
     ]
     for section in ("health", "contacts", "dna", "shelter", "schooling", "return_home"):
@@ -759,11 +759,11 @@ def test_bob_may_not_approve_a_childs_referral(as_user, register, consent, cast,
 def test_dave_closes_and_reopens_a_case(as_user, register):
     case = register(seed=71)
     header = page(as_user("dave").get(case_url(case)))
-    assert reverse("victims:case-act", args=[case.uuid, "close"]) in header
+    assert f'href="{reverse("victims:case-close", args=[case.uuid])}"' in header
 
-    as_user("dave").post(reverse("victims:case-act", args=[case.uuid, "close"]), {"version": 1})
+    as_user("dave").post(reverse("victims:case-close", args=[case.uuid]), {"version": 1, **CLOSING})
     case.refresh_from_db()
-    assert case.stage == Stage.CLOSED
+    assert (case.stage, case.ending) == (Stage.CLOSED, CLOSING["reason"])
     assert reverse("victims:case-act", args=[case.uuid, "reopen"]) in page(as_user("dave").get(case_url(case)))
 
     as_user("dave").post(reverse("victims:case-act", args=[case.uuid, "reopen"]), {"version": case.version})
@@ -775,7 +775,8 @@ def test_alice_has_no_close_button_and_may_not_close(as_user, register):
     case = register(seed=72)
 
     assert 'id="case-actions"' not in page(as_user("alice").get(case_url(case)))
-    response = as_user("alice").post(reverse("victims:case-act", args=[case.uuid, "close"]), {"version": 1})
+    assert as_user("alice").get(reverse("victims:case-close", args=[case.uuid])).status_code == 403
+    response = as_user("alice").post(reverse("victims:case-close", args=[case.uuid]), {"version": 1, **CLOSING})
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.stage == Stage.REGISTERED
@@ -810,7 +811,7 @@ def count_in(response, element_id: str) -> int:
 
 def test_caseworker_dashboard_counts_her_open_cases_and_lists_the_recent_ones(as_user, register, cast):
     cases = [register(seed=seed) for seed in range(80, 92)]
-    operations.case_close(actor=cast.dave, case=cases[0], expected_version=1)
+    operations.case_close(actor=cast.dave, case=cases[0], expected_version=1, **CLOSING)
 
     response = as_user("alice").get(reverse("dashboard"))
 

@@ -17,7 +17,8 @@ actions and the history.
 - ``PATCH /cases/{id}/sections/{section}/`` — the person's own fields of ``person``,
   ``identity``, ``contacts`` or ``health`` (``operations.victim_update``), with ``If-Match``.
 - ``POST /cases/{id}/close/``, ``reopen/``, ``transfer/``, ``resolve-duplicate/`` — civil
-  affairs' stage actions, with ``If-Match``.
+  affairs' stage actions, with ``If-Match``; closing takes how the case ended (``reason`` and
+  ``comment``, ``operations.case_close``).
 - ``GET /cases/{id}/history/`` — ``registry.casefile.case_history`` (already narrowed to the sections
   the caller may read), paginated, audited.
 """
@@ -47,6 +48,7 @@ from victims.api.serializers import (
     CaseEnvelopeSerializer,
     CaseFilterSerializer,
     CaseSummarySerializer,
+    CloseSerializer,
     HistoryEntrySerializer,
     RegistrationSerializer,
     ResolveDuplicateSerializer,
@@ -186,13 +188,23 @@ class CaseViewSet(CaseRouteViewSet):
         return envelope_response(changed)
 
     @extend_schema(
-        summary="Close the case (civil affairs)",
+        summary="Close the case (civil affairs), saying how it ended",
+        description="Without a reason the case ends as returned home, which needs its return plan completed "
+        "(409 no_ending otherwise); a reason needs civil affairs' comment (400 comment). Every section's close "
+        "check applies either way (a person still in a shelter, follow-up visits outstanding: 409).",
         parameters=[CASE_ID, IF_MATCH],
-        request=EmptySerializer,
-        responses={200: CaseEnvelopeSerializer, **VERSIONED_ERRORS},
+        request=CloseSerializer,
+        responses={
+            200: CaseEnvelopeSerializer,
+            **VERSIONED_ERRORS,
+            409: error(
+                "no_ending, follow_ups_outstanding, placement_open, invalid_stage_transition, or another "
+                "section's close check."
+            ),
+        },
     )
     def close(self, request, *args, **kwargs):
-        return self._stage_action(request, Action.CLOSE_CASE, operations.case_close, EmptySerializer)
+        return self._stage_action(request, Action.CLOSE_CASE, operations.case_close, CloseSerializer)
 
     @extend_schema(
         summary="Reopen a closed case (civil affairs)",

@@ -22,7 +22,7 @@ from registry.api.serializers import ChoiceField, ModelInputSerializer, SectionF
 from registry.fields import MAX_TEXT_LENGTH
 from registry.policy import Section
 from victims import operations
-from victims.choices import ReferralStatus, Service, Sex, Stage
+from victims.choices import Ending, ReferralStatus, Service, Sex, Stage
 from victims.models import Rescue, Victim
 from victims.sections import FORM_KINDS
 
@@ -152,6 +152,25 @@ class TransferSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200, help_text=_("The reason and the receiving province."))
 
 
+class CloseSerializer(StrictSerializer):
+    reason = ChoiceField(
+        choices=Ending.choices,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "How the case ended, when not by a completed return: transferred_out, died, contact_lost, duplicate "
+            "or declined_assistance. Leave it out (or returned_home) for a case whose return plan is completed."
+        ),
+    )
+    comment = serializers.CharField(
+        max_length=MAX_TEXT_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Civil affairs' comment; required with a reason."),
+    )
+
+
 class ResolveDuplicateSerializer(StrictSerializer):
     same_person = serializers.BooleanField(help_text=_("Whether both cases are of the same person."))
 
@@ -185,6 +204,12 @@ class CaseSummarySerializer(SectionFieldsMixin, serializers.Serializer):
 class PersonSectionSerializer(serializers.Serializer):
     case_number = serializers.CharField()
     stage = ChoiceField(choices=Stage.choices)
+    ending = ChoiceField(
+        choices=Ending.choices, allow_blank=True, help_text=_("How a closed case ended; empty while it is open.")
+    )
+    closure_comment = serializers.CharField(
+        required=False, help_text=_("Civil affairs' comment on closing: only for roles that read the return home.")
+    )
     full_name = serializers.CharField()
     sex = ChoiceField(choices=Sex.choices)
     age = serializers.IntegerField(allow_null=True)

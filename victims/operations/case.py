@@ -2,13 +2,16 @@
 possible duplicate settled, a caseworker assigned.
 
 Guarantees: the stage moves only through ``victims.stages.move`` on the locked case, at the
-version the caller read (412 when stale); closing runs every section's close check
-(``registry.casefile.close_checks``) on the locked case; a transfer's reason (free text that
-may name people or places) goes to an encrypted field, never into the history reason or the
-audit log.
+version the caller read (412 when stale); closing records how the case ended
+(``Case.ending``) and runs every section's close check (``registry.casefile.close_checks``) on
+the locked case; a transfer's reason and civil affairs' comment on closing (free text that may
+name people or places) go to encrypted fields, never into the history reason or the audit log
+(which carries the ending's code only).
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,26 +25,35 @@ from registry.models import AuditAction
 from registry.operations import clean_value
 from registry.policy import Action, Section, require_action, require_write
 from victims import stages, validation
-from victims.choices import Stage
+from victims.choices import CLOSURE_REASONS, Ending, Stage
 from victims.models import Case
 from victims.operations.common import lock_case
 
 
 def _change_stage(
-    *, actor, case: Case, expected_version: int | None, to: Stage, reason: str, checks=(), **fields
+    *, actor, case: Case, expected_version: int | None, to: Stage, reason: str, refuse=None, checks=(), **fields
 ) -> Case:
+    """Move the locked case to ``to``; then ``refuse(the stage it came from)`` and each of
+    ``checks(locked case)`` may refuse; then ``fields`` are set, the version bumped, the change
+    saved and audited."""
     with transaction.atomic(), recorded_change(actor=actor, reason=reason):
         locked = lock_case(actor, case, expected_version)
+        came_from = Stage(locked.stage)
         stages.move(locked, to)
+        if refuse is not None:
+            refuse(came_from)
         for check in checks:
             check(locked)
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1
         locked.save()
+        detail = {"stage": locked.stage}
+        if locked.ending:
+            detail["ending"] = locked.ending  # a code, never the comment
         record_event(
             action=AuditAction.CASE_STAGE_CHANGED, actor=actor, case_uuid=locked.uuid, sections=[Section.PERSON],
-            detail={"stage": locked.stage},
+            detail=detail,
         )  # fmt: skip
     return locked
 
@@ -58,21 +70,68 @@ def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> C
                          reason="transferred to another province", transfer_note=note)  # fmt: skip
 
 
-def case_close(*, actor, case: Case, expected_version: int) -> Case:
-    """Close a case (civil affairs), unless a close check of a section (``registry.casefile``) refuses."""
+def _ending(reason: str | None, comment: str) -> tuple[Ending, str]:
+    """The ending a close records and its comment, checked before anything is locked: no reason
+    (or ``returned_home``) for a completed return, the comment optional; else one of
+    :data:`~victims.choices.CLOSURE_REASONS` (400 ``reason``) with a comment (400 ``comment``)."""
+    comment = (comment or "").strip()
+    if reason in (None, "", Ending.RETURNED_HOME):
+        ending = Ending.RETURNED_HOME
+    elif reason in CLOSURE_REASONS:
+        ending = Ending(reason)
+        if not comment:
+            raise RuleViolation(_("Say why the case is closed: a comment goes with the reason."), field="comment")
+    else:
+        raise RuleViolation(
+            _("Give one of the reasons for closing, or none when the return is completed."), field="reason"
+        )
+    return ending, clean_value(Case, "closure_comment", comment, field="comment")
+
+
+def _refuse_without_return(ending: Ending, came_from: Stage) -> None:
+    """A case closed as returned home comes from the ``returned`` stage, which only the
+    completion of its return plan reaches (``services.operations.return_plan_complete``) —
+    since the case was opened or last reopened. 409 ``no_ending`` otherwise."""
+    if ending == Ending.RETURNED_HOME and came_from != Stage.RETURNED:
+        raise Conflict(
+            _(
+                "Say how the case ended: give a reason for closing it, with a comment, or complete the return "
+                "plan first."
+            ),
+            field="reason",
+            code="no_ending",
+        )
+
+
+def case_close(*, actor, case: Case, expected_version: int, reason: str | None = None, comment: str = "") -> Case:
+    """Close a case (civil affairs), recording how it ended (``Case.ending``).
+
+    Without ``reason`` the case ends as returned home: it must be in the ``returned`` stage —
+    its return plan completed, on any pathway — else 409 ``no_ending`` (give a reason or
+    complete the return). With a reason (:data:`~victims.choices.CLOSURE_REASONS`; 400
+    ``reason`` for another value) civil affairs' ``comment`` is required (400 ``comment``) and
+    kept encrypted. Either way every section's close check runs on the locked case and may
+    refuse: a person still in a shelter, follow-up visits neither done nor waived — closing
+    ends the follow-up, so the officer who closes waives what is still planned, whatever the
+    ending (a person who died or cannot be reached is not visited; the waiver says so). 409
+    ``invalid_stage_transition`` from a stage that cannot close (a return planned: cancel the
+    plan first; transferred; closed). Audit ``case_stage_changed`` with the ending's code."""
     require_action(actor, Action.CLOSE_CASE)
+    ending, comment = _ending(reason, comment)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.CLOSED, reason="case closed",
-        checks=casefile.close_checks(), closed_on=validation.today(),
+        refuse=partial(_refuse_without_return, ending), checks=casefile.close_checks(),
+        ending=ending, closure_comment=comment, closed_on=validation.today(),
     )  # fmt: skip
 
 
 def case_reopen(*, actor, case: Case, expected_version: int) -> Case:
-    """Reopen a closed case (civil affairs), e.g. when the person needs help again."""
+    """Reopen a closed case (civil affairs), e.g. when the person needs help again: its ending
+    and the comment on closing are cleared (history keeps them); the next close records anew."""
     require_action(actor, Action.CLOSE_CASE)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.REGISTERED, reason="case reopened",
-        closed_on=None,
+        closed_on=None, ending="", closure_comment="",
     )  # fmt: skip
 
 

@@ -6,6 +6,8 @@ Guarantees:
   leaves the history rows and audit events a real one would: the city's caseworker registers and
   records, its civil affairs officer approves children's referrals, closes and transfers, the
   receiving bureau answers its referrals. The actor's organization decides the city.
+- A case is closed only with how it ended (:func:`closing_of`): here, before any return, with
+  one of :data:`CLOSINGS` — a reason and civil affairs' comment, by the person's index.
 - Idempotent: a person is known by their document number — by name and birth date when they have
   none — looked up through the blind index (never decrypting a row); one already registered is
   skipped whole. A second run adds nobody.
@@ -26,12 +28,28 @@ from registry.history import recorded_change
 from registry.models import Jurisdiction, User
 from registry.policy import Section
 from victims import operations, validation
-from victims.choices import ReferralStatus, Service, Stage
+from victims.choices import Ending, ReferralStatus, Service, Stage
 from victims.models import Case, Victim
 from victims.seed.journey import OUTCOME_STEPS, REFERRAL_REASONS, RESPONSE_NOTES
 from victims.seed.people import plan_people
 from victims.seed.places import CITIES, City
 from victims.seed.plans import PersonPlan
+
+# How the demo's cases closed without a completed return end: a reason and civil affairs' comment.
+CLOSINGS: tuple[tuple[Ending, str], ...] = (
+    (Ending.DECLINED_ASSISTANCE, "本人已有稳定住处和工作，书面表示不再需要救助，经社工评估同意结案（虚构）"),
+    (Ending.CONTACT_LOST, "三个月内电话联系五次、按登记地址上门走访两次，均未能联系到本人，记录在案（虚构）"),
+    (Ending.TRANSFERRED_OUT, "本人转入市妇联长期帮扶项目，由该项目接续提供心理疏导和就业服务（虚构）"),
+)
+
+
+def closing_of(plan: PersonPlan, stage: Stage) -> tuple[Ending | None, str]:
+    """The reason and comment civil affairs closes the case of ``plan`` with, from ``stage``: none
+    after a completed return (the case ends as returned home), else one of :data:`CLOSINGS` by
+    the person's index (the benchmark generator closes its cases the same way)."""
+    if stage == Stage.RETURNED:
+        return None, ""
+    return CLOSINGS[plan.index % len(CLOSINGS)]
 
 
 @dataclass(frozen=True)
@@ -118,7 +136,10 @@ def record_person(plan: PersonPlan, staff: Staff, jurisdictions: dict[str, Juris
                     actor=receiver, referral=referral, decision=decision, note=RESPONSE_NOTES[decision]
                 )
         if plan.ending == Stage.CLOSED:
-            case = operations.case_close(actor=staff.civil_affairs, case=case, expected_version=case.version)
+            reason, comment = closing_of(plan, case.stage)
+            case = operations.case_close(
+                actor=staff.civil_affairs, case=case, expected_version=case.version, reason=reason, comment=comment
+            )
         elif plan.ending == Stage.TRANSFERRED:
             case = operations.case_transfer(
                 actor=staff.civil_affairs, case=case, expected_version=case.version, reason=plan.transfer_reason

@@ -23,10 +23,11 @@ Guarantees:
 from victims.views.cases import case_file, case_list, case_register
 from victims.views.dashboard import dashboard_work
 from victims.views.records import record_add, record_edit, victim_edit
-from victims.views.referrals import case_act, referral_act, referral_create
+from victims.views.referrals import case_act, case_close, referral_act, referral_create
 
 __all__ = [
     "case_act",
+    "case_close",
     "case_file",
     "case_list",
     "case_register",

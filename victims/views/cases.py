@@ -299,17 +299,21 @@ def timeline(user, case: Case) -> list[dict]:
 
 
 def _case_actions(user, case: Case) -> list[dict]:
-    """Civil affairs' buttons in the case header: close, reopen, resolve a possible duplicate."""
+    """Civil affairs' buttons in the case header: close (a link to its confirmation form, which
+    asks how the case ended), reopen, resolve a possible duplicate."""
     actions = []
     if policy.may(user, Action.CLOSE_CASE):
         if Stage.CLOSED in TRANSITIONS[Stage(case.stage)]:
-            actions.append({"verb": "close", "label": _("Close the case"), "style": "danger"})
+            actions.append(
+                {"verb": "close", "label": _("Close the case"), "style": "danger", "link": True,
+                 "url": reverse("victims:case-close", args=[case.uuid])}
+            )  # fmt: skip
         if case.stage == Stage.CLOSED:
             actions.append({"verb": "reopen", "label": _("Reopen the case"), "style": "primary"})
     if policy.may(user, Action.RESOLVE_DUPLICATE) and case.possible_duplicate:
         actions.append({"verb": "resolve-duplicate", "label": "", "style": "duplicate"})
     for action in actions:
-        action["url"] = reverse("victims:case-act", args=[case.uuid, action["verb"]])
+        action.setdefault("url", reverse("victims:case-act", args=[case.uuid, action["verb"]]))
     return actions
 
 
@@ -331,6 +335,7 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
         "tab": tab,
         "case_actions": _case_actions(user, case),
         "case_links": casefile.case_links(user, case),
+        "header_parts": casefile.header_parts(request, case),
     }
     if tab == TIMELINE:
         context["timeline"] = timeline(user, case)

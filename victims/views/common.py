@@ -10,11 +10,9 @@ from registry import casefile, policy
 from registry.errors import NotFound
 from registry.policy import Section
 from victims import operations
-from victims.choices import Stage
 from victims.models import Case
 
 TIMELINE = "timeline"
-CLOSED_STAGES = (Stage.CLOSED, Stage.TRANSFERRED)
 
 # --- this app's pages -------------------------------------------------------------------------
 

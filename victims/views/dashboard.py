@@ -8,16 +8,18 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.pages import works_on_cases
 from registry.policy import Scope, Section
 from registry.presentation import case_url
-from victims import selectors
-from victims.choices import ReferralStatus, Service, Stage
+from victims import selectors, validation
+from victims.choices import Ending, ReferralStatus, Service, Stage
 from victims.models import Referral
-from victims.views.common import CLOSED_STAGES, may_register
+from victims.stages import CLOSED_STAGES
+from victims.views.common import may_register
 
 RECENT_CASES = 10
 
@@ -60,11 +62,24 @@ def _referral_rows(user, referrals) -> list[dict]:
     return rows
 
 
+def _closed_by_ending(visible) -> tuple[int, list[dict]]:
+    """This year's closed cases among ``visible``, counted by how they ended (aggregate counts
+    only, one query); a case closed before endings were recorded counts as not recorded."""
+    year = validation.today().year
+    closed = visible.filter(stage=Stage.CLOSED, closed_on__year=year).order_by()
+    counts = dict(closed.values_list("ending").annotate(n=models.Count("pk")))
+    rows = [{"label": label, "count": counts.get(value, 0)} for value, label in Ending.choices]
+    if counts.get(""):
+        rows.append({"label": _("Not recorded"), "count": counts[""]})
+    return year, rows
+
+
 def dashboard_work(request: HttpRequest) -> dict[str, Any]:
     """The counts and short lists of the user's case work, all through ``selectors.cases_for``:
-    a caseworker's open and recent cases; civil affairs' cases by stage, referrals awaiting
-    approval and possible duplicates; a receiving department's referrals waiting for an answer
-    and those under way. Logged as ``case_listed`` when it names any case."""
+    a caseworker's open and recent cases; civil affairs' cases by stage, this year's closed
+    cases by how they ended, referrals awaiting approval and possible duplicates; a receiving
+    department's referrals waiting for an answer and those under way. Logged as ``case_listed``
+    when it names any case."""
     user = request.user
     role = policy.role_of(user)
     if role is None or not works_on_cases(user):
@@ -85,6 +100,7 @@ def dashboard_work(request: HttpRequest) -> dict[str, Any]:
             for value, label in Stage.choices
         ]
         work["total"] = sum(counts.values())
+        work["closed_year"], work["closed_by_ending"] = _closed_by_ending(visible)
         awaiting = Referral.objects.filter(case__in=visible, status=ReferralStatus.AWAITING_APPROVAL)
         work["awaiting_approval"] = _referral_rows(user, awaiting)
         duplicates = visible.filter(possible_duplicate=True)

@@ -1,11 +1,12 @@
-"""Referrals (create, accept, decline, complete, approve, revoke) and civil affairs' buttons on a
-case (close, reopen, resolve a possible duplicate). Every button is a POST form carrying the
-version the user saw."""
+"""Referrals (create, accept, decline, complete, approve, revoke) and civil affairs' actions on a
+case: close (a confirmation form saying how the case ended), reopen, resolve a possible
+duplicate. Every form carries the version the user saw."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from registry.pages import case_page
 from registry.policy import Action, Section, require
 from registry.presentation import case_url
 from victims import forms, operations, selectors
-from victims.choices import Service
+from victims.choices import Service, Stage
 from victims.models import Case, Referral
 from victims.views.common import record_data, record_object
 from victims.views.records import form_page
@@ -140,8 +141,39 @@ def referral_act(request: HttpRequest, case_id, referral_id, verb: str) -> HttpR
 
 # --- civil affairs: close, reopen, resolve a possible duplicate -------------------------------
 
+
+@case_page("GET", "HEAD", "POST")
+def case_close(request: HttpRequest, case_id) -> HttpResponse:
+    """Close a case (civil affairs), saying how it ended: the confirmation form asks for the
+    completed return — the default, offered only when the return plan is completed — or a
+    reason with a comment; the operation's refusals (no ending, a comment missing, a person
+    still sheltered, visits outstanding, a stale version) are shown on the form."""
+    user = request.user
+    case = selectors.case_for(user, case_id)
+    require(policy.may(user, Action.CLOSE_CASE))
+    returned = case.stage == Stage.RETURNED
+    form = forms.CloseForm(request.POST or None, initial={"version": case.version}, returned=returned)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            operations.case_close(
+                actor=user, case=case, expected_version=values["version"], reason=values["reason"],
+                comment=values["comment"],
+            )  # fmt: skip
+        except StaleVersion:
+            form.add_error(None, _("Someone else changed this case meanwhile. Check it again, then retry."))
+        except (RuleViolation, Conflict) as refused:
+            show_error(form, refused)
+        else:
+            messages.success(request, _("The case is closed."))
+            return HttpResponseRedirect(case_url(case))
+    context = {
+        "case": case, "form": form, "returned": returned, "back_url": case_url(case), "reload_url": request.path,
+    }  # fmt: skip
+    return render(request, "victims/case_close.html", context)
+
+
 CASE_DONE = {
-    "close": gettext_lazy("The case is closed."),
     "reopen": gettext_lazy("The case is reopened."),
     "resolve-duplicate": gettext_lazy("The possible duplicate is resolved."),
 }
@@ -149,7 +181,8 @@ CASE_DONE = {
 
 @case_page("POST")
 def case_act(request: HttpRequest, case_id, verb: str) -> HttpResponse:
-    """Close or reopen a case, or settle a possible duplicate (civil affairs)."""
+    """Reopen a case, or settle a possible duplicate (civil affairs); closing has its own form
+    (:func:`case_close`)."""
     user = request.user
     if verb not in CASE_DONE:
         raise NotFound(_("No such action."))
@@ -161,9 +194,7 @@ def case_act(request: HttpRequest, case_id, verb: str) -> HttpResponse:
         return HttpResponseRedirect(case_url(case))
     version = form.cleaned_data["version"]
     try:
-        if verb == "close":
-            operations.case_close(actor=user, case=case, expected_version=version)
-        elif verb == "reopen":
+        if verb == "reopen":
             operations.case_reopen(actor=user, case=case, expected_version=version)
         else:
             operations.case_resolve_duplicate(

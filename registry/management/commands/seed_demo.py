@@ -301,6 +301,8 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         from attachments.seed import seed_attachments
+        from care.notes.seed import seed_notes
+        from care.plan.seed import seed_care_plans
         from legal_aid.seed import seed_legal_aid
         from services.seed import seed_services
         from victims.models import Case
@@ -311,6 +313,8 @@ class Command(BaseCommand):
             result = seed_victims(count=count, seed=seed, progress=bar.update)
         legal_aid = seed_legal_aid(seed=seed)  # matters of the accepted legal aid referrals
         services = seed_services(seed=seed)  # shelters, schooling, training, return plans, follow-up visits
+        seed_care_plans(seed=seed)  # needs assessments, goals linked to those services, reviews
+        seed_notes(seed=seed)  # service logs, case conferences, cases left without contact
         documents = seed_attachments(seed=seed)  # consent forms and photos, through the upload operation
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
