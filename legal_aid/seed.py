@@ -35,6 +35,7 @@ from registry.history import recorded_change
 from registry.models import User
 from victims.choices import ExploitationType, ReferralStatus, Service
 from victims.models import Referral, Rescue
+from victims.synthetic import weighted
 from victims.validation import today as current_day
 
 FICTION = "（演示数据，情节虚构）"
@@ -109,10 +110,6 @@ class SeedResult:
     present: int  # accepted referrals that already had a matter
 
 
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 class _Clock:
     """Dates that move forward from ``start`` and never pass today."""
 
@@ -150,8 +147,8 @@ def record_matter(referral: Referral, worker, rng: random.Random, today: datetim
     """One matter of ``referral``'s case, taken to the step drawn, each step through its operation."""
     case = referral.case
     rescue = Rescue.objects.filter(case=case).order_by("id").only("exploitation").first()
-    matter_type = _weighted(rng, likely_matters(rescue.exploitation if rescue else ()))
-    reached = _weighted(rng, REACHED)
+    matter_type = weighted(rng, likely_matters(rescue.exploitation if rescue else ()))
+    reached = weighted(rng, REACHED)
     clock = _Clock(rng, case.opened_on, today)
     matter = operations.matter_open(
         actor=worker,
@@ -186,7 +183,7 @@ def record_matter(referral: Referral, worker, rng: random.Random, today: datetim
         )
     if reached != "concluded":
         return
-    outcome = _weighted(rng, OUTCOMES)
+    outcome = weighted(rng, OUTCOMES)
     awarded = received = received_on = None
     if outcome != Outcome.WITHDRAWN and matter_type in MONEY_MATTERS:
         awarded = Decimal(rng.randrange(5_000, 80_000, 500))

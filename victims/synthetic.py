@@ -111,3 +111,8 @@ def phone(rng: random.Random) -> str:
 def address(rng: random.Random, county: str) -> str:
     """A placeholder address in a county of :data:`ORIGIN_PLACES`: ``云南省昆明市五华区某镇某村``."""
     return ORIGIN_PLACES[county][0] + rng.choice(LOCAL_PLACES)
+
+
+def weighted(rng: random.Random, weights: dict):
+    """One key of ``weights`` drawn with a chance in proportion to its value."""
+    return rng.choices(list(weights), weights=list(weights.values()))[0]

@@ -52,6 +52,7 @@ from registry.models import AuditAction
 from registry.policy import Section
 from victims.choices import Service
 from victims.models import Case, Referral
+from victims.synthetic import weighted
 
 SHARE = 0.8  # of the accepted legal aid referrals that get a matter
 # How far a matter gets, by weight; the first matters of a run take each in turn.
@@ -105,10 +106,6 @@ class _Days:
         return self.day
 
 
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def _activity(rng: random.Random, days: _Days, *, last: bool, kinds) -> ActivityPlan:
     kind = rng.choice(kinds)
     occurred_on = days.after(1, 20)
@@ -130,11 +127,11 @@ def draw(journey: Journey, generation: Generation) -> MatterPlan | None:
     if turn < len(FIRST_REACHED):
         reached = FIRST_REACHED[turn]
     elif rng.random() < SHARE:
-        reached = _weighted(rng, REACHED)
+        reached = weighted(rng, REACHED)
     else:
         return None
     generation.state["legal_aid_turn"] = turn + 1
-    matter_type = _weighted(rng, likely_matters(plan.rescue.get("exploitation")))
+    matter_type = weighted(rng, likely_matters(plan.rescue.get("exploitation")))
     days = _Days(rng, plan.opened_on, today)
     matter = {
         "reached": reached,
@@ -166,7 +163,7 @@ def draw(journey: Journey, generation: Generation) -> MatterPlan | None:
     )
     if reached == "in_progress":
         return MatterPlan(**matter)
-    outcome = _weighted(rng, OUTCOMES)
+    outcome = weighted(rng, OUTCOMES)
     awarded = received = received_on = None
     if outcome != Outcome.WITHDRAWN and matter_type in MONEY_MATTERS:
         awarded = Decimal(rng.randrange(5_000, 80_000, 500))

@@ -67,6 +67,7 @@ from services.seed import voice
 from victims.choices import DNAMatch, DocumentType, Service, Sex, Stage
 from victims.models import Case, Household
 from victims.seed import PROVINCES, PersonPlan
+from victims.synthetic import weighted
 from victims.validation import age_on
 
 FICTION = "（虚构）"
@@ -201,10 +202,6 @@ def state_of(generation: Generation) -> ServicesState:
     if state is None:
         state = generation.state["services"] = ServicesState.load()
     return state
-
-
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def _later(rng: random.Random, day: datetime.date, low: int, high: int, today: datetime.date) -> datetime.date:
@@ -392,7 +389,7 @@ def draw(journey: Journey, generation: Generation) -> ServicesPlan | None:
     )
     turn = turns[city]
     turns[city] += 1
-    status = first[turn] if turn < len(first) else _weighted(rng, weights)
+    status = first[turn] if turn < len(first) else weighted(rng, weights)
     completed = status == ReturnPlanStatus.COMPLETED
     stay = _draw_stay(plan, rng, state, born=born, today=today, returned=completed, leaves=closing)
 
@@ -404,7 +401,7 @@ def draw(journey: Journey, generation: Generation) -> ServicesPlan | None:
                 "school": f"{plan.city.name}{plan.district.name}某小学{FICTION}",
                 "grade": rng.choice(GRADES),
                 "started_on": started,
-                "attendance": _weighted(rng, {Attendance.REGULAR: 8, Attendance.IRREGULAR: 2}),
+                "attendance": weighted(rng, {Attendance.REGULAR: 8, Attendance.IRREGULAR: 2}),
                 "follow_up_notes": f"已安排随班就读，学校指定教师跟进{FICTION}",
             }
 
@@ -415,7 +412,7 @@ def draw(journey: Journey, generation: Generation) -> ServicesPlan | None:
             programme = rng.choice(PROGRAMMES)
             outcome, ended, certificate = TrainingOutcome.IN_PROGRESS, None, None
             if (today - started).days > 90:
-                outcome = _weighted(
+                outcome = weighted(
                     rng, {TrainingOutcome.COMPLETED: 6, TrainingOutcome.DROPPED_OUT: 1, TrainingOutcome.IN_PROGRESS: 2}
                 )
                 if outcome != TrainingOutcome.IN_PROGRESS:

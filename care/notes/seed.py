@@ -49,6 +49,7 @@ from registry.models import Organization, User
 from registry.policy import Section
 from victims.models import Case
 from victims.stages import CLOSED_STAGES
+from victims.synthetic import weighted
 from victims.validation import today as current_day
 
 FICTION = "（演示数据，情节虚构）"
@@ -126,10 +127,6 @@ class SeedResult:
     present: int  # open cases that already had notes
 
 
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def _text(text: str) -> str:
     return text + FICTION
 
@@ -192,10 +189,10 @@ def record_log(case: Case, caseworker: User, rng: random.Random, today: datetime
     notes = conferences = goals = 0
     count = rng.randint(1, 4)
     for number in range(count):
-        kind = _weighted(rng, KINDS)
+        kind = weighted(rng, KINDS)
         recent = number == count - 1
         occurred_on = _day(rng, case, today, 0, 20) if recent else _day(rng, case, today, 21, 150)
-        concerns = _weighted(rng, CONCERNS)
+        concerns = weighted(rng, CONCERNS)
         note = operations.note_create(
             actor=caseworker, case=case, data=_note(kind, occurred_on, rng, concerns=concerns.value)
         )

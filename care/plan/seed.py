@@ -38,6 +38,7 @@ from registry.models import Organization, User
 from services.models import EmploymentPlacement, ReturnPlan, SchoolEnrollment, ShelterPlacement, VocationalTraining
 from victims.choices import ExploitationType, Service, Stage
 from victims.models import Case, Referral, Rescue
+from victims.synthetic import weighted
 from victims.validation import today as current_day
 
 FICTION = "（演示数据，情节虚构）"
@@ -119,10 +120,6 @@ class SeedResult:
     present: int  # open cases that already had a plan
 
 
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
 def _text(text: str) -> str:
     return text + FICTION
 
@@ -132,7 +129,7 @@ def _needs(case: Case, rng: random.Random) -> list[dict]:
     heavy = {domain for form in (rescue.exploitation if rescue else ()) for domain in HEAVY.get(form, ())}
     needs = []
     for domain in NeedDomain:
-        rating = NeedRating.HIGH if domain in heavy and rng.random() < 0.7 else _weighted(rng, RATINGS)
+        rating = NeedRating.HIGH if domain in heavy and rng.random() < 0.7 else weighted(rng, RATINGS)
         needs.append(
             {
                 "domain": domain,
@@ -204,7 +201,7 @@ def record_plan(case: Case, caseworker, approver, rng: random.Random, today: dat
                 "links": _links(case, domain),
             },
         )
-        ending = _weighted(rng, ENDINGS)
+        ending = weighted(rng, ENDINGS)
         if ending != GoalStatus.OPEN:
             reason = _text(REASONS[ending]) if REASONS[ending] else ""
             operations.goal_close(

@@ -313,8 +313,8 @@ class Command(BaseCommand):
             result = seed_victims(count=count, seed=seed, progress=bar.update)
         legal_aid = seed_legal_aid(seed=seed)  # matters of the accepted legal aid referrals
         services = seed_services(seed=seed)  # shelters, schooling, training, return plans, follow-up visits
-        seed_care_plans(seed=seed)  # needs assessments, goals linked to those services, reviews
-        seed_notes(seed=seed)  # service logs, case conferences, cases left without contact
+        plans = seed_care_plans(seed=seed)  # needs assessments, goals linked to those services, reviews
+        notes = seed_notes(seed=seed)  # service logs, case conferences, cases left without contact
         documents = seed_attachments(seed=seed)  # consent forms and photos, through the upload operation
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
@@ -322,8 +322,9 @@ class Command(BaseCommand):
             f"Victims (seed {seed}): {result.created} created, {result.present} already present; "
             f"cases by stage: {by_stage or 'none'}; legal aid matters: {legal_aid.opened} opened, "
             f"{legal_aid.present} referrals already had one; services: {services.admitted} admitted to shelters, "
-            f"{sum(services.plans.values())} return plans; documents: {documents.documents} filed in "
-            f"{documents.cases} cases"
+            f"{sum(services.plans.values())} return plans; care plans: {plans.written} written; notes: "
+            f"{notes.notes} written ({notes.conferences} case conferences); documents: {documents.documents} "
+            f"filed in {documents.cases} cases"
         )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
