@@ -16,8 +16,6 @@ sections shown); refusals by the API's exception handler.
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers
@@ -32,7 +30,7 @@ from registry.api.inputs import validated
 from registry.api.parsers import JSONParser
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
 from registry.api.serializers import ChoiceField, StrictSerializer
-from registry.api.viewsets import ScopedViewSet
+from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
 
@@ -153,21 +151,13 @@ class CaseAttachmentViewSet(CaseRouteViewSet):
 
 
 @extend_schema(tags=["attachments"])
-class AttachmentViewSet(ScopedViewSet):
+class AttachmentViewSet(RecordRouteViewSet):
     """One attachment: its metadata, its content, its withdrawal."""
 
     model = Attachment
     serializer_class = AttachmentSerializer
     parser_classes = [JSONParser]
     metadata_class = None
-
-    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
-        """The case of the attachment the URL names, for ``access_denied`` (never answered)."""
-        try:
-            attachment_id = uuid.UUID(str(self.kwargs.get("id")))
-        except ValueError:
-            return None
-        return Attachment._base_manager.filter(uuid=attachment_id).values_list("case__uuid", flat=True).first()
 
     def get_attachment(self) -> Attachment:
         return selectors.attachment_for(self.request.user, self.kwargs["id"])

@@ -21,8 +21,6 @@ a role that may not read the ``legal_aid`` section finds no matter at all) and w
 
 from __future__ import annotations
 
-import uuid
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +37,7 @@ from registry.api.cases import CaseRouteViewSet
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
 from registry.api.serializers import ChoiceField, StrictSerializer
-from registry.api.viewsets import ScopedViewSet
+from registry.api.viewsets import RecordRouteViewSet, ScopedViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
 from registry.errors import PermissionDenied, RuleViolation
@@ -219,20 +217,12 @@ def _may_write(user) -> None:
     require(policy.may_write(user, Section.LEGAL_AID), _("Your role may not change the legal aid record."))
 
 
-class _LegalAidViewSet(ScopedViewSet):
+class _LegalAidViewSet(RecordRouteViewSet):
     # Base of the routes that name a matter or an activity by its id (not a docstring: the schema
     # would show it). Order of checks: the record (404), the policy (403), If-Match (428/400), the
     # body (400); the operation then checks the referral (403), locks and compares versions (412).
     parser_classes = CaseRouteViewSet.parser_classes
     metadata_class = None
-
-    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
-        """The case of the record the URL names, for ``access_denied`` (never answered)."""
-        try:
-            record_id = uuid.UUID(str(self.kwargs.get("id")))
-        except ValueError:
-            return None
-        return self.model._base_manager.filter(uuid=record_id).values_list("case__uuid", flat=True).first()
 
     def expected_version(self) -> int:
         return version_from_if_match(self.request.headers.get("If-Match"))

@@ -30,7 +30,7 @@ from registry.api.cases import CaseRouteViewSet
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, error
 from registry.api.serializers import ChoiceField, ChoiceListField, StrictSerializer
-from registry.api.viewsets import CaseRecordViewSet
+from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag
 from registry.errors import RuleViolation
@@ -218,7 +218,7 @@ class CaseNoteViewSet(CaseRouteViewSet):
 
 
 @extend_schema(tags=["case notes"])
-class NoteViewSet(CaseRecordViewSet):
+class NoteViewSet(RecordRouteViewSet):
     """One note: read it, correct it. A note is never changed nor deleted."""
 
     model = CaseNote

@@ -36,7 +36,7 @@ from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
 from registry.api.serializers import ChoiceField, EmptySerializer, StrictSerializer
-from registry.api.viewsets import CaseRecordViewSet
+from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
 from registry.errors import RuleViolation
@@ -322,7 +322,7 @@ class CasePlanViewSet(CaseRouteViewSet):
         return record_response(review, status=201)
 
 
-class _PlanRecordViewSet(CaseRecordViewSet):
+class _PlanRecordViewSet(RecordRouteViewSet):
     # Base of the routes that name a goal or a review by its id (not a docstring: the schema
     # would show it). Order of checks: the record (404), the policy (403), If-Match, the body.
     parser_classes = CaseRouteViewSet.parser_classes

@@ -142,10 +142,11 @@ class ScopedViewSet(
         return response
 
 
-class CaseRecordViewSet(ScopedViewSet):
-    """Base of the routes that name one record of a case by its id (``/notes/{id}/``): a refusal
-    is recorded against the record's case. The view reads the record through its app's
-    selectors (404 for what is out of the caller's reach)."""
+class RecordRouteViewSet(ScopedViewSet):
+    """Base of the routes that name one record of a case (``model``) by its id (``/notes/{id}/``,
+    ``/referrals/{id}/``, ``/attachments/{id}/``…): a refusal is recorded against the record's
+    case. The view reads the record through its app's selectors (404 for what is out of the
+    caller's reach)."""
 
     def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
         """The case of the record the URL names, for ``access_denied`` (never answered)."""

@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,7 +25,7 @@ from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
 from registry.api.serializers import EmptySerializer
-from registry.api.viewsets import ScopedViewSet
+from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import version_from_if_match
 from registry.errors import NotFound, RuleViolation
@@ -172,21 +170,13 @@ def _may_take(user, decision: str) -> bool:
 
 
 @extend_schema(tags=["referrals"])
-class ReferralViewSet(ScopedViewSet):
+class ReferralViewSet(RecordRouteViewSet):
     """The steps of a referral; the URL names the step."""
 
     model = Referral
     serializer_class = ReferralSerializer
     parser_classes = CaseRouteViewSet.parser_classes
     metadata_class = None
-
-    def audit_case_uuid_of_lookup(self) -> uuid.UUID | None:
-        """The case of the referral the URL names, for ``access_denied`` (never answered)."""
-        try:
-            referral_id = uuid.UUID(str(self.kwargs.get("id")))
-        except ValueError:
-            return None
-        return Referral._base_manager.filter(uuid=referral_id).values_list("case__uuid", flat=True).first()
 
     @extend_schema(
         summary="Answer, approve or revoke a referral",
