@@ -43,3 +43,12 @@ class JurisdictionLevel(models.TextChoices):
     PROVINCE = "province", _("Province")
     CITY = "city", _("City")
     COUNTY = "county", _("County or district")
+
+
+class EmailNotice(models.TextChoices):
+    """Whether and when an account is told by e-mail of new items in its inbox (``inbox``). The
+    message names no person and no case: only how many items wait, and a link to sign in."""
+
+    NONE = "none", _("No e-mail")
+    DAILY = "daily", _("A daily digest")
+    IMMEDIATE = "immediate", _("At once")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp import models as otp_totp
 
-from registry.choices import RESIDENTIAL_KINDS, Department, JurisdictionLevel, OrganizationKind, Role
+from registry.choices import RESIDENTIAL_KINDS, Department, EmailNotice, JurisdictionLevel, OrganizationKind, Role
 from registry.fields import EncryptedJSONField, EncryptedTextField
 
 
@@ -104,6 +104,10 @@ class User(AbstractUser):
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="staff"
     )
+    # The holder's own choice (inbox): no e-mail, a daily digest, or a message at once.
+    email_notice = models.CharField(
+        _("e-mail about new items"), max_length=16, choices=EmailNotice.choices, default=EmailNotice.NONE
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
@@ -170,6 +174,13 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_UPLOADED = "attachment_uploaded", _("Attachment uploaded")
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
     ATTACHMENT_WITHDRAWN = "attachment_withdrawn", _("Attachment withdrawn")
+    CASEWORKER_ASSIGNED = "caseworker_assigned", _("Caseworker assigned")
+    CASEWORKER_UNASSIGNED = "caseworker_unassigned", _("Caseworker unassigned")
+    TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
+    TRANSFER_ACCEPTED = "transfer_accepted", _("Transfer accepted")
+    TRANSFER_DECLINED = "transfer_declined", _("Transfer declined")
+    TRANSFER_WITHDRAWN = "transfer_withdrawn", _("Transfer withdrawn")
+    CASE_HANDED_OVER = "case_handed_over", _("Case handed over out of the province")
 
 
 class AuditOutcome(models.TextChoices):

@@ -44,6 +44,7 @@ class Section(models.TextChoices):
     FOLLOW_UPS = "follow_ups", _("Follow-up visits")
     CARE_PLAN = "care_plan", _("Care plan")
     NOTES = "notes", _("Case notes")
+    TRANSFERS = "transfers", _("Transfers and hand-overs")
 
 
 class Action(models.TextChoices):
@@ -58,6 +59,9 @@ class Action(models.TextChoices):
     VIEW_REPORTS = "view_reports", _("Read aggregate reports")
     MANAGE_USERS = "manage_users", _("Manage users and organizations")
     VIEW_PERSON_PHOTO = "view_person_photo", _("See photos of the person")
+    ASSIGN_CASEWORKER = "assign_caseworker", _("Assign or unassign caseworkers of the lead organization")
+    TRANSFER_CASE = "transfer_case", _("Request, withdraw, accept or decline a transfer between organizations")
+    HAND_OVER_CASE = "hand_over_case", _("Hand a case over to another province or country")
 
 
 class Access(enum.IntEnum):
@@ -102,6 +106,9 @@ _TABLE: dict[Section, tuple[Access, Access, Access, Access, Access]] = {
     # readers of that section who write notes (care.notes); the receiving departments log their
     # own work in their section (legal aid activities, enrolments, trainings) and read notes.
     Section.NOTES: (RW, RW, R, R, R),
+    # Transfers between organizations of the province and hand-overs out of it (transfers app):
+    # read here, written only by their operations under the actions TRANSFER_CASE and HAND_OVER_CASE.
+    Section.TRANSFERS: (R, R, N, N, N),
 }
 SECTION_ACCESS: dict[Section | str, dict[Role, Access]] = {
     section: {role: access for role, access in zip(_COLUMNS, row, strict=True) if access}
@@ -172,6 +179,12 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.SYSADMIN}),
     # Narrower than reading the person section: a photo identifies the person on sight.
     Action.VIEW_PERSON_PHOTO: frozenset({Role.CASEWORKER, Role.CIVIL_AFFAIRS}),
+    # Scope decides on which cases: a caseworker her organization's, civil affairs its jurisdiction's.
+    Action.ASSIGN_CASEWORKER: frozenset({Role.CASEWORKER, Role.CIVIL_AFFAIRS}),
+    # Requested and withdrawn by those who see the case; accepted or declined by the receiving
+    # organization's caseworkers and the civil affairs officers over it (transfers.selectors).
+    Action.TRANSFER_CASE: frozenset({Role.CASEWORKER, Role.CIVIL_AFFAIRS}),
+    Action.HAND_OVER_CASE: frozenset({Role.CIVIL_AFFAIRS}),
 }
 
 # Which indicators of the evaluation reports a role holding ``VIEW_REPORTS`` reads, by the

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "reports",
     "attachments",
     "care",
+    "transfers",
+    "inbox",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

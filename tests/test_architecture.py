@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_PARTY = ("registry", "victims", "services", "legal_aid", "exports", "reports")
+FIRST_PARTY = ("registry", "victims", "services", "legal_aid", "exports", "reports", "transfers", "inbox")
 
 # Modules that compose the apps: they import every app's URLs, views or seeds, and nothing of the
 # apps imports them back (the tests below check that). Their imports "downwards" into the apps

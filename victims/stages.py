@@ -1,7 +1,8 @@
 """The stages of a case and the only moves between them (DESIGN §2).
 
 ``registered → sheltered → return_planned → returned → closed``, ``transferred`` when handed
-to another province, and back from ``closed`` only by reopening. Operations call
+over to another province or country, and back from ``closed`` or ``transferred`` only by
+reopening (civil affairs). Operations call
 :func:`move`; nothing else assigns ``Case.stage``.
 """
 
@@ -18,7 +19,7 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.RETURN_PLANNED: frozenset({Stage.SHELTERED, Stage.REGISTERED, Stage.RETURNED, Stage.TRANSFERRED}),
     Stage.RETURNED: frozenset({Stage.CLOSED}),
     Stage.CLOSED: frozenset({Stage.REGISTERED}),
-    Stage.TRANSFERRED: frozenset(),
+    Stage.TRANSFERRED: frozenset({Stage.REGISTERED}),
 }
 
 # The stages in which the registry's work on a case has ended: closed here, or handed to another province.
