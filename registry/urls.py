@@ -49,6 +49,8 @@ api_v1 = [
     path("", include("reports.urls")),  # the evaluation reports (reports.urls)
     path("", include("attachments.urls")),  # documents of the case file (attachments.urls)
     path("", include("care.urls")),  # care plan and case notes (care.urls)
+    path("", include("transfers.urls")),  # transfers between organizations, hand-overs (transfers.urls)
+    path("", include("inbox.urls")),  # the user's own inbox (inbox.urls)
 ]
 
 urlpatterns = [
@@ -71,6 +73,8 @@ urlpatterns = [
     path("reports/", include("reports.ui_urls")),  # reports pages: catalogue, indicator, scorecard, files
     path("", include("attachments.ui_urls")),  # attachment pages: /cases/<id>/attachments/, /attachments/…
     path("care/", include("care.ui_urls")),  # care plan and case notes pages
+    path("transfers/", include("transfers.ui_urls")),  # transfers and hand-overs
+    path("inbox/", include("inbox.ui_urls")),  # the user's own inbox
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("api/v1/", include(api_v1)),

@@ -7,8 +7,11 @@ class TransfersConfig(AppConfig):
     verbose_name = _("Transfers and hand-overs")
 
     def ready(self) -> None:
-        """Declare the transfers section of the case file (``transfers/sections.py``)."""
+        """Declare the transfers section of the case file (``transfers/sections.py``), and the
+        parts under the case header: a pending transfer and its actions, the hand-over's."""
         from registry import casefile
         from transfers import sections
 
         casefile.register(*sections.SECTIONS)
+        casefile.register_header_part("transfers.views.case_header")
+        casefile.register_header_part("transfers.handover.views.case_header")

@@ -1,0 +1,5 @@
+"""Pages of the inbox, mounted at ``inbox/`` by ``registry.urls`` (namespace ``inbox``)."""
+
+app_name = "inbox"
+
+urlpatterns = []
