@@ -35,6 +35,7 @@ from registry.choices import Role
 from registry.history import recorded_change
 from registry.models import User
 from registry.policy import Section
+from victims.choices import Stage
 from victims.models import Case
 
 SHARE = 0.25  # of the cases that get a consent form
@@ -101,7 +102,9 @@ def seed_attachments(*, seed: int) -> SeedResult:
     given = documents = present = 0
     with recorded_change(actor=None, reason="seed_demo"):
         for worker in User.objects.filter(role=Role.CASEWORKER, is_active=True).order_by("username"):
-            for case in Case.objects.visible_to(worker).filter(created_by=worker).order_by("id"):
+            # A case handed over out of the province is read-only here (victims.operations.lock_case).
+            cases = Case.objects.visible_to(worker).filter(created_by=worker).exclude(stage=Stage.TRANSFERRED)
+            for case in cases.order_by("id"):
                 rng = random.Random(f"attachments:{seed}:{case.number}")  # noqa: S311 - synthetic data
                 if rng.random() >= SHARE:
                     continue

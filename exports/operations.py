@@ -69,8 +69,12 @@ def dossier_generate(
     batch: ArchiveBatch | None = None,
     reason: str = "dossier generated",
     job: DossierJob | None = None,
+    sections: list[str] | None = None,
+    receipt: dossier_content.Receipt | None = None,
 ) -> ArchiveRecord:
-    """Generate, store and record the dossier of ``case`` as ``actor``'s role may read it.
+    """Generate, store and record the dossier of ``case`` as ``actor``'s role may read it —
+    only the ``sections`` named among those, when given, and ending with ``receipt`` (a
+    hand-over package, ``transfers.handover``).
 
     Guarantees: 404 unless ``actor`` sees the case, 403 unless the role may ``export_dossier``;
     409 ``dossier_too_large`` before any rendering for a case beyond the limits
@@ -105,6 +109,8 @@ def dossier_generate(
         retention=retention.value,
         retention_label=_label_in(retention, language),
         template_version=dossier_content.TEMPLATE_VERSION,
+        sections=tuple(sections) if sections is not None else None,
+        receipt=receipt,
     )
     rendered = _render(facts, deadline=Deadline(job.deadline) if job is not None else None)
     blob, key_id = storage.seal(rendered.pdf, record_uuid=record_uuid)
@@ -158,7 +164,7 @@ def _record(*, actor, case, facts, rendered, record_uuid, sequence, storage_name
             batch, reason, job) -> ArchiveRecord:  # fmt: skip
     try:
         with transaction.atomic(), recorded_change(actor=actor, reason=reason):
-            locked = case_operations.lock_case(actor, case)
+            locked = case_operations.lock_case(actor, case, transferred=True)  # reading only
             locked_job = _lock_running(job) if job is not None else None
             if locked.version != case.version:
                 raise Conflict(

@@ -13,7 +13,7 @@ class NotificationKind(models.TextChoices):
     CARE_PLAN_TO_APPROVE = "care_plan_to_approve", _("A child's care plan awaits your approval")
     TRANSFER_TO_ANSWER = "transfer_to_answer", _("A transfer awaits your acceptance")
     TRANSFER_ANSWERED = "transfer_answered", _("Your transfer was accepted or declined")
-    SHELTER_NEARLY_FULL = "shelter_nearly_full", _("A shelter is at 90% of its beds")
+    SHELTER_NEARLY_FULL = "shelter_nearly_full", _("A shelter has nine beds in ten taken")
     # Written by the daily reminders (send_reminders): once per item and day.
     LEGAL_AID_DEADLINE = "legal_aid_deadline", _("A legal aid deadline in 3 days")
     FOLLOW_UP_DUE = "follow_up_due", _("A follow-up visit due or overdue")

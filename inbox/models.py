@@ -51,7 +51,11 @@ class Notification(models.Model):
                 name="notification_reminder_once_a_day",
             ),
         ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # The daily run reads the day's reminders first (inbox.reminders).
+            models.Index(fields=["reminder_day"], name="notification_reminder_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"notification {self.uuid}"

@@ -1,5 +1,5 @@
 """Writing items into inboxes: :func:`notify`, called by an operation inside its transaction,
-and who is told (:func:`staff_of`, :func:`civil_affairs_over`).
+and who is told (:func:`staff_of`, :func:`civil_affairs_over`, :func:`referral_receivers`).
 
 Guarantees: the rows are written in the caller's transaction, so an operation rolled back
 leaves none; an item holds no personal value (see ``inbox.models``); a reminder
@@ -21,6 +21,7 @@ from django.utils import timezone
 from inbox.choices import NotificationKind
 from inbox.models import Notification
 from registry.choices import Role
+from registry.policy import REFERRAL_SECTION
 
 
 def staff_of(organization_id: int, roles: Iterable[Role]) -> QuerySet:
@@ -32,9 +33,14 @@ def civil_affairs_over(jurisdiction_code: str) -> QuerySet:
     """The active civil affairs officers whose jurisdiction contains the division ``jurisdiction_code``
     (the officer of the county, of its city and of the province)."""
     prefixes = [jurisdiction_code[:length] for length in (2, 4, 6) if length <= len(jurisdiction_code)]
-    return get_user_model().objects.filter(
-        is_active=True, role=Role.CIVIL_AFFAIRS, jurisdiction__code__in=prefixes
-    )
+    return get_user_model().objects.filter(is_active=True, role=Role.CIVIL_AFFAIRS, jurisdiction__code__in=prefixes)
+
+
+def referral_receivers(referral) -> QuerySet:
+    """The active accounts of the referral's receiving organization whose role answers referrals
+    of its service (``registry.policy.REFERRAL_SECTION``: schooling → education, …)."""
+    roles = [role for role, section in REFERRAL_SECTION.items() if section.value == referral.service]
+    return staff_of(referral.to_organization_id, roles)
 
 
 def notify(
@@ -87,4 +93,3 @@ def notify(
 
         transaction.on_commit(lambda: mail.send_immediate([user.pk for user in written]))
     return len(written)
-

@@ -7,10 +7,12 @@ start-up stops with a message naming the variable to set.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registry.context_processors.registry",
+                "inbox.context_processors.inbox",  # the header's counter of unread items
             ],
             # {% csrf_token %} also writes the form's idempotency key, so every POST form has one.
             "builtins": ["registry.templatetags.form_keys"],
@@ -375,6 +378,49 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # this many dossiers, so a long batch runs in flat memory.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True  # progress is kept in exports.ArchiveBatch, not a result backend
+# Beat (python -m registry.serve starts it beside the workers) runs the daily reminders
+# (inbox.tasks) at REMINDERS_AT, local time; REMINDERS_INTERVAL_SECONDS > 0 runs them every so
+# many seconds instead (a smoke test; each run writes a reminder once per item and day anyway).
+# Without a broker, cron runs `manage.py send_reminders` (README "Reminders").
+REMINDERS_AT = env_str("REMINDERS_AT", "07:00")
+_reminders_at = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", REMINDERS_AT)
+if _reminders_at is None:
+    raise ImproperlyConfigured(f"REMINDERS_AT must be a time of day, HH:MM (24-hour clock); got {REMINDERS_AT!r}")
+REMINDERS_INTERVAL_SECONDS = env_int("REMINDERS_INTERVAL_SECONDS", 0, minimum=0)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "inbox.send_reminders",
+        "schedule": timedelta(seconds=REMINDERS_INTERVAL_SECONDS)
+        if REMINDERS_INTERVAL_SECONDS
+        else crontab(hour=int(_reminders_at[1]), minute=int(_reminders_at[2])),
+    }
+}
+# Beat's record of its last runs: a file it rewrites, under var/ beside the other state.
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+
+# --- E-mail about the inbox (inbox.mail) -------------------------------------------------------
+# Sent only when EMAIL_HOST names an SMTP server; otherwise the dummy backend, and nothing is sent
+# or marked as sent (tests use Django's locmem backend). A message holds no personal value: how
+# many new items wait, and a link to REGISTRY_PUBLIC_URL (the address users sign in at).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.dummy.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
+REGISTRY_PUBLIC_URL = env_str("REGISTRY_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if EMAIL_HOST and not REGISTRY_PUBLIC_URL:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST is set but REGISTRY_PUBLIC_URL is not: set it to the address users sign in at "
+        "(https://registry.example.gov.cn), the link of every e-mail."
+    )
 
 # --- Cache and the search rate limit (registry/ratelimit.py) ---------------------------------
 # Exact searches (?id_number=, ?name=, the case list's search form) are limited per account to

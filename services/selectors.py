@@ -191,7 +191,7 @@ def shelters_within_reach(user) -> QuerySet[Organization]:
     return Organization.objects.filter(area, kind__in=RESIDENTIAL_KINDS, is_active=True)
 
 
-def _nearly_full(capacity: int, occupied: int) -> bool:
+def nearly_full(capacity: int, occupied: int) -> bool:
     """At least 90 per cent of the beds taken, or at most one bed left."""
     return occupied * 10 >= capacity * 9 or capacity - occupied <= 1
 
@@ -215,7 +215,7 @@ def shelter_occupancy(user) -> list[dict[str, Any]]:
             "capacity": shelter.capacity,
             "occupied": shelter.occupied,
             "free": max(shelter.capacity - shelter.occupied, 0),
-            "nearly_full": _nearly_full(shelter.capacity, shelter.occupied),
+            "nearly_full": nearly_full(shelter.capacity, shelter.occupied),
         }
         for shelter in shelters
     ]

@@ -32,7 +32,7 @@ from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
 
 # The apps whose models hold victim data: every model in them, and each one's history.
-VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports", "attachments", "care")
+VICTIM_DATA_APPS = ("victims", "services", "legal_aid", "exports", "attachments", "care", "transfers")
 # Test-only stand-ins of a case (tests/scaffold), exercised by the core's own tests.
 TEST_ONLY_APPS = ("scaffold",)
 
@@ -48,6 +48,11 @@ PLAIN = {
     "victims.household.jurisdiction_code": "GB/T 2260 county code for the return rules; the address is encrypted",
     "services.returnplan.destination_code": "GB/T 2260 county code for the return rules and statistics",
     "services.returnplan.destination_country": "ISO 3166 code for the repatriation rules and statistics",
+    "transfers.handover.province_code": "GB/T 2260 code of the receiving province, for routing and statistics",
+    "transfers.handover.country": "ISO 3166 code of the country a victim is repatriated to, for statistics",
+    "transfers.handover.receiving_agency": "the receiving agency: an office, never a person (no field names a contact)",
+    "transfers.handover.contact_office": "the receiving agency's contact office: an office, never a person",
+    "transfers.handover.embassy_contact": "the embassy or consulate contacted: an office, never a person",
     "exports.archivebatch.jurisdiction_code": "GB/T 2260 code of the jurisdiction a batch archives",
     "exports.archivebatch.failures": "case UUIDs and exception class names only",
     "exports.archiverecord.archive_number": "the case number and the dossier's sequence",

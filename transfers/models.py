@@ -38,10 +38,10 @@ class CaseTransfer(CaseRecord):  # noqa: DJ008 (CaseRecord.__str__)
     reason = models.CharField(_("reason"), max_length=24, choices=TransferReason.choices)
     # Shown to those who see the case: the sender until acceptance, the receiver after it.
     comment = EncryptedTextField(_("comment"), max_length=2000, blank=True, default="")
-    sections_first = MultipleChoiceField(
-        _("sections the receiver needs first"), choices=Section.choices, blank=True
+    sections_first = MultipleChoiceField(_("sections the receiver needs first"), choices=Section.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )
-    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
@@ -106,4 +106,3 @@ class HandOver(CaseRecord):  # noqa: DJ008 (CaseRecord.__str__)
                 violation_error_message=_("Name the receiving province, or for a repatriation the country."),
             ),
         ]
-

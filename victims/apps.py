@@ -8,8 +8,9 @@ class VictimsConfig(AppConfig):
 
     def ready(self) -> None:
         """Declare the case and its one scoped lookup, the victim file's sections of the case
-        file (``victims/sections.py``), and what a moved or disabled account loses: its case
-        assignments outside its new placement (``registry.accounts.access``)."""
+        file (``victims/sections.py``), the caseworkers under the case header, and what a moved
+        or disabled account loses: its case assignments outside its new placement
+        (``registry.accounts.access``)."""
         from registry import casefile
         from registry.accounts import access
         from victims import operations, sections, selectors
@@ -17,4 +18,5 @@ class VictimsConfig(AppConfig):
 
         casefile.register_case(model=Case, lookup=selectors.case_for)
         casefile.register(*sections.SECTIONS)
+        casefile.register_header_part("victims.views.assignments.case_header")
         access.register_releaser(operations.case_assignments_release)

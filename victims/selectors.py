@@ -12,11 +12,13 @@ report.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from registry import casefile, policy
-from registry.errors import NotFound, PermissionDenied
+from registry.choices import Role
+from registry.errors import NotFound, PermissionDenied, RuleViolation
 from registry.fields import BlindIndexField
 from registry.policy import Section
 from registry.scope import code_within
@@ -119,3 +121,28 @@ def referral_for(user, referral_id) -> Referral:
         raise NotFound(_("No such referral."))
     rows = casefile.kind_of(Referral).narrow(user, Referral.objects.visible_to(user).select_related("case"))
     return rows.one(referral_id, missing=_("No such referral."))
+
+
+def caseworkers_for(user):
+    """The caseworkers whose assignments ``user`` may manage (``assign_caseworker``): a
+    caseworker's colleagues of her organization, a civil affairs officer's caseworkers of the
+    organizations within his jurisdiction; nobody for other roles. Disabled accounts included
+    (their open cases are handed on after they leave); callers that assign filter active ones."""
+    staff = get_user_model().objects.filter(role=Role.CASEWORKER).select_related("organization")
+    if not policy.may(user, policy.Action.ASSIGN_CASEWORKER):
+        return staff.none()
+    if policy.role_of(user) == Role.CASEWORKER:
+        return staff.filter(organization_id=user.organization_id)
+    return staff.filter(code_within("organization__jurisdiction__code", user.jurisdiction.code))
+
+
+def caseworker_for(user, caseworker_id, *, field: str = "caseworker"):
+    """One of :func:`caseworkers_for` by UUID; 400 naming ``field`` for any other value (an
+    account outside the reader's reach is not told apart from an unknown one)."""
+    try:
+        found = caseworkers_for(user).filter(uuid=caseworker_id).first()
+    except ValidationError:
+        found = None
+    if found is None:
+        raise RuleViolation(_("Choose a caseworker you may assign."), field=field)
+    return found

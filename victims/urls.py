@@ -6,11 +6,12 @@ unknown section or kind answers the API's JSON 404 rather than Django's HTML pag
 
 from django.urls import path
 
+from victims.api.assignments import CaseAssignmentViewSet, CaseworkerReassignView
 from victims.api.cases import CaseHistoryViewSet, CaseViewSet
 from victims.api.records import DECISIONS, CaseRecordViewSet, CaseReferralViewSet, ReferralViewSet
 
 # The stage actions of civil affairs: URL segment -> method of CaseViewSet.
-STAGE_ACTIONS = {"close": "close", "reopen": "reopen", "transfer": "transfer", "resolve-duplicate": "resolve_duplicate"}
+STAGE_ACTIONS = {"close": "close", "reopen": "reopen", "resolve-duplicate": "resolve_duplicate"}
 
 api_urlpatterns = [
     path("cases/", CaseViewSet.as_view({"get": "list", "post": "create"}), name="case-list"),
@@ -25,6 +26,17 @@ api_urlpatterns = [
         for segment, method in STAGE_ACTIONS.items()
     ),
     path("cases/<str:id>/history/", CaseHistoryViewSet.as_view({"get": "list"}), name="case-history"),
+    path(
+        "cases/<str:id>/assignments/",
+        CaseAssignmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="case-assignment-list",
+    ),
+    path(
+        "cases/<str:id>/assignments/<str:user_id>/",
+        CaseAssignmentViewSet.as_view({"delete": "destroy"}),
+        name="case-assignment-detail",
+    ),
+    path("caseworkers/<str:id>/reassign/", CaseworkerReassignView.as_view(), name="caseworker-reassign"),
     path(
         "cases/<str:id>/records/<str:kind>/",
         CaseRecordViewSet.as_view({"get": "list", "post": "create"}),

@@ -19,6 +19,8 @@ from benchmarks.bulk import Row, Writer
 from benchmarks.journeys import Generation, Journey
 from registry.models import AuditAction
 from registry.policy import Section
+from transfers.choices import Destination, LegalBasis
+from transfers.models import HandOver
 from victims import validation
 from victims.choices import Ending, ReferralStatus, Stage
 from victims.models import (
@@ -35,7 +37,7 @@ from victims.models import (
 )
 from victims.operations import CHILD_CONSENT_AGE, PROVINCE_ABBREVIATIONS, REGISTRATION_SECTIONS
 from victims.seed import OUTCOME_STEPS, REFERRAL_REASONS, RESPONSE_NOTES
-from victims.seed.recording import closing_of
+from victims.seed.recording import closing_of, handover_of
 
 DECISIONS = {  # referral_respond: decision -> (new status, audit action)
     "accept": (ReferralStatus.ACCEPTED, AuditAction.REFERRAL_ACCEPTED),
@@ -266,21 +268,31 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
 
 
 def ending(journey: Journey, writer: Writer, generation: Generation) -> None:
-    """``case_close`` or ``case_transfer`` by the city's civil affairs officer; a close records
+    """``case_close`` or ``case_hand_over`` by the city's civil affairs officer; a close records
     how the case ended as ``victims.seed`` closes it (``closing_of``: returned home after a
-    completed return, else a reason with its comment). (The close checks other apps register
-    are not run: their steps must leave cases they allow to close.)"""
+    completed return, else a reason with its comment), a hand-over goes to the person's home
+    province as ``victims.seed`` hands over (``handover_of``). (The close checks other apps
+    register are not run: their steps must leave cases they allow to close.)"""
     plan, case = journey.plan, journey.case
     officer = journey.staff.civil_affairs
-    detail = {"stage": Stage(plan.ending).value} if plan.ending else {}
     if plan.ending == Stage.CLOSED:
         closing, comment = closing_of(plan, case["stage"])
         closing = closing or Ending.RETURNED_HOME
         changes = {"ending": closing, "closure_comment": comment, "closed_on": generation.today}
-        reason, detail["ending"] = "case closed", Ending(closing).value
+        writer.change(case, {"stage": plan.ending, "version": case["version"] + 1, **changes}, actor=officer,
+                      reason="case closed")  # fmt: skip
+        writer.event(AuditAction.CASE_STAGE_CHANGED, actor=officer, case=case, sections=[Section.PERSON],
+                     detail={"stage": Stage.CLOSED.value, "ending": Ending(closing).value})  # fmt: skip
     elif plan.ending == Stage.TRANSFERRED:
-        changes, reason = {"transfer_note": plan.transfer_reason.strip()}, "transferred to another province"
-    else:
-        return
-    writer.change(case, {"stage": plan.ending, "version": case["version"] + 1, **changes}, actor=officer, reason=reason)
-    writer.event(AuditAction.CASE_STAGE_CHANGED, actor=officer, case=case, sections=[Section.PERSON], detail=detail)
+        values = handover_of(plan)
+        reason = "case handed over"
+        handover = writer.add(HandOver, {"case": case, "recorded_by": officer, **values}, actor=officer, reason=reason)
+        writer.change(case, {"stage": plan.ending, "version": case["version"] + 1}, actor=officer, reason=reason)
+        writer.event(
+            AuditAction.CASE_HANDED_OVER, actor=officer, case=case, sections=[Section.TRANSFERS],
+            detail={
+                "handover": str(handover["uuid"]), "stage": Stage.TRANSFERRED.value,
+                "destination": Destination(values["destination"]).value, "province_code": values["province_code"],
+                "legal_basis": LegalBasis(values["legal_basis"]).value, "sections": values["sections"],
+            },
+        )  # fmt: skip

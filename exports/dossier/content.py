@@ -40,8 +40,20 @@ _CHINESE_NUMERALS = "零一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """A form printed after the dossier for both sides to sign (a hand-over's receipt): its
+    title, its ``(label, value)`` rows, and the labels of its blank signature and seal lines.
+    Labels may be lazy: they are rendered in the dossier's language."""
+
+    title: Any
+    rows: tuple[tuple[Any, str], ...]
+    signatures: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class DossierFacts:
-    """The archival facts of one dossier (cover page, header, XMP, JSON)."""
+    """The archival facts of one dossier (cover page, header, XMP, JSON); ``sections`` limits
+    it to those sections (of the ones the generating user reads), ``receipt`` ends it."""
 
     archive_number: str
     case: Any
@@ -54,6 +66,8 @@ class DossierFacts:
     retention: str
     retention_label: str
     template_version: str
+    sections: tuple[str, ...] | None = None
+    receipt: Receipt | None = None
 
 
 @dataclass
@@ -190,15 +204,20 @@ def _summary(history: list[dict]) -> dict:
     }
 
 
-def build(user, case, *, language: str) -> DossierContent:
+def build(user, case, *, language: str, only=None) -> DossierContent:
     """The dossier's content for ``user`` (a case ``user`` may see, from ``case_for``), drawn in
-    ``language``: only the sections the policy lets ``user`` read, their history, and the
-    documents filed under them."""
+    ``language``: only the sections the policy lets ``user`` read (narrowed to those in ``only``
+    when given), their history, and the documents filed under them. Narrowed, a change is kept
+    only when every section it touches is among ``only``, and a document when its section is."""
     content = DossierContent(
-        sections=casefile.case_sections(user, case),
+        sections=casefile.case_sections(user, case, only=only),
         history=casefile.case_history(user, case),
         documents=dossier_documents.documents_of(user, case),
     )
+    if only is not None:
+        kept = set(content.sections)
+        content.history = [entry for entry in content.history if set(entry["sections"]) <= kept]
+        content.documents = [document for document in content.documents if document.attachment.section in kept]
     parts = [section_parts(casefile.declared(key), data) for key, data in content.sections.items()]
     names = names_of(parts)
     with translation.override(language):

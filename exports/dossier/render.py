@@ -247,6 +247,7 @@ def _template_context(facts: dossier_content.DossierFacts, content: dossier_cont
         "timeline_number": numbers[1],
         "history_number": numbers[2],
         "signatures_number": numbers[3],
+        "receipt": facts.receipt,
     }
 
 
@@ -259,7 +260,7 @@ def render_dossier(
     check()
     renderer = renderer or get_renderer()
     user, case = facts.generated_by, facts.case
-    content = dossier_content.build(user, case, language=facts.language)
+    content = dossier_content.build(user, case, language=facts.language, only=facts.sections)
     attachment_name = f"{case.number}.json"
     attachment = dossier_content.attachment_bytes(dossier_content.attachment_payload(facts, content))
     documents = tuple((document, dossier_documents.checked_content(document)) for document in content.documents)

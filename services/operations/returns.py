@@ -49,6 +49,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox.choices import NotificationKind
+from inbox.notify import civil_affairs_over, notify
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -259,6 +261,13 @@ def return_plan_create(*, actor, case: Case, data: dict) -> ReturnPlan:
         _check_plan(plan, locked, days=(plan.planned_on, validation.today()))
         _save(plan)
         plan.authors.add(actor)  # four eyes: the author may not approve it
+        notify(
+            NotificationKind.RETURN_PLAN_TO_APPROVE,
+            civil_affairs_over(locked.jurisdiction.code),
+            case=locked,
+            subject=plan,
+            actor=actor,
+        )
         audit(actor, AuditAction.RECORD_CREATED, plan, "create", pathway=plan.pathway)
         move_stage(actor, locked, Stage.RETURN_PLANNED)
     return plan
@@ -288,6 +297,14 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
         locked.version += 1
         _save(locked)
         locked.authors.add(actor)  # four eyes: nor may whoever changed it (recorded once)
+        if withdrawn:
+            notify(
+                NotificationKind.RETURN_PLAN_TO_APPROVE,
+                civil_affairs_over(locked.case.jurisdiction.code),
+                case=locked.case,
+                subject=locked,
+                actor=actor,
+            )
         audit(actor, AuditAction.RECORD_UPDATED, locked, "amend", fields=sorted(changes), approval_withdrawn=withdrawn)
     return locked
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from inbox.shelters import shelter_nearly_full_notify
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
@@ -135,6 +136,7 @@ def placement_admit(
         shelter = _lock_shelter(actor, shelter, "shelter")
         _check_capacity(shelter)
         placement = _new_placement(locked, shelter, admitted_on, notes)
+        shelter_nearly_full_notify(shelter=shelter, actor=actor)
         audit(actor, AuditAction.RECORD_CREATED, placement, "admit", shelter=str(shelter.uuid))
         if locked.stage == Stage.REGISTERED:
             move_stage(actor, locked, Stage.SHELTERED)
@@ -168,6 +170,7 @@ def placement_transfer(
         discharge(current, on=transferred_on, reason=DischargeReason.TRANSFERRED, field="transferred_on")
         _check_capacity(shelter)
         new = _new_placement(current.case, shelter, transferred_on, notes, transferred_from=current)
+        shelter_nearly_full_notify(shelter=shelter, actor=actor)
         audit(actor, AuditAction.RECORD_UPDATED, current, "transfer_out")
         audit(actor, AuditAction.RECORD_CREATED, new, "transfer_in", shelter=str(shelter.uuid))
     return new

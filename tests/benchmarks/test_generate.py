@@ -43,6 +43,8 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
+from transfers.handover.operations import case_hand_over
+from transfers.models import HandOver
 from victims import operations as victims_operations
 from victims import seed as victims_seed
 from victims import validation
@@ -59,14 +61,14 @@ from victims.models import (
     Rescue,
     Victim,
 )
-from victims.seed.recording import closing_of
+from victims.seed.recording import closing_of, handover_of
 
 PEOPLE = 60
 SEED = 8
 MODELS = [
     Victim, Case, Rescue, HealthAssessment, DNASample, Household, FamilyMember, Consent, Referral,
     ShelterPlacement, SchoolEnrollment, VocationalTraining, EmploymentPlacement, ReturnPlan, FollowUpVisit,
-    LegalAidMatter, LegalAidActivity,
+    LegalAidMatter, LegalAidActivity, HandOver,
 ]  # fmt: skip
 TABLES = [
     *MODELS,
@@ -105,7 +107,7 @@ def record_through_operations(count: int, seed: int) -> int:
     operations, in the order of ``benchmarks.journeys.JOURNEY``: ``victims.seed`` for the victim
     file (skipping whom ``seed_victims`` skips), the services and the legal aid matter
     (``through_operations`` of their journey modules), then the case's ending (``case_close``
-    or ``case_transfer``, close checks included). Returns the number of cases registered."""
+    or ``case_hand_over``, close checks included). Returns the number of cases registered."""
     today = validation.today()
     staff = {city.suffix: victims_seed.Staff.of(city) for city in victims_seed.CITIES}
     codes = {district.code for city in victims_seed.CITIES for district in city.districts}
@@ -135,9 +137,7 @@ def record_through_operations(count: int, seed: int) -> int:
                     actor=officer, case=case, expected_version=case.version, reason=reason, comment=comment
                 )
             elif plan.ending == Stage.TRANSFERRED:
-                victims_operations.case_transfer(
-                    actor=officer, case=case, expected_version=case.version, reason=plan.transfer_reason
-                )
+                case_hand_over(actor=officer, case=case, expected_version=case.version, **handover_of(plan))
     return created
 
 

@@ -1,16 +1,19 @@
-"""The production deployment, started for real: gunicorn and a Celery worker on loopback,
-against a throwaway PostgreSQL database and Redis (DESIGN §7, issue 8).
+"""The production deployment, started for real: gunicorn, a Celery worker and Celery beat on
+loopback, against a throwaway PostgreSQL database and Redis (DESIGN §7, issues 8, 17 and 19).
 
-``python -m registry.serve`` runs in production mode in a child process, as ``make serve``
-does, behind a TLS terminator as a deployment is (``BEHIND_TLS_PROXY``: a request carrying
+``python -m registry.serve --bind …`` runs in production mode in a child process exactly as
+``make serve`` starts it: the same command line, its configuration in an env file named by
+``REGISTRY_ENV_FILE`` (broker, database, keyring …), nothing of it in the process environment —
+behind a TLS terminator as a deployment is (``BEHIND_TLS_PROXY``: a request carrying
 ``X-Forwarded-Proto: https`` came over HTTPS); the test seeds a small demo into its database
 beforehand (the demo command refuses production mode, so that one step runs in demo mode), then
 checks that the app answers over HTTP with its security headers — HSTS on HTTPS only, the
 session and CSRF cookies ``Secure``, ``HttpOnly`` and ``SameSite=Lax`` — that the API demands a
 second factor, answers an unknown route and a too deeply nested body in its JSON error shape,
 that the access log holds no query string, and that ``archive_dossiers`` hands a jurisdiction's
-closed cases to the worker and gets back dossiers that ``verify_archive`` accepts. It stops both
-servers and drops what it created.
+closed cases to the worker and gets back dossiers that ``verify_archive`` accepts, and that beat
+runs the reminders (every 2 s here, ``REMINDERS_INTERVAL_SECONDS``): a follow-up visit seeded
+overdue gets its reminder in an inbox. It stops the servers and drops what it created.
 
 It runs in the PostgreSQL pass of CI (``DATABASE_URL=postgres://…``), where PostgreSQL and
 Redis are known to be there; the SQLite pass skips it.
@@ -31,6 +34,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -64,30 +68,40 @@ def _admin_sql(statement: str) -> None:
         connection.execute(statement)
 
 
+# What the test process's own environment must not pass on: an operator's shell has none of it.
+_PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "LD_LIBRARY_PATH")
+
+
 @pytest.fixture
 def deployment(tmp_path):
-    """Environment of a production deployment with its own database, keyring and archive."""
+    """A production deployment's environment: an operator's shell and ``REGISTRY_ENV_FILE``
+    naming an env file with its own database, keyring, broker and archive (as ``make serve``
+    writes ``var/serve.env``)."""
     name = f"registry_smoke_{uuid.uuid4().hex[:8]}"
     _admin_sql(f"CREATE DATABASE {name}")
     keyring = tmp_path / "keyring.json"
     write_secret_file(keyring, new_keyring_document())
-    env = {
-        **os.environ,
-        "REGISTRY_ENV_FILE": str(tmp_path / "absent.env"),  # never this checkout's var/dev.env
-        "DJANGO_SETTINGS_MODULE": "registry.settings",
+    settings = {
         "REGISTRY_MODE": "production",
         "SECRET_KEY": uuid.uuid4().hex * 2,
         "REGISTRY_KEYRING_FILE": str(keyring),
         "DATABASE_URL": urlsplit(DATABASE_URL)._replace(path=f"/{name}").geturl(),
         "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_CONCURRENCY": "1",
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp_path / "beat" / "schedule"),
+        "REMINDERS_INTERVAL_SECONDS": "2",
+        "WEB_CONCURRENCY": "2",
         "ALLOWED_HOSTS": "127.0.0.1",
         "BEHIND_TLS_PROXY": "true",  # cookies keep production's Secure flag
         "WEB_ACCESS_LOG": str(tmp_path / "access.log"),
         "MEDIA_ROOT": str(tmp_path / "media"),
-        "PYTHONUNBUFFERED": "1",
     }
+    env_file = tmp_path / "serve.env"
+    write_secret_file(env_file, "".join(f"{key}={value}\n" for key, value in settings.items()))
+    env = {key: os.environ[key] for key in _PASSED_ON if key in os.environ}
+    env.update(REGISTRY_ENV_FILE=str(env_file), PYTHONUNBUFFERED="1")
     try:
-        yield env
+        yield SimpleNamespace(env=env, settings=settings)
     finally:
         _admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         import redis
@@ -188,18 +202,49 @@ def wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def test_gunicorn_and_a_celery_worker_serve_and_archive_in_production_mode(deployment):
-    env = deployment
+# An open case of the seeded demo gets a follow-up visit due yesterday (written as set-up, with its history).
+OVERDUE_VISIT = (
+    "import datetime; from django.utils import timezone; from registry.history import recorded_change\n"
+    "from services.models import FollowUpVisit; from victims.models import Case\n"
+    "from victims.stages import CLOSED_STAGES\n"
+    "case = Case.objects.exclude(stage__in=CLOSED_STAGES).order_by('id').first()\n"
+    "with recorded_change(actor=None, reason='smoke test: an overdue visit'):\n"
+    "    visit = FollowUpVisit.objects.create(case=case, due_on=timezone.localdate() - datetime.timedelta(days=1))\n"
+    "print(visit.uuid)"
+)
+
+
+def wait_for_reminder(database_url: str, visit_uuid: str, server: subprocess.Popen, seconds: float = 90) -> None:
+    """Poll the smoke database until beat's reminders run wrote the visit's reminder."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            assert server.poll() is None, "the server stopped while waiting for beat"
+            found = connection.execute(
+                "SELECT count(*) FROM inbox_notification WHERE reminder_key = %s", [f"follow_up_due:{visit_uuid}"]
+            ).fetchone()[0]
+            if found:
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"beat wrote no reminder within {seconds} s")
+
+
+def test_gunicorn_celery_worker_and_beat_serve_archive_and_remind_in_production_mode(deployment):
+    env = deployment.env
     for step in (("migrate", "--no-input"), ("collectstatic", "--no-input", "--verbosity", "0")):
         done = manage(env, *step)
         assert done.returncode == 0, done.stderr
     seeded = manage(env, "seed_demo", "--password", PASSWORD, "--victims", "40", mode="demo")
     assert seeded.returncode == 0, seeded.stderr
+    overdue = manage(env, "shell", "-c", OVERDUE_VISIT)
+    assert overdue.returncode == 0, overdue.stderr
+    visit_uuid = overdue.stdout.strip().splitlines()[-1]
 
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "registry.serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--celery-concurrency", "1"],
+    server = subprocess.Popen(  # noqa: S603 (make serve's command line: `python -m registry.serve --bind …`)
+        [sys.executable, "-m", "registry.serve", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -213,6 +258,7 @@ def test_gunicorn_and_a_celery_worker_serve_and_archive_in_production_mode(deplo
         # Production requires the second factor: a password alone gets no token.
         status, _, body = get(f"{base}/api/v1/auth/token/", {"username": "civil_affairs_fz", "password": PASSWORD})
         assert status in (400, 401) and b"token" not in body.replace(b'"code"', b"")
+        wait_for_reminder(deployment.settings["DATABASE_URL"], visit_uuid, server)
         check_https_headers_and_cookies(port)
         check_api_error_shapes(port)
         # Search terms travel in query strings; the access log names the path alone.
@@ -238,7 +284,8 @@ def test_gunicorn_and_a_celery_worker_serve_and_archive_in_production_mode(deplo
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output
     assert "celery@" in output or "registry@" in output  # the worker ran beside gunicorn
-    access_log = Path(env["WEB_ACCESS_LOG"]).read_text(encoding="utf-8")
+    assert "beat: Starting" in output and "inbox.send_reminders" in output  # and beat sent the reminders task
+    access_log = Path(deployment.settings["WEB_ACCESS_LOG"]).read_text(encoding="utf-8")
     assert '"GET /api/v1/cases/ HTTP/1.1" 401' in access_log
     assert '"GET /api/v1/nonexistent/ HTTP/1.1" 404' in access_log
     for logged in (access_log, output):

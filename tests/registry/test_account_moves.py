@@ -101,7 +101,7 @@ def test_moving_alice_to_another_organization_ends_her_access_to_her_old_cases(c
         1,
         1,
     )
-    (unassigned,) = AuditEvent.objects.filter(action=AuditAction.RECORD_UPDATED, detail__contains="unassigned")
+    (unassigned,) = AuditEvent.objects.filter(action=AuditAction.CASEWORKER_UNASSIGNED, detail__contains="unassigned")
     assert unassigned.case_uuid == ours.uuid and unassigned.actor == cast.heidi
     assert unassigned.detail == {"unassigned": str(cast.alice.uuid)}
     last = Case.history.filter(id=ours.pk).latest("history_date")

@@ -29,6 +29,7 @@ DESIGN_TABLE = """
 | follow_ups | RW | R | – | – | – |
 | care_plan (issue 16: a receiving department reads its own department's goals only) | RW | R | R | R | R |
 | notes (issue 16: each note read only by the readers of the section it concerns) | RW | RW | R | R | R |
+| transfers (issue 17: written only by the actions transfer_case and hand_over_case) | R | R | – | – | – |
 """
 ROW_SECTIONS = {
     "person": [Section.PERSON],
@@ -46,6 +47,7 @@ ROW_SECTIONS = {
     "follow_ups": [Section.FOLLOW_UPS],
     "care_plan": [Section.CARE_PLAN],
     "notes": [Section.NOTES],
+    "transfers": [Section.TRANSFERS],
 }
 CELL = {"RW": Access.WRITE, "R": Access.READ, "–": Access.NONE}
 
@@ -96,6 +98,11 @@ DESIGN_ACTIONS = {
     Action.MANAGE_USERS: {Role.SYSADMIN},
     # Issue 15: a photo of the person, narrower than the person section.
     Action.VIEW_PERSON_PHOTO: {Role.CASEWORKER, Role.CIVIL_AFFAIRS},
+    # Issue 17: assignment within scope; a transfer requested by who sees the case and answered by
+    # the receiving organization's caseworkers and civil affairs over it; a hand-over by civil affairs.
+    Action.ASSIGN_CASEWORKER: {Role.CASEWORKER, Role.CIVIL_AFFAIRS},
+    Action.TRANSFER_CASE: {Role.CASEWORKER, Role.CIVIL_AFFAIRS},
+    Action.HAND_OVER_CASE: {Role.CIVIL_AFFAIRS},
 }
 
 

@@ -37,6 +37,7 @@ SECTION_LABELS_ZH = {
     "跟踪回访",
     "帮扶计划",
     "个案记录",
+    "转移与移交",
 }
 CASE_ROLE_MEMBERS = ["alice", "dave", "bob", "erin", "frank"]
 
@@ -282,13 +283,17 @@ def test_caseworker_dashboard_offers_health_and_dna_to_write_but_only_reads_scho
     writable = list_items(response, "writable-sections")
     assert "健康状况" in writable
     assert "DNA采血" in writable
-    assert list_items(response, "read-only-sections") == ["入学教育", "职业培训与就业", "法律援助"]
+    assert list_items(response, "read-only-sections") == ["入学教育", "职业培训与就业", "法律援助", "转移与移交"]
 
 
 def test_caseworker_dashboard_offers_no_approval(signed_in):
     response = signed_in("alice").get(reverse("dashboard"))
 
-    assert list_items(response, "actions") == ["查看本人照片"]
+    assert list_items(response, "actions") == [
+        "查看本人照片",
+        "分配或取消承办社工",
+        "申请、撤回、接收或拒绝机构间个案转移",
+    ]
     assert "审批" not in main_of(response)
 
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import AuditAction, AuditEvent
+from tests.transfers.test_handover_operations import body as handover_body
 from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from tests.victims.test_api_matrix import if_match, referred_case, register_case
 from victims import operations
@@ -620,8 +621,9 @@ def test_civil_affairs_closes_and_reopens_a_case_naming_the_version_each_time(pl
 def test_a_move_the_stages_forbid_is_409(places, cast, api_client_for):
     case = register_case(places, cast)
     operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
+    handover = {**handover_body(), "handed_over_on": TODAY.isoformat()}
     response = api_client_for(cast.dave).post(
-        case_url(case, "case-transfer"), {"reason": "移交云南省"}, format="json", headers=if_match(2)
+        case_url(case, "case-hand-over"), handover, format="json", headers=if_match(2)
     )
     assert (response.status_code, response.json()["code"]) == (409, "invalid_stage_transition")
 
@@ -629,8 +631,7 @@ def test_a_move_the_stages_forbid_is_409(places, cast, api_client_for):
 @pytest.mark.parametrize(
     ("name", "body", "field"),
     [
-        ("case-transfer", {}, "reason"),
-        ("case-transfer", {"reason": "   "}, "reason"),
+        ("case-hand-over", {}, "destination"),
         ("case-resolve-duplicate", {}, "same_person"),
         ("case-resolve-duplicate", {"same_person": "perhaps"}, "same_person"),
         ("case-close", {"closed_on": "2026-01-01"}, "closed_on"),

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from stdnum.cn import ric
 
 from tests.helpers import assert_not_stored
+from tests.transfers.test_handover_operations import body as handover_body
 from tests.victims.conftest import TODAY
 from victims.models import Case, Referral
 
@@ -195,7 +196,8 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
     for tab in ("person", "timeline"):  # the comment on the person tab, its change on the timeline
         assert officer.get(reverse("victims:case", kwargs={"case_id": case.uuid}), {"tab": tab}).status_code == 200
     current = version_of(call(dave, "post", reverse(flagged_url("reopen"), kwargs={"id": case.uuid}), headers=current))
-    call(dave, "post", reverse(flagged_url("transfer"), kwargs={"id": young["id"]}), {"reason": "移交云南省民政厅"},
+    handover = {**handover_body(), "handed_over_on": TODAY.isoformat()}
+    call(dave, "post", reverse("case-hand-over", kwargs={"id": young["id"]}), handover, status=201,
          headers={"If-Match": '"1"'})  # fmt: skip
 
     # --- the web pages read the same file: list, search, every tab, the timeline ---

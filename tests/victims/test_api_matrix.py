@@ -211,15 +211,6 @@ class TestCaseReopenMatrix(StageMatrix):
 
 
 @pytest.mark.django_db
-class TestCaseTransferMatrix(StageMatrix):
-    route_name = "case-transfer"
-    action = Action.CLOSE_CASE
-
-    def body(self, record):
-        return {"reason": "移交云南省民政厅"}
-
-
-@pytest.mark.django_db
 class TestCaseResolveDuplicateMatrix(StageMatrix):
     route_name = "case-resolve-duplicate"
     action = Action.RESOLVE_DUPLICATE

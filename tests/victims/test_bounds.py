@@ -15,7 +15,9 @@ from django.urls import reverse
 from registry.errors import Conflict, RuleViolation
 from registry.fields import MAX_TEXT_LENGTH
 from registry.history import recorded_change
+from tests.transfers.test_handover_operations import body as handover_body
 from tests.victims.conftest import RESCUE, TODAY, person
+from transfers.handover.operations import case_hand_over
 from victims import operations
 from victims.choices import ConsentGiver, Service
 from victims.models import Case, Referral, Rescue, Victim
@@ -140,8 +142,11 @@ def test_a_referral_answer_and_a_transfer_reason_are_bounded_naming_their_input(
     assert Referral.objects.get(pk=referral.pk).status == "pending"
 
     with pytest.raises(RuleViolation) as refused:
-        operations.case_transfer(actor=cast.dave, case=case, expected_version=case.version, reason=TOO_LONG)
-    assert refused.value.field == "reason"
+        case_hand_over(
+            actor=cast.dave, case=case, expected_version=case.version,
+            **handover_body(consent="not_obtainable", consent_note=TOO_LONG),
+        )  # fmt: skip
+    assert refused.value.field == "consent_note"
     assert Case.objects.get(pk=case.pk).stage == "registered"
 
 

@@ -9,7 +9,9 @@ from registry import casefile
 from registry.casefile import CaseSection
 from registry.errors import Conflict
 from registry.policy import Section
+from tests.transfers.test_handover_operations import body as handover_body
 from tests.victims.conftest import CLOSING
+from transfers.handover.operations import case_hand_over
 from victims import operations
 from victims.choices import Stage
 
@@ -60,7 +62,7 @@ def test_close_checks_are_asked_only_when_closing(register, cast, redeclared):
     case = register()
     calls = []
     redeclared(Section.RESCUE, close_checks=(calls.append,))
-    operations.case_transfer(actor=cast.dave, case=case, expected_version=case.version, reason="移交浙江省")
+    case_hand_over(actor=cast.dave, case=case, expected_version=case.version, **handover_body(province_code="33"))
     assert calls == []
 
 
@@ -100,7 +102,7 @@ def test_dashboard_panels_follow_the_roles_they_are_declared_for(cast):
     templates = {user: [panel.template for panel in casefile.panels_for(user)] for user in (cast.alice, cast.bob)}
     assert templates[cast.alice] == [
         "victims/dashboard/caseworker.html", "services/dashboard.html", "care/plan/dashboard.html",
-        "care/notes/dashboard.html",
+        "care/notes/dashboard.html", "transfers/dashboard.html",
     ]  # fmt: skip
     assert templates[cast.bob] == ["victims/dashboard/receiver.html", "services/dashboard.html"]
     assert casefile.panels_for(cast.grace) == []

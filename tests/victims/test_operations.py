@@ -9,7 +9,9 @@ from django.db import connection
 from registry import casefile, policy
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.models import AuditAction, AuditEvent
+from tests.transfers.test_handover_operations import body as handover_body
 from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
+from transfers.handover.operations import case_hand_over
 from victims import operations
 from victims.choices import ConsentGiver, DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Rescue, Victim
@@ -258,7 +260,7 @@ def test_only_civil_affairs_closes_and_reopens_and_moves_follow_the_stage_rules(
     closed = operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
     assert (closed.stage, closed.closed_on, closed.version) == (Stage.CLOSED, TODAY, 2)
     with pytest.raises(Conflict) as refused:
-        operations.case_transfer(actor=cast.dave, case=case, expected_version=2, reason="云南省")
+        case_hand_over(actor=cast.dave, case=case, expected_version=2, **handover_body())
     assert refused.value.code == "invalid_stage_transition"
     reopened = operations.case_reopen(actor=cast.dave, case=case, expected_version=2)
     assert (reopened.stage, reopened.closed_on) == (Stage.REGISTERED, None)
@@ -344,10 +346,13 @@ def test_exact_search_by_id_number_and_name_uses_the_blind_index(register, cast)
     assert not selectors.cases_for(cast.carol, id_number=case.victim.id_number).exists()
 
 
-def test_the_transfer_reason_is_kept_encrypted_out_of_history_reasons(register, cast):
+def test_the_hand_overs_free_text_is_kept_out_of_history_reasons(register, cast):
     case = register(seed=44)
-    moved = operations.case_transfer(actor=cast.dave, case=case, expected_version=1, reason="转交云南省某救助站")
-    assert moved.transfer_note == "转交云南省某救助站"
+    note = "转交云南省某救助站，本人无法表达意愿"
+    moved = case_hand_over(
+        actor=cast.dave, case=case, expected_version=1, **handover_body(consent="not_obtainable", consent_note=note)
+    )
+    assert moved.consent_note == note
     assert all("云南" not in (row.history_change_reason or "") for row in Case.history.filter(id=case.pk))
 
 

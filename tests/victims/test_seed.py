@@ -11,6 +11,7 @@ from stdnum.cn import ric
 
 from registry.choices import Role
 from registry.models import AuditAction, AuditEvent
+from transfers.choices import TransferStatus
 from victims import operations, synthetic, validation
 from victims.choices import (
     DECIDED_IDENTIFICATION,
@@ -54,6 +55,15 @@ def cases():
     return Case.objects.select_related("victim", "jurisdiction", "created_by", "lead_organization")
 
 
+def registered_in(case: Case):
+    """The jurisdiction and lead organization of ``case`` when it was registered: those it had
+    before its first accepted transfer to another organization (``transfers.seed``), if any."""
+    first = case.casetransfers.filter(status=TransferStatus.ACCEPTED).order_by("pk").first()
+    if first is None:
+        return case.jurisdiction, case.lead_organization
+    return first.from_jurisdiction, first.from_organization
+
+
 # --- what the seed holds ----------------------------------------------------------------------
 
 
@@ -65,7 +75,7 @@ def test_the_requested_number_of_victims_is_seeded_each_with_one_case(seeded, db
 def test_every_case_number_is_well_formed(seeded, db):
     for case in cases():
         assert CASE_NUMBER.match(case.number), case.number
-        assert case.number.split("-")[1] == case.jurisdiction.code
+        assert case.number.split("-")[1] == registered_in(case)[0].code
         assert case.number.split("-")[2] == str(case.opened_on.year)
 
 
@@ -82,10 +92,11 @@ def test_both_cities_have_cases_registered_by_their_own_caseworker(seeded, db):
     by_city = {"3501": "caseworker_fz", "3502": "caseworker_xm"}
     seen = set()
     for case in cases():
-        city = case.jurisdiction.code[:4]
+        jurisdiction, organization = registered_in(case)
+        city = jurisdiction.code[:4]
         seen.add(city)
         assert case.created_by.username == by_city[city]
-        assert case.lead_organization == case.created_by.organization
+        assert organization == case.created_by.organization
     assert seen == set(by_city)
 
 

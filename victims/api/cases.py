@@ -16,9 +16,10 @@ actions and the history.
 - ``GET /cases/{id}/`` — one key per section the caller may read, ``ETag`` = version.
 - ``PATCH /cases/{id}/sections/{section}/`` — the person's own fields of ``person``,
   ``identity``, ``contacts`` or ``health`` (``operations.victim_update``), with ``If-Match``.
-- ``POST /cases/{id}/close/``, ``reopen/``, ``transfer/``, ``resolve-duplicate/`` — civil
-  affairs' stage actions, with ``If-Match``; closing takes how the case ended (``reason`` and
-  ``comment``, ``operations.case_close``).
+- ``POST /cases/{id}/close/``, ``reopen/``, ``resolve-duplicate/`` — civil affairs' stage
+  actions, with ``If-Match``; closing takes how the case ended (``reason`` and ``comment``,
+  ``operations.case_close``); reopening takes a closed case or one handed over (a hand-over
+  out of the province is ``POST /cases/{id}/hand-over/``, ``transfers.handover.api``).
 - ``GET /cases/{id}/history/`` — ``registry.casefile.case_history`` (already narrowed to the sections
   the caller may read), paginated, audited.
 """
@@ -52,7 +53,6 @@ from victims.api.serializers import (
     HistoryEntrySerializer,
     RegistrationSerializer,
     ResolveDuplicateSerializer,
-    TransferSerializer,
 )
 from victims.models import Case
 from victims.sections import RESCUE
@@ -207,22 +207,13 @@ class CaseViewSet(CaseRouteViewSet):
         return self._stage_action(request, Action.CLOSE_CASE, operations.case_close, CloseSerializer)
 
     @extend_schema(
-        summary="Reopen a closed case (civil affairs)",
+        summary="Reopen a closed case, or one handed over out of the province (civil affairs)",
         parameters=[CASE_ID, IF_MATCH],
         request=EmptySerializer,
         responses={200: CaseEnvelopeSerializer, **VERSIONED_ERRORS},
     )
     def reopen(self, request, *args, **kwargs):
         return self._stage_action(request, Action.CLOSE_CASE, operations.case_reopen, EmptySerializer)
-
-    @extend_schema(
-        summary="Hand the case to another province (civil affairs)",
-        parameters=[CASE_ID, IF_MATCH],
-        request=TransferSerializer,
-        responses={200: CaseEnvelopeSerializer, **VERSIONED_ERRORS},
-    )
-    def transfer(self, request, *args, **kwargs):
-        return self._stage_action(request, Action.CLOSE_CASE, operations.case_transfer, TransferSerializer)
 
     @extend_schema(
         summary="Settle a possible duplicate (civil affairs)",

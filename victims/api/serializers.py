@@ -148,10 +148,6 @@ class CaseFilterSerializer(StrictSerializer):
     )
 
 
-class TransferSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=200, help_text=_("The reason and the receiving province."))
-
-
 class CloseSerializer(StrictSerializer):
     reason = ChoiceField(
         choices=Ending.choices,

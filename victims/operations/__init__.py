@@ -23,7 +23,8 @@ from victims.operations.case import (
     case_close,
     case_reopen,
     case_resolve_duplicate,
-    case_transfer,
+    case_unassign,
+    caseworker_cases_reassign,
 )
 from victims.operations.common import (
     MAX_ALIASES,
@@ -61,7 +62,8 @@ __all__ = [
     "case_register",
     "case_reopen",
     "case_resolve_duplicate",
-    "case_transfer",
+    "case_unassign",
+    "caseworker_cases_reassign",
     "lock_case",
     "lock_record",
     "record_add",

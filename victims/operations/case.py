@@ -1,12 +1,13 @@
-"""Changes to the case itself: its stage (transfer to another province, close, reopen), a
-possible duplicate settled, a caseworker assigned.
+"""Changes to the case itself: its stage (close, reopen), a possible duplicate settled,
+caseworkers assigned, unassigned or handed another's cases. (A hand-over out of the province is
+``transfers.handover.operations.case_hand_over``.)
 
 Guarantees: the stage moves only through ``victims.stages.move`` on the locked case, at the
 version the caller read (412 when stale); closing records how the case ended
 (``Case.ending``) and runs every section's close check (``registry.casefile.close_checks``) on
-the locked case; a transfer's reason and civil affairs' comment on closing (free text that may
-name people or places) go to encrypted fields, never into the history reason or the audit log
-(which carries the ending's code only).
+the locked case; civil affairs' comment on closing (free text that may name people or places)
+goes to an encrypted field, never into the history reason or the audit log (which carries the
+ending's code only).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
 from registry.operations import clean_value
-from registry.policy import Action, Section, require_action, require_write
+from registry.policy import Action, Section, require_action
 from victims import stages, validation
 from victims.choices import CLOSURE_REASONS, Ending, Stage
 from victims.models import Case
@@ -35,9 +36,9 @@ def _change_stage(
 ) -> Case:
     """Move the locked case to ``to``; then ``refuse(the stage it came from)`` and each of
     ``checks(locked case)`` may refuse; then ``fields`` are set, the version bumped, the change
-    saved and audited."""
+    saved and audited. Only reopening (to ``registered``) may lock a case handed over."""
     with transaction.atomic(), recorded_change(actor=actor, reason=reason):
-        locked = lock_case(actor, case, expected_version)
+        locked = lock_case(actor, case, expected_version, transferred=to == Stage.REGISTERED)
         came_from = Stage(locked.stage)
         stages.move(locked, to)
         if refuse is not None:
@@ -56,18 +57,6 @@ def _change_stage(
             detail=detail,
         )  # fmt: skip
     return locked
-
-
-def case_transfer(*, actor, case: Case, expected_version: int, reason: str) -> Case:
-    """Hand the case to another province (it leaves this registry's active work)."""
-    require_action(actor, Action.CLOSE_CASE)
-    if not reason.strip():
-        raise RuleViolation(_("Give the reason and the receiving province."), field="reason")
-    # The free text may name people or places: it goes to an encrypted field, never into the
-    # history reason or the audit log.
-    note = clean_value(Case, "transfer_note", reason.strip(), field="reason")
-    return _change_stage(actor=actor, case=case, expected_version=expected_version, to=Stage.TRANSFERRED,
-                         reason="transferred to another province", transfer_note=note)  # fmt: skip
 
 
 def _ending(reason: str | None, comment: str) -> tuple[Ending, str]:
@@ -126,8 +115,11 @@ def case_close(*, actor, case: Case, expected_version: int, reason: str | None =
 
 
 def case_reopen(*, actor, case: Case, expected_version: int) -> Case:
-    """Reopen a closed case (civil affairs), e.g. when the person needs help again: its ending
-    and the comment on closing are cleared (history keeps them); the next close records anew."""
+    """Reopen a closed case, or one handed over out of the province (``transferred``: the hand-over
+    fell through, or the person came back), as civil affairs (``close_case``), e.g. when the
+    person needs help again: the case is ``registered`` and writable again; its ending and the
+    comment on closing are cleared (history keeps them; a hand-over stays among its records);
+    the next close records anew. 409 ``invalid_stage_transition`` from any other stage."""
     require_action(actor, Action.CLOSE_CASE)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.REGISTERED, reason="case reopened",
@@ -155,21 +147,92 @@ def case_resolve_duplicate(*, actor, case: Case, expected_version: int, same_per
     return locked
 
 
+def _assignable(caseworker, field: str = "caseworker") -> None:
+    """400 naming ``field`` unless ``caseworker`` is an active caseworker."""
+    if caseworker is None or caseworker.role != Role.CASEWORKER or not caseworker.is_active:
+        raise RuleViolation(_("Only an active caseworker can be assigned."), field=field)
+
+
+def _record_assignment(*, actor, case: Case, assigned=None, unassigned=None) -> None:
+    """Bump the locked case's version (a stale form is refused), save it inside the caller's
+    ``recorded_change`` and write one audit event naming the accounts by UUID."""
+    case.version += 1
+    case.save()
+    detail = {}
+    if assigned is not None:
+        detail["assigned"] = str(assigned.uuid)
+    if unassigned is not None:
+        detail["unassigned"] = str(unassigned.uuid)
+    action = AuditAction.CASEWORKER_ASSIGNED if assigned is not None else AuditAction.CASEWORKER_UNASSIGNED
+    record_event(action=action, actor=actor, case_uuid=case.uuid, sections=[Section.PERSON], detail=detail)
+
+
 def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
-    """Assign a caseworker (of the lead organization, or another one helping) to the case."""
-    require_write(actor, Section.PERSON)
-    if caseworker.role != Role.CASEWORKER or not caseworker.is_active:
-        raise RuleViolation(_("Only an active caseworker can be assigned."), field="caseworker")
+    """Assign a caseworker to the case (``assign_caseworker``: the caseworkers of the cases'
+    organization and civil affairs, within their scope — 404 outside it).
+
+    400 ``caseworker`` unless an active caseworker; 409 ``already_assigned``; 412 when stale.
+    History ("caseworker assigned") and a ``caseworker_assigned`` event naming her by UUID."""
+    require_action(actor, Action.ASSIGN_CASEWORKER)
+    _assignable(caseworker)
     with transaction.atomic(), recorded_change(actor=actor, reason="caseworker assigned"):
         locked = lock_case(actor, case, expected_version)
+        if locked.assigned_caseworkers.filter(pk=caseworker.pk).exists():
+            raise Conflict(_("This caseworker is assigned to the case already."), code="already_assigned")
         locked.assigned_caseworkers.add(caseworker)
-        locked.version += 1
-        locked.save()
-        record_event(
-            action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.uuid, sections=[Section.PERSON],
-            detail={"assigned": str(caseworker.uuid)},
-        )  # fmt: skip
+        _record_assignment(actor=actor, case=locked, assigned=caseworker)
     return locked
+
+
+def case_unassign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
+    """Unassign a caseworker from the case (``assign_caseworker``, within scope: 404 outside
+    it); 409 ``not_assigned`` when she is not; 412 when stale. The lead organization keeps the
+    case: its caseworkers still see it."""
+    require_action(actor, Action.ASSIGN_CASEWORKER)
+    with transaction.atomic(), recorded_change(actor=actor, reason="caseworker unassigned"):
+        locked = lock_case(actor, case, expected_version)
+        if caseworker is None or not locked.assigned_caseworkers.filter(pk=caseworker.pk).exists():
+            raise Conflict(_("This caseworker is not assigned to the case."), field="caseworker", code="not_assigned")
+        locked.assigned_caseworkers.remove(caseworker)
+        _record_assignment(actor=actor, case=locked, unassigned=caseworker)
+    return locked
+
+
+def caseworker_cases_reassign(*, actor, caseworker, to) -> int:
+    """Hand every open case assigned to ``caseworker`` that the actor sees to ``to`` (a
+    caseworker who leaves, or is away): one operation, one transaction, one history row and one
+    ``caseworker_assigned`` event per case (naming both accounts). Return how many cases.
+
+    ``assign_caseworker`` (403); 400 ``caseworker`` / ``to`` unless both are active caseworkers
+    of one organization (``to`` must be active; ``caseworker`` may be disabled already) and
+    different. Closed and handed-over cases keep their history as it was. Cases are locked in
+    key order, so two reassignments cannot deadlock."""
+    require_action(actor, Action.ASSIGN_CASEWORKER)
+    if caseworker is None or caseworker.role != Role.CASEWORKER:
+        raise RuleViolation(_("Choose the caseworker whose cases are handed on."), field="caseworker")
+    _assignable(to, field="to")
+    if to.pk == caseworker.pk or to.organization_id != caseworker.organization_id:
+        raise RuleViolation(_("Hand the cases to another caseworker of the same organization."), field="to")
+    cases = (
+        Case.objects.visible_to(actor)
+        .filter(assigned_caseworkers=caseworker)
+        .exclude(stage__in=stages.CLOSED_STAGES)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    handed = 0
+    with transaction.atomic(), recorded_change(actor=actor, reason="cases handed to another caseworker"):
+        for locked in cases:
+            locked.assigned_caseworkers.remove(caseworker)
+            locked.assigned_caseworkers.add(to)
+            locked.version += 1
+            locked.save()
+            record_event(
+                action=AuditAction.CASEWORKER_ASSIGNED, actor=actor, case_uuid=locked.uuid, sections=[Section.PERSON],
+                detail={"assigned": str(to.uuid), "unassigned": str(caseworker.uuid)},
+            )  # fmt: skip
+            handed += 1
+    return handed
 
 
 def case_assignments_release(*, actor, user) -> int:
@@ -183,7 +246,7 @@ def case_assignments_release(*, actor, user) -> int:
     the case's lead organization, and every other one is dropped. The actor (the system
     administrator) reads nothing of the cases: each is locked by key, its version bumped so a
     stale form is refused, and its history row and ``record_updated`` event name the account
-    unassigned (by UUID), as ``case_assign`` does for an assignment.
+    unassigned (by UUID) — a ``caseworker_unassigned`` event.
     """
     assigned = Case.objects.filter(assigned_caseworkers=user)
     if user.role == Role.CASEWORKER and user.organization_id:
@@ -195,8 +258,8 @@ def case_assignments_release(*, actor, user) -> int:
             locked.version += 1
             locked.save()
             record_event(
-                action=AuditAction.RECORD_UPDATED, actor=actor, case_uuid=locked.uuid, sections=[Section.PERSON],
-                detail={"unassigned": str(user.uuid)},
+                action=AuditAction.CASEWORKER_UNASSIGNED, actor=actor, case_uuid=locked.uuid,
+                sections=[Section.PERSON], detail={"unassigned": str(user.uuid)},
             )  # fmt: skip
             released += 1
     return released

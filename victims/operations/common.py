@@ -12,10 +12,11 @@ import datetime
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
-from registry.errors import PermissionDenied, RuleViolation
+from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.operations import lock_for_change
 from registry.policy import Section
 from victims import validation
+from victims.choices import Stage
 from victims.models import Case, CaseRecord, Rescue, Victim
 
 # Fields of the victim each section owns (the person section also shows the case number and age).
@@ -57,12 +58,20 @@ def check_aliases(aliases) -> None:
         )
 
 
-def lock_case(actor, case: Case, expected_version: int | None = None) -> Case:
+def lock_case(actor, case: Case, expected_version: int | None = None, *, transferred: bool = False) -> Case:
     """The case row, locked, if ``actor`` may see it (404 otherwise), at ``expected_version``
-    (412 when stale): ``registry.operations.lock_for_change`` over the cases the actor sees."""
-    return lock_for_change(
+    (412 when stale): ``registry.operations.lock_for_change`` over the cases the actor sees.
+    A case handed over out of the province is read-only: 409 ``case_transferred`` unless the
+    caller says it may lock one (``transferred``: reopening it, or a dossier that only reads)."""
+    locked = lock_for_change(
         Case.objects.visible_to(actor), case.pk, missing=_("No such case."), expected_version=expected_version
     )
+    if locked.stage == Stage.TRANSFERRED and not transferred:
+        raise Conflict(
+            _("This case was handed over out of the province and is read-only; civil affairs may reopen it."),
+            code="case_transferred",
+        )
+    return locked
 
 
 def lock_record(actor, record: CaseRecord, expected_version: int | None = None) -> CaseRecord:

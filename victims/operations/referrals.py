@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inbox.choices import NotificationKind
+from inbox.notify import civil_affairs_over, notify, referral_receivers
 from registry import policy
 from registry.audit import record_event
 from registry.choices import Department
@@ -106,6 +108,22 @@ def referral_create(
         )
         full_clean(referral, exclude=["case", "consent", "created_by", "to_organization"])
         referral.save()
+        if child:
+            notify(
+                NotificationKind.CHILD_REFERRAL_TO_APPROVE,
+                civil_affairs_over(case.jurisdiction.code),
+                case=case,
+                subject=referral,
+                actor=actor,
+            )
+        else:
+            notify(
+                NotificationKind.REFERRAL_RECEIVED,
+                referral_receivers(referral),
+                case=case,
+                subject=referral,
+                actor=actor,
+            )
         record_event(
             action=AuditAction.REFERRAL_CREATED, actor=actor, case_uuid=case.uuid, sections=[Section.REFERRALS],
             detail={"referral": str(referral.uuid), "service": service.value},
@@ -158,6 +176,10 @@ def referral_respond(
         locked.responded_by = actor
         locked.response_note = clean_value(Referral, "response_note", note, field="note")
         locked.save()
+        if expected == ReferralStatus.PENDING:
+            notify(
+                NotificationKind.REFERRAL_ANSWERED, [locked.created_by], case=locked.case, subject=locked, actor=actor
+            )
         record_event(
             action=event, actor=actor, case_uuid=locked.case.uuid, sections=[Section.REFERRALS],
             detail={"referral": str(locked.uuid)},
@@ -173,6 +195,13 @@ def referral_approve(*, actor, referral: Referral, expected_version: int | None 
         _set_status(locked, ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING)
         locked.approved_by = actor
         locked.save()
+        notify(
+            NotificationKind.REFERRAL_RECEIVED,
+            referral_receivers(locked),
+            case=locked.case,
+            subject=locked,
+            actor=actor,
+        )
         record_event(
             action=AuditAction.APPROVAL_GRANTED, actor=actor, case_uuid=locked.case.uuid,
             sections=[Section.REFERRALS], detail={"referral": str(locked.uuid)},

@@ -4,8 +4,9 @@ Guarantees:
 
 - Every write goes through ``victims.operations`` as the demo user whose job it is, so each
   leaves the history rows and audit events a real one would: the city's caseworker registers and
-  records, its civil affairs officer approves children's referrals, closes and transfers, the
-  receiving bureau answers its referrals. The actor's organization decides the city.
+  records, its civil affairs officer approves children's referrals, closes, and hands cases over
+  to the person's home province (:func:`handover_of`), the receiving bureau answers its
+  referrals. The actor's organization decides the city.
 - A case is closed only with how it ended (:func:`closing_of`): here, before any return, with
   one of :data:`CLOSINGS` — a reason and civil affairs' comment, by the person's index.
 - Idempotent: a person is known by their document number — by name and birth date when they have
@@ -27,12 +28,14 @@ from registry.errors import Conflict
 from registry.history import recorded_change
 from registry.models import Jurisdiction, User
 from registry.policy import Section
+from transfers.choices import Consent, Destination, LegalBasis
+from transfers.handover.operations import DEFAULT_SECTIONS, case_hand_over
 from victims import operations, validation
 from victims.choices import Ending, ReferralStatus, Service, Stage
 from victims.models import Case, Victim
 from victims.seed.journey import OUTCOME_STEPS, REFERRAL_REASONS, RESPONSE_NOTES
 from victims.seed.people import plan_people
-from victims.seed.places import CITIES, City
+from victims.seed.places import CITIES, PROVINCES, City
 from victims.seed.plans import PersonPlan
 
 # How the demo's cases closed without a completed return end: a reason and civil affairs' comment.
@@ -50,6 +53,20 @@ def closing_of(plan: PersonPlan, stage: Stage) -> tuple[Ending | None, str]:
     if stage == Stage.RETURNED:
         return None, ""
     return CLOSINGS[plan.index % len(CLOSINGS)]
+
+
+def handover_of(plan: PersonPlan) -> dict:
+    """What civil affairs hands the case of ``plan`` over to the civil affairs department of the
+    person's home province with (``case_hand_over``'s arguments but the actor, case and
+    version): on the day the case opened, to return to the native place, with her consent, the
+    package's default sections (the benchmark generator hands over the same way)."""
+    code = plan.victim["native_place_code"][:2]
+    return {
+        "destination": Destination.PROVINCE, "province_code": code, "receiving_agency": f"{PROVINCES[code]}民政厅",
+        "contact_office": "社会救助处（虚构）", "handed_over_on": plan.opened_on,
+        "legal_basis": LegalBasis.RETURN_TO_NATIVE_PLACE, "consent": Consent.PERSON,
+        "sections": [section.value for section in DEFAULT_SECTIONS],
+    }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,9 +158,8 @@ def record_person(plan: PersonPlan, staff: Staff, jurisdictions: dict[str, Juris
                 actor=staff.civil_affairs, case=case, expected_version=case.version, reason=reason, comment=comment
             )
         elif plan.ending == Stage.TRANSFERRED:
-            case = operations.case_transfer(
-                actor=staff.civil_affairs, case=case, expected_version=case.version, reason=plan.transfer_reason
-            )
+            case_hand_over(actor=staff.civil_affairs, case=case, expected_version=case.version, **handover_of(plan))
+            case.refresh_from_db()
     return case
 
 

@@ -31,7 +31,7 @@ from registry.ratelimit import RateLimited, count_search
 from victims import forms, operations, selectors
 from victims.choices import DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Victim
-from victims.stages import TRANSITIONS
+from victims.stages import CLOSED_STAGES, TRANSITIONS
 from victims.views.common import EDITABLE_VICTIM_SECTIONS, TIMELINE, may_register, section_data
 
 PAGE_SIZE = 25
@@ -308,7 +308,7 @@ def _case_actions(user, case: Case) -> list[dict]:
                 {"verb": "close", "label": _("Close the case"), "style": "danger", "link": True,
                  "url": reverse("victims:case-close", args=[case.uuid])}
             )  # fmt: skip
-        if case.stage == Stage.CLOSED:
+        if case.stage in CLOSED_STAGES:
             actions.append({"verb": "reopen", "label": _("Reopen the case"), "style": "primary"})
     if policy.may(user, Action.RESOLVE_DUPLICATE) and case.possible_duplicate:
         actions.append({"verb": "resolve-duplicate", "label": "", "style": "duplicate"})

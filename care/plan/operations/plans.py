@@ -28,6 +28,8 @@ from care.plan.operations.common import (
     require_date,
     stripped,
 )
+from inbox.choices import NotificationKind
+from inbox.notify import civil_affairs_over, notify
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -115,6 +117,14 @@ def care_plan_create(*, actor, case: Case, data: dict) -> CarePlan:
             need = Need(case=locked, plan=plan, domain=domain, **need_values)
             _check_need(need)
             need.save()
+        if approval == ApprovalStatus.AWAITING_APPROVAL:
+            notify(
+                NotificationKind.CARE_PLAN_TO_APPROVE,
+                civil_affairs_over(locked.jurisdiction.code),
+                case=locked,
+                subject=plan,
+                actor=actor,
+            )
         audit(actor, AuditAction.RECORD_CREATED, plan, "create", approval=plan.approval)
     return plan
 
@@ -144,6 +154,14 @@ def care_plan_update(*, actor, plan: CarePlan, expected_version: int, changes: d
         locked.version += 1
         locked.save()
         locked.authors.add(actor)  # four eyes: nor may whoever changed it
+        if locked.approval == ApprovalStatus.AWAITING_APPROVAL:
+            notify(
+                NotificationKind.CARE_PLAN_TO_APPROVE,
+                civil_affairs_over(locked.case.jurisdiction.code),
+                case=locked.case,
+                subject=locked,
+                actor=actor,
+            )
         audit(
             actor, AuditAction.RECORD_UPDATED, locked, "amend",
             fields=sorted(changes), approval=locked.approval, approval_withdrawn=withdrawn,

@@ -26,6 +26,8 @@ from care.plan.operations.common import (
     require_date,
     stripped,
 )
+from inbox.choices import NotificationKind
+from inbox.notify import civil_affairs_over, notify
 from registry.errors import RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -63,6 +65,14 @@ def review_create(*, actor, plan: CarePlan, data: dict) -> Review:
         check_record(review)
         review.save()
         review.authors.add(actor)  # four eyes: the reviewer may not approve it
+        if approval == ApprovalStatus.AWAITING_APPROVAL:
+            notify(
+                NotificationKind.CARE_PLAN_TO_APPROVE,
+                civil_affairs_over(locked_case.jurisdiction.code),
+                case=locked_case,
+                subject=review,
+                actor=actor,
+            )
         refresh_next_review(locked)
         locked.save(update_fields=["next_review_on"])
         audit(actor, AuditAction.RECORD_CREATED, review, "create", approval=approval)

@@ -303,8 +303,10 @@ class Command(BaseCommand):
         from attachments.seed import seed_attachments
         from care.notes.seed import seed_notes
         from care.plan.seed import seed_care_plans
+        from inbox.reminders import send_reminders
         from legal_aid.seed import seed_legal_aid
         from services.seed import seed_services
+        from transfers.seed import seed_transfers
         from victims.models import Case
         from victims.seed import seed_victims
 
@@ -316,6 +318,8 @@ class Command(BaseCommand):
         plans = seed_care_plans(seed=seed)  # needs assessments, goals linked to those services, reviews
         notes = seed_notes(seed=seed)  # service logs, case conferences, cases left without contact
         documents = seed_attachments(seed=seed)  # consent forms and photos, through the upload operation
+        transfers = seed_transfers()  # requests between Fuzhou's and Xiamen's stations, pending and accepted
+        reminders = send_reminders()  # today's reminders in the inboxes (once a day, as the daily run)
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
         return (
@@ -324,7 +328,8 @@ class Command(BaseCommand):
             f"{legal_aid.present} referrals already had one; services: {services.admitted} admitted to shelters, "
             f"{sum(services.plans.values())} return plans; care plans: {plans.written} written; notes: "
             f"{notes.notes} written ({notes.conferences} case conferences); documents: {documents.documents} "
-            f"filed in {documents.cases} cases"
+            f"filed in {documents.cases} cases; transfers: {transfers.pending} awaiting an answer, "
+            f"{transfers.accepted} accepted; reminders: {sum(reminders.written.values())} written"
         )
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:

@@ -1,0 +1,77 @@
+"""Transfers for the demonstration registry (``manage.py seed_demo``, after the other seeds).
+
+Between the two demo cities, open cases are offered to the other city's relief station:
+``PENDING`` requests each way (Fuzhou → Xiamen, Xiamen → Fuzhou) left for the receiving
+caseworker and civil affairs officer to answer — items in their inboxes — and one request each
+way that the receiver accepted (the case now led by the receiving station; the record stays in
+the case). Hand-overs out of the province are seeded with the victims' journeys
+(``victims.seed``).
+
+Guarantees: every request and answer goes through ``transfers.operations`` as the demo user
+whose job it is, so history, the audit log and the inbox hold what a real registry would;
+deterministic (the oldest open cases of each city, in key order, without a transfer); idempotent
+(a city that already sent its transfers is left alone); one transaction per transfer; counts
+only are returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from registry.choices import OrganizationKind
+from registry.models import Organization
+from registry.policy import Section
+from transfers import operations
+from transfers.choices import TransferReason
+from transfers.models import CaseTransfer
+from victims.models import Case
+from victims.seed import CITIES, Staff
+from victims.stages import CLOSED_STAGES
+
+PENDING = 2  # requests each way left awaiting an answer
+ACCEPTED = 1  # requests each way the receiver accepted
+REASONS = (TransferReason.NEARER_HOME, TransferReason.CAPACITY, TransferReason.SPECIALIZED_CARE)
+COMMENT = "受援人户籍地在对方辖区，家属希望就近安置（演示数据，情节虚构）"
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    pending: int
+    accepted: int
+
+
+def _station(city) -> Organization | None:
+    return Organization.objects.filter(
+        kind=OrganizationKind.SHELTER, jurisdiction__code=city.code, is_active=True
+    ).first()
+
+
+def seed_transfers() -> SeedResult:
+    """Send :data:`PENDING` + :data:`ACCEPTED` open cases of each demo city to the other city's
+    relief station; accept the first :data:`ACCEPTED` of them as the receiving caseworker."""
+    pending = accepted = 0
+    for sender, receiver in ((CITIES[0], CITIES[1]), (CITIES[1], CITIES[0])):
+        source, target = _station(sender), _station(receiver)
+        if source is None or target is None or CaseTransfer.objects.filter(from_organization=source).exists():
+            continue
+        staff, receiving = Staff.of(sender), Staff.of(receiver)
+        cases = (
+            Case.objects.filter(lead_organization=source)
+            .exclude(stage__in=CLOSED_STAGES)
+            .order_by("pk")[: PENDING + ACCEPTED]
+        )
+        for index, case in enumerate(cases):
+            with transaction.atomic():
+                transfer = operations.transfer_request(
+                    actor=staff.caseworker, case=case, expected_version=case.version, to_organization=target,
+                    reason=REASONS[index % len(REASONS)], comment=COMMENT,
+                    sections_first=[Section.PERSON, Section.HEALTH, Section.SHELTER],
+                )  # fmt: skip
+                if index < ACCEPTED:
+                    operations.transfer_accept(actor=receiving.caseworker, transfer=transfer)
+                    accepted += 1
+                else:
+                    pending += 1
+    return SeedResult(pending=pending, accepted=accepted)
