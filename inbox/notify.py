@@ -4,7 +4,10 @@ and who is told (:func:`staff_of`, :func:`civil_affairs_over`, :func:`referral_r
 Guarantees: the rows are written in the caller's transaction, so an operation rolled back
 leaves none; an item holds no personal value (see ``inbox.models``); a reminder
 (``reminder_key``) is written at most once per recipient, item and day, whatever the number of
-runs; the actor is never told of their own action. E-mail to those who chose it at once is
+runs; an item about a record (``subject``) is not written again while its recipient has the
+same one unread (a child's care plan amended five times before approval is one item to
+approve), and :func:`settle` marks read everyone's item once the matter is decided, by
+whomever; the actor is never told of their own action. E-mail to those who chose it at once is
 sent only after the transaction commits (``inbox.mail``), and names no person and no case.
 """
 
@@ -78,18 +81,25 @@ def notify(
         for user_id in sorted(users)
     ]
     if reminder_key:
-        already = set(
-            Notification.objects.filter(
-                recipient_id__in=users, reminder_key=reminder_key, reminder_day=today
-            ).values_list("recipient_id", flat=True)
-        )
-        rows = [row for row in rows if row.recipient_id not in already]
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        already = Notification.objects.filter(reminder_key=reminder_key, reminder_day=today)
+    elif subject is not None:
+        already = Notification.objects.filter(kind=kind, subject_uuid=subject.uuid, read_at=None)
     else:
-        Notification.objects.bulk_create(rows)
+        already = Notification.objects.none()
+    told = set(already.filter(recipient_id__in=users).values_list("recipient_id", flat=True))
+    rows = [row for row in rows if row.recipient_id not in told]
+    Notification.objects.bulk_create(rows, ignore_conflicts=bool(reminder_key))
     written = [users[row.recipient_id] for row in rows]
     if written:
         from inbox import mail
 
         transaction.on_commit(lambda: mail.send_immediate([user.pk for user in written]))
     return len(written)
+
+
+def settle(kinds: Iterable[NotificationKind], subject) -> int:
+    """Mark read every recipient's unread items of ``kinds`` about ``subject``: the matter they
+    asked someone to decide (approve, accept, answer) is decided, whoever did it. Called in the
+    transaction of the deciding operation; returns how many items it settled."""
+    unread = Notification.objects.filter(kind__in=list(kinds), subject_uuid=subject.uuid, read_at=None)
+    return unread.update(read_at=timezone.now())

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.choices import NotificationKind
-from inbox.notify import civil_affairs_over, notify, staff_of
+from inbox.notify import civil_affairs_over, notify, settle, staff_of
 from registry.audit import record_event
 from registry.choices import RESIDENTIAL_KINDS, Role
 from registry.concurrency import ensure_version
@@ -174,12 +174,14 @@ def _refuse_decided(transfer: CaseTransfer) -> None:
 
 
 def _decide(actor, transfer: CaseTransfer, status: TransferStatus, comment: str = "") -> None:
+    """Record the answer (or the withdrawal); the receivers' items asking for it are settled."""
     transfer.status = status
     transfer.decided_by = actor
     transfer.decided_at = timezone.now()
     transfer.decision_comment = comment
     transfer.version += 1
     transfer.save()
+    settle([NotificationKind.TRANSFER_TO_ANSWER], transfer)
 
 
 def _lock_as_receiver(actor, transfer: CaseTransfer, expected_version: int | None, case=None) -> CaseTransfer:

@@ -50,7 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.choices import NotificationKind
-from inbox.notify import civil_affairs_over, notify
+from inbox.notify import civil_affairs_over, notify, settle
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -333,6 +333,7 @@ def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int) -> Re
         locked.approved_at = timezone.now()
         locked.version += 1
         _save(locked)
+        settle([NotificationKind.RETURN_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.APPROVAL_GRANTED, locked, "approve")
     return locked
 
@@ -417,6 +418,7 @@ def return_plan_cancel(*, actor, plan: ReturnPlan, expected_version: int, reason
         locked.cancellation_reason = reason.strip()
         locked.version += 1
         _save(locked)
+        settle([NotificationKind.RETURN_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.RECORD_UPDATED, locked, "cancel")
         case = locked.case
         if case.stage == Stage.RETURN_PLANNED:

@@ -14,6 +14,8 @@ from tests.care.test_plan_operations import plan_body
 from tests.factories import UserFactory
 from tests.services.conftest import plan_data
 from tests.victims.conftest import TODAY
+from transfers import operations as transfers
+from transfers.choices import TransferReason
 from victims import operations
 from victims.choices import ConsentGiver, Service
 
@@ -102,6 +104,34 @@ def test_a_childs_care_plan_and_its_review_await_approval_an_adults_does_not(mak
     assert items() == [("dave", "care_plan_to_approve")] * 2
 
 
+def test_an_item_to_approve_is_written_once_while_unread_and_settled_by_the_approval(make_case, cast, places):
+    dora = UserFactory(username="dora", role=Role.CIVIL_AFFAIRS, organization=places.fz_civil_affairs)
+    child_plan = care.care_plan_create(actor=cast.alice, case=make_case(age=10), data=plan_body())
+    for _ in range(2):  # amended twice before anyone approved: still one item each
+        child_plan = care.care_plan_update(
+            actor=cast.alice, plan=child_plan, expected_version=child_plan.version, changes={"summary": "补充（虚构）"}
+        )
+    assert items() == [("dave", "care_plan_to_approve"), ("dora", "care_plan_to_approve")]
+    care.care_plan_approve(actor=cast.dave, plan=child_plan, expected_version=child_plan.version)
+    # Dave decided: Dora's item is settled too, nobody is left asked to approve it.
+    assert not Notification.objects.filter(read_at=None).exists()
+    assert dora.notifications.get().read_at is not None
+
+
+def test_a_childs_referral_approved_settles_every_officers_item(make_case, places, cast):
+    UserFactory(username="dora", role=Role.CIVIL_AFFAIRS, organization=places.fz_civil_affairs)
+    case = make_case(age=10)
+    consent(case, cast, child=True)
+    referral = refer_to_bob(case, places, cast)
+    operations.referral_approve(actor=cast.dave, referral=referral)
+    unread = Notification.objects.filter(read_at=None)
+    assert sorted(unread.values_list("recipient__username", "kind")) == [("bob", "referral_received")]
+    operations.referral_respond(actor=cast.bob, referral=referral, decision="accept")
+    assert sorted(Notification.objects.filter(read_at=None).values_list("recipient__username", "kind")) == [
+        ("alice", "referral_answered")
+    ]
+
+
 # --- a shelter nearly full ----------------------------------------------------------------------
 
 
@@ -163,3 +193,18 @@ def test_a_care_plan_rolled_back_after_notifying_leaves_no_item(make_case, cast,
     with pytest.raises(RuntimeError):
         care.care_plan_create(actor=cast.alice, case=case, data=plan_body())
     assert not Notification.objects.exists()
+
+
+# --- transfers ----------------------------------------------------------------------------------
+
+
+def test_a_transfer_asks_every_receiver_and_one_answer_settles_it(make_case, places, cast):
+    case = make_case(age=30)
+    transfer = transfers.transfer_request(
+        actor=cast.alice, case=case, expected_version=case.version, to_organization=places.xm_shelter,
+        reason=TransferReason.NEARER_HOME,
+    )  # fmt: skip
+    assert items() == [("carol", "transfer_to_answer"), ("xavier", "transfer_to_answer")]
+    transfers.transfer_accept(actor=cast.carol, transfer=transfer)
+    unread = Notification.objects.filter(read_at=None)
+    assert sorted(unread.values_list("recipient__username", "kind")) == [("alice", "transfer_answered")]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox.choices import NotificationKind
-from inbox.notify import civil_affairs_over, notify, referral_receivers
+from inbox.notify import civil_affairs_over, notify, referral_receivers, settle
 from registry import policy
 from registry.audit import record_event
 from registry.choices import Department
@@ -177,6 +177,7 @@ def referral_respond(
         locked.response_note = clean_value(Referral, "response_note", note, field="note")
         locked.save()
         if expected == ReferralStatus.PENDING:
+            settle([NotificationKind.REFERRAL_RECEIVED], locked)
             notify(
                 NotificationKind.REFERRAL_ANSWERED, [locked.created_by], case=locked.case, subject=locked, actor=actor
             )
@@ -195,6 +196,7 @@ def referral_approve(*, actor, referral: Referral, expected_version: int | None 
         _set_status(locked, ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING)
         locked.approved_by = actor
         locked.save()
+        settle([NotificationKind.CHILD_REFERRAL_TO_APPROVE], locked)
         notify(
             NotificationKind.REFERRAL_RECEIVED,
             referral_receivers(locked),
@@ -221,6 +223,7 @@ def referral_revoke(*, actor, referral: Referral, expected_version: int | None =
         locked.status = ReferralStatus.REVOKED
         locked.version += 1
         locked.save()
+        settle([NotificationKind.CHILD_REFERRAL_TO_APPROVE, NotificationKind.REFERRAL_RECEIVED], locked)
         record_event(
             action=AuditAction.REFERRAL_REVOKED, actor=actor, case_uuid=locked.case.uuid,
             sections=[Section.REFERRALS], detail={"referral": str(locked.uuid)},

@@ -29,7 +29,7 @@ from care.plan.operations.common import (
     stripped,
 )
 from inbox.choices import NotificationKind
-from inbox.notify import civil_affairs_over, notify
+from inbox.notify import civil_affairs_over, notify, settle
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -207,5 +207,6 @@ def care_plan_approve(*, actor, plan: CarePlan, expected_version: int) -> CarePl
         )
         locked.version += 1
         locked.save()
+        settle([NotificationKind.CARE_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.APPROVAL_GRANTED, locked, "approve")
     return locked

@@ -27,7 +27,7 @@ from care.plan.operations.common import (
     stripped,
 )
 from inbox.choices import NotificationKind
-from inbox.notify import civil_affairs_over, notify
+from inbox.notify import civil_affairs_over, notify, settle
 from registry.errors import RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -90,5 +90,6 @@ def review_approve(*, actor, review: Review, expected_version: int) -> Review:
         approve(actor, locked, _("A child's review is approved by a civil affairs officer who did not write it."))
         locked.version += 1
         locked.save()
+        settle([NotificationKind.CARE_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.APPROVAL_GRANTED, locked, "approve")
     return locked
