@@ -20,3 +20,8 @@ class NotificationKind(models.TextChoices):
     CARE_PLAN_REVIEW_DUE = "care_plan_review_due", _("A care plan review due")
     ENROLMENT_MISSING = "enrolment_missing", _("A child not enrolled in school 30 days after the referral")
     REFERRAL_UNANSWERED = "referral_unanswered", _("A referral unanswered for 7 days")
+
+
+# Kinds whose recipient does not see the case yet (a transfer's receiver reads only its summary):
+# the item keeps the case's number, which the summary shows, but not the case's UUID.
+BEFORE_ACCESS = frozenset({NotificationKind.TRANSFER_TO_ANSWER})

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from inbox.choices import NotificationKind
+from inbox.choices import BEFORE_ACCESS, NotificationKind
 from inbox.models import Notification
 from registry.choices import Role
 from registry.policy import REFERRAL_SECTION
@@ -58,7 +58,8 @@ def notify(
     actor=None,
 ) -> int:
     """Write one item of ``kind`` for each recipient (accounts or a queryset of them) but ``actor``;
-    return how many were written. ``case``: the case it concerns (its UUID and number are kept);
+    return how many were written. ``case``: the case it concerns (its UUID and number are kept;
+    the number only for a kind of :data:`~inbox.choices.BEFORE_ACCESS`);
     ``subject``: the record it is about (its UUID is kept); a reminder names its item in
     ``reminder_key`` and is written once per recipient, item and day."""
     actor_id = getattr(actor, "pk", None)
@@ -70,7 +71,7 @@ def notify(
         Notification(
             recipient_id=user_id,
             kind=NotificationKind(kind),
-            case_uuid=case.uuid if case is not None else None,
+            case_uuid=case.uuid if case is not None and kind not in BEFORE_ACCESS else None,
             case_number=case.number if case is not None else "",
             subject_uuid=subject.uuid if subject is not None else None,
             organization=organization,

@@ -21,6 +21,7 @@ from registry.errors import NotFound
 from registry.policy import Section
 from registry.presentation import case_url
 from services.selectors import shelters_within_reach
+from transfers.choices import TransferStatus
 from transfers.selectors import transfer_for_receiver
 from victims.models import Case
 
@@ -42,8 +43,10 @@ def case_tab(section: Section) -> Opener:
 def transfer_to_answer(user, item: Notification) -> str | None:
     """The receiver's summary of the transfer (``transfers:detail``) while the user receives it."""
     try:
-        transfer_for_receiver(user, item.subject_uuid)
+        transfer = transfer_for_receiver(user, item.subject_uuid)
     except NotFound:
+        return None
+    if transfer.status != TransferStatus.PENDING:  # answered or withdrawn: nothing to do here now
         return None
     return reverse("transfers:detail", args=[item.subject_uuid])
 

@@ -40,11 +40,12 @@ from inbox.notify import civil_affairs_over, notify, settle, staff_of
 from registry.audit import record_event
 from registry.choices import RESIDENTIAL_KINDS, Role
 from registry.concurrency import ensure_version
-from registry.errors import Conflict, RuleViolation
+from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
 from registry.operations import clean_value, full_clean, lock_for_change, require_room
 from registry.policy import Action, Section, require_action
+from services.models import ShelterPlacement
 from transfers import selectors
 from transfers.choices import TransferReason, TransferStatus
 from transfers.models import CaseTransfer
@@ -197,13 +198,29 @@ def _lock_as_receiver(actor, transfer: CaseTransfer, expected_version: int | Non
     )
 
 
+def _refuse_bed_elsewhere(case: Case, receiver: Organization) -> None:
+    """409 ``placement_open`` while the person holds a bed at a shelter other than the receiver:
+    once accepted, the sender no longer sees the case and could not discharge her, and the bed
+    would stay taken. The sender discharges her, or moves her placement to the receiver, first."""
+    if ShelterPlacement.objects.filter(case=case, discharged_on__isnull=True).exclude(shelter=receiver).exists():
+        raise Conflict(
+            _(
+                "The person still holds a bed at another shelter: the sending organization discharges her, or "
+                "moves her placement here, before the transfer can be accepted."
+            ),
+            code="placement_open",
+        )
+
+
 def transfer_accept(*, actor, transfer: CaseTransfer, expected_version: int | None = None) -> CaseTransfer:
     """A receiver accepts: the case moves to the receiving organization.
 
     404 unless ``actor`` is a receiver of the transfer (which needs a role that may
-    ``transfer_case``); 409 ``transfer_decided`` once it is answered or withdrawn, 409
+    ``transfer_case``); 403 ``four_eyes`` for who requested it (a civil affairs officer over
+    both organizations); 409 ``transfer_decided`` once it is answered or withdrawn, 409
     ``case_closed`` when the case was closed or handed over meanwhile, 409
-    ``organization_inactive`` when the receiving organization was deactivated; 412 when stale.
+    ``organization_inactive`` when the receiving organization was deactivated, 409
+    ``placement_open`` while the person holds a bed at another shelter; 412 when stale.
     In one transaction: the case's lead organization and jurisdiction become the receiving
     organization's, its assigned caseworkers are cleared, its version bumped (history
     "transferred to another organization"); the transfer is accepted, by whom and when. From
@@ -225,6 +242,11 @@ def transfer_accept(*, actor, transfer: CaseTransfer, expected_version: int | No
         receiver = Organization.objects.select_related("jurisdiction").get(pk=locked.to_organization_id)
         if not receiver.is_active:
             raise Conflict(_("The receiving organization is no longer active."), code="organization_inactive")
+        if locked.requested_by_id == actor.pk:
+            raise PermissionDenied(
+                _("A transfer is accepted by someone other than who requested it."), code="four_eyes"
+            )
+        _refuse_bed_elsewhere(case, receiver)
         unassigned = case.assigned_caseworkers.count()
         case.assigned_caseworkers.clear()
         case.lead_organization = receiver

@@ -9,7 +9,8 @@ the case). Hand-overs out of the province are seeded with the victims' journeys
 
 Guarantees: every request and answer goes through ``transfers.operations`` as the demo user
 whose job it is, so history, the audit log and the inbox hold what a real registry would;
-deterministic (the oldest open cases of each city, in key order, without a transfer); idempotent
+deterministic (the oldest open cases of each city whose person holds no bed, in key order);
+idempotent
 (a city that already sent its transfers is left alone); one transaction per transfer; counts
 only are returned.
 """
@@ -19,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from registry.choices import OrganizationKind
 from registry.models import Organization
 from registry.policy import Section
+from services.models import ShelterPlacement
 from transfers import operations
 from transfers.choices import TransferReason
 from transfers.models import CaseTransfer
@@ -57,9 +60,12 @@ def seed_transfers() -> SeedResult:
         if source is None or target is None or CaseTransfer.objects.filter(from_organization=source).exists():
             continue
         staff, receiving = Staff.of(sender), Staff.of(receiver)
+        # Cases whose person holds no bed: a bed is given up before a transfer is accepted.
+        in_a_bed = ShelterPlacement.objects.filter(case=OuterRef("pk"), discharged_on__isnull=True)
         cases = (
             Case.objects.filter(lead_organization=source)
             .exclude(stage__in=CLOSED_STAGES)
+            .exclude(Exists(in_a_bed))
             .order_by("pk")[: PENDING + ACCEPTED]
         )
         for index, case in enumerate(cases):

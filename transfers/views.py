@@ -190,9 +190,13 @@ def transfer_accept(request: HttpRequest, transfer_id) -> HttpResponse:
     user = request.user
     transfer = selectors.transfer_for_receiver(user, transfer_id)
     form = forms.VersionForm(request.POST)
-    expected = form.cleaned_data["version"] if form.is_valid() else None
+    if not form.is_valid():  # the page always posts the version read: without it, nothing is decided
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return HttpResponseRedirect(reverse("transfers:detail", args=[transfer.uuid]))
     try:
-        accepted = operations.transfer_accept(actor=user, transfer=transfer, expected_version=expected)
+        accepted = operations.transfer_accept(
+            actor=user, transfer=transfer, expected_version=form.cleaned_data["version"]
+        )
     except REFUSALS as refused:
         messages.error(request, refused.message)
         return HttpResponseRedirect(reverse("transfers:detail", args=[transfer.uuid]))

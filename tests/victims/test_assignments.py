@@ -10,6 +10,7 @@ from django.urls import reverse
 from registry import policy
 from registry.choices import Role
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
+from registry.history import recorded_change
 from registry.models import AuditEvent
 from registry.policy import Action
 from tests.factories import UserFactory
@@ -74,12 +75,38 @@ def test_assign_refusals_change_nothing(register, cast, colleague, places):
     assert Case.objects.get(pk=case.pk).version == 2
 
 
+def test_an_assignment_never_widens_who_sees_the_case(register, cast, places):
+    """A caseworker of another organization — even one civil affairs may name — is refused:
+    being assigned would let her read the case."""
+    home = UserFactory(username="wendy", role=Role.CASEWORKER, organization=places.fz_civil_affairs,
+                       jurisdiction=places.fuzhou)  # fmt: skip
+    case = register()
+    with pytest.raises(RuleViolation) as refused:
+        operations.case_assign(actor=cast.dave, case=case, caseworker=home, expected_version=1)
+    assert refused.value.field == "caseworker"
+    assert not Case.objects.visible_to(home).filter(pk=case.pk).exists()
+
+
+def test_a_closed_case_keeps_its_caseworkers(register, cast, colleague):
+    case = register()
+    case = operations.case_close(actor=cast.dave, case=case, expected_version=1, **CLOSING)
+    for operation in (operations.case_assign, operations.case_unassign):
+        with pytest.raises(Conflict) as refused:
+            operation(actor=cast.dave, case=case, caseworker=colleague, expected_version=case.version)
+        assert refused.value.code == "case_closed"
+
+
 def test_a_leaving_caseworkers_open_cases_go_to_a_colleague_in_one_operation(register, cast, colleague, places):
     first, second, closed = register(seed=1), register(seed=2), register(seed=3)
     for case in (first, second, closed):
         operations.case_assign(actor=cast.dave, case=case, caseworker=colleague, expected_version=case.version)
     closed = operations.case_close(actor=cast.dave, case=Case.objects.get(pk=closed.pk), expected_version=2, **CLOSING)
     theirs = register(actor=cast.carol, seed=4, jurisdiction=places.xiamen)  # not Dave's to see
+    lent = register(seed=5)
+    with recorded_change(actor=None, reason="test: led by another organization of Dave's city"):
+        lent.lead_organization = places.fz_civil_affairs
+        lent.save()
+    lent.assigned_caseworkers.add(colleague)  # kept from before assignments were the lead organization's only
     mei = UserFactory(username="mei", role=Role.CASEWORKER, organization=places.fz_shelter, jurisdiction=places.fuzhou)
     before = AuditEvent.objects.count()
 
@@ -93,6 +120,7 @@ def test_a_leaving_caseworkers_open_cases_go_to_a_colleague_in_one_operation(reg
         assert event.detail == {"assigned": str(mei.uuid), "unassigned": str(colleague.uuid)}
     assert "lin" in assigned(closed)  # a closed case keeps its record as it was
     assert "mei" not in assigned(theirs)
+    assert assigned(lent) >= {"lin"} and "mei" not in assigned(lent)  # Mei would newly see it: not hers
     assert AuditEvent.objects.count() == before + 2
 
 

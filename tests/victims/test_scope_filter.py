@@ -76,7 +76,9 @@ def registry_rows(places, cast, register, consent):
     city_case = register(seed=2, jurisdiction=places.fuzhou)
     register(actor=cast.carol, seed=3, jurisdiction=places.xiamen)
     lent = register(actor=cast.carol, seed=4, jurisdiction=places.xiamen)
-    operations.case_assign(actor=cast.carol, case=lent, caseworker=cast.alice, expected_version=lent.version)
+    # An assignment across organizations: no operation makes one any more (``case_assign`` takes
+    # the lead organization's caseworkers only), but scope still honours one kept from before.
+    lent.assigned_caseworkers.add(cast.alice)
 
     for service in (Service.SCHOOLING, Service.LEGAL_AID, Service.TRAINING):
         consent(gulou_case, service)

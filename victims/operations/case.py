@@ -167,16 +167,26 @@ def _record_assignment(*, actor, case: Case, assigned=None, unassigned=None) -> 
     record_event(action=action, actor=actor, case_uuid=case.uuid, sections=[Section.PERSON], detail=detail)
 
 
-def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
-    """Assign a caseworker to the case (``assign_caseworker``: the caseworkers of the cases'
-    organization and civil affairs, within their scope — 404 outside it).
+def _refuse_closed(case: Case) -> None:
+    """409 ``case_closed``: a closed case keeps its caseworkers as they were when it closed."""
+    if case.stage in stages.CLOSED_STAGES:
+        raise Conflict(_("This case is closed: its caseworkers stay as they were."), code="case_closed")
 
-    400 ``caseworker`` unless an active caseworker; 409 ``already_assigned``; 412 when stale.
-    History ("caseworker assigned") and a ``caseworker_assigned`` event naming her by UUID."""
+
+def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
+    """Assign a caseworker of the case's lead organization to it (``assign_caseworker``: the
+    caseworkers of the organization and civil affairs, within their scope — 404 outside it).
+
+    An assignment never widens who sees the case: 400 ``caseworker`` unless an active
+    caseworker of the lead organization; 409 ``already_assigned``; 409 ``case_closed``; 412 when
+    stale. History ("caseworker assigned") and a ``caseworker_assigned`` event naming her by UUID."""
     require_action(actor, Action.ASSIGN_CASEWORKER)
     _assignable(caseworker)
     with transaction.atomic(), recorded_change(actor=actor, reason="caseworker assigned"):
         locked = lock_case(actor, case, expected_version)
+        if caseworker.organization_id != locked.lead_organization_id:
+            raise RuleViolation(_("Assign a caseworker of the case's lead organization."), field="caseworker")
+        _refuse_closed(locked)
         if locked.assigned_caseworkers.filter(pk=caseworker.pk).exists():
             raise Conflict(_("This caseworker is assigned to the case already."), code="already_assigned")
         locked.assigned_caseworkers.add(caseworker)
@@ -186,11 +196,12 @@ def case_assign(*, actor, case: Case, caseworker, expected_version: int) -> Case
 
 def case_unassign(*, actor, case: Case, caseworker, expected_version: int) -> Case:
     """Unassign a caseworker from the case (``assign_caseworker``, within scope: 404 outside
-    it); 409 ``not_assigned`` when she is not; 412 when stale. The lead organization keeps the
-    case: its caseworkers still see it."""
+    it); 409 ``not_assigned`` when she is not, 409 ``case_closed``; 412 when stale. The lead
+    organization keeps the case: its caseworkers still see it."""
     require_action(actor, Action.ASSIGN_CASEWORKER)
     with transaction.atomic(), recorded_change(actor=actor, reason="caseworker unassigned"):
         locked = lock_case(actor, case, expected_version)
+        _refuse_closed(locked)
         if caseworker is None or not locked.assigned_caseworkers.filter(pk=caseworker.pk).exists():
             raise Conflict(_("This caseworker is not assigned to the case."), field="caseworker", code="not_assigned")
         locked.assigned_caseworkers.remove(caseworker)
@@ -205,8 +216,9 @@ def caseworker_cases_reassign(*, actor, caseworker, to) -> int:
 
     ``assign_caseworker`` (403); 400 ``caseworker`` / ``to`` unless both are active caseworkers
     of one organization (``to`` must be active; ``caseworker`` may be disabled already) and
-    different. Closed and handed-over cases keep their history as it was. Cases are locked in
-    key order, so two reassignments cannot deadlock."""
+    different. Only the cases led by their organization move (an assignment never widens who
+    sees a case); closed and handed-over cases keep their caseworkers as they were. Cases are
+    locked in key order, so two reassignments cannot deadlock."""
     require_action(actor, Action.ASSIGN_CASEWORKER)
     if caseworker is None or caseworker.role != Role.CASEWORKER:
         raise RuleViolation(_("Choose the caseworker whose cases are handed on."), field="caseworker")
@@ -215,7 +227,7 @@ def caseworker_cases_reassign(*, actor, caseworker, to) -> int:
         raise RuleViolation(_("Hand the cases to another caseworker of the same organization."), field="to")
     cases = (
         Case.objects.visible_to(actor)
-        .filter(assigned_caseworkers=caseworker)
+        .filter(assigned_caseworkers=caseworker, lead_organization_id=to.organization_id)
         .exclude(stage__in=stages.CLOSED_STAGES)
         .select_for_update(of=("self",))
         .order_by("pk")
