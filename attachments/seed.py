@@ -1,9 +1,10 @@
 """Documents for the demonstration registry (``manage.py seed_demo``, after the victims).
 
-For about a quarter of the demo cases the caseworker who registered the case (still active, and
-still seeing it) files a signed consent form (a generated one-page PDF: the case number, a
-consent text, blank signature lines) under ``consents``, and for half of those a photo for
-identification (a generated JPEG portrait silhouette) under ``person``. Nothing in them is about
+For about a quarter of the cases the seed registered (``victims.seed.synthetic_cases``: never a
+case someone registered by hand in the demo) the caseworker who registered the case (still
+active, and still seeing it) files a signed consent form (a generated one-page PDF: the case
+number, a consent text, blank signature lines) under ``consents``, and for half of those a photo
+for identification (a generated JPEG portrait silhouette) under ``person``. Nothing in them is about
 a real person: the texts say they are demonstration data, and no name or document number is
 printed.
 
@@ -15,7 +16,9 @@ Guarantees:
 - Deterministic: which cases get documents is drawn from ``random.Random`` seeded by (seed, case
   number); idempotent: a case that already holds an attachment is left alone, so a second run
   adds nothing.
-- Counts only are returned, nothing personal.
+- One transaction per document, as before (``victims.seed.attempt``): a document an operation
+  refuses is not filed nor counted, its case listed by number in ``skipped``, and the step goes
+  on. Counts only are returned, nothing personal.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from registry.models import User
 from registry.policy import Section
 from victims.choices import Stage
 from victims.models import Case
+from victims.seed import SkippedCase, attempt, synthetic_cases
 
 SHARE = 0.25  # of the cases that get a consent form
 PHOTO_SHARE = 0.5  # of those that also get a photo
@@ -53,6 +57,7 @@ class SeedResult:
     cases: int  # cases given documents in this run
     documents: int
     present: int  # cases that had documents already
+    skipped: tuple[SkippedCase, ...] = ()  # refused by an operation, rolled back
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
@@ -100,10 +105,11 @@ def seed_attachments(*, seed: int) -> SeedResult:
     sees, through the upload operation (see the module's docstring). Needs ``victims.seed`` first."""
     with_documents = set(Attachment._base_manager.values_list("case_id", flat=True))
     given = documents = present = 0
+    skipped: list[SkippedCase] = []
     with recorded_change(actor=None, reason="seed_demo"):
         for worker in User.objects.filter(role=Role.CASEWORKER, is_active=True).order_by("username"):
             # A case handed over out of the province is read-only here (victims.operations.lock_case).
-            cases = Case.objects.visible_to(worker).filter(created_by=worker).exclude(stage=Stage.TRANSFERRED)
+            cases = synthetic_cases().visible_to(worker).filter(created_by=worker).exclude(stage=Stage.TRANSFERRED)
             for case in cases.order_by("id"):
                 rng = random.Random(f"attachments:{seed}:{case.number}")  # noqa: S311 - synthetic data
                 if rng.random() >= SHARE:
@@ -111,12 +117,15 @@ def seed_attachments(*, seed: int) -> SeedResult:
                 if case.pk in with_documents:
                     present += 1
                     continue
-                _file(case, worker, section=Section.CONSENTS, kind=Kind.CONSENT_FORM, title="知情同意书（演示）",
-                      data=consent_form_pdf(case.number), name="consent.pdf")  # fmt: skip
-                documents += 1
+                with attempt(case, skipped) as consent:
+                    _file(case, worker, section=Section.CONSENTS, kind=Kind.CONSENT_FORM, title="知情同意书（演示）",
+                          data=consent_form_pdf(case.number), name="consent.pdf")  # fmt: skip
+                if not consent.done:
+                    continue
+                given, documents = given + 1, documents + 1
                 if rng.random() < PHOTO_SHARE:
-                    _file(case, worker, section=Section.PERSON, kind=Kind.PHOTO, title="本人照片（演示）",
-                          data=photo_jpeg(rng), name="photo.jpg")  # fmt: skip
-                    documents += 1
-                given += 1
-    return SeedResult(cases=given, documents=documents, present=present)
+                    with attempt(case, skipped) as photo:
+                        _file(case, worker, section=Section.PERSON, kind=Kind.PHOTO, title="本人照片（演示）",
+                              data=photo_jpeg(rng), name="photo.jpg")  # fmt: skip
+                    documents += photo.done
+    return SeedResult(cases=given, documents=documents, present=present, skipped=tuple(skipped))

@@ -1,9 +1,11 @@
 """Legal aid for the demonstration registry (``manage.py seed_demo``, after the victims).
 
-For most of the demo's *accepted* legal aid referrals, the receiving centre's demo worker opens a
-matter and takes it some way: decided (a few rejected), under way with a consultation, drafting,
-mediation or hearing, and for about a quarter concluded with a judgment, a settlement or a
-withdrawal, compensation awarded and partly received. The kind of matter follows how the person
+For most of the *accepted* legal aid referrals of the cases the seed registered
+(``victims.seed.synthetic_cases``: never a case someone registered by hand in the demo), the
+receiving centre's demo worker opens a matter and takes it some way: decided (a few rejected),
+under way with a consultation, drafting, mediation or hearing, and for about a quarter
+concluded with a judgment, a settlement or a withdrawal, compensation awarded and partly
+received. The kind of matter follows how the person
 was exploited (a forced marriage → marriage or divorce, forced labour → a labour dispute …).
 Every text is synthetic (``FICTION``).
 
@@ -15,7 +17,9 @@ Guarantees:
   number); dates follow today, never in the future and never before the case was opened.
 - Idempotent: a referral that already has a matter is left alone (and one the draw leaves without
   a matter is drawn the same way next time), so a second run adds nothing.
-- One transaction per matter; counts only are returned, nothing personal.
+- One transaction per matter (``victims.seed.attempt``): a matter an operation refuses is rolled
+  back, its case listed by number in ``skipped`` and not counted, and the step goes on. Counts
+  only are returned, nothing personal.
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-
 from legal_aid import operations
 from legal_aid.choices import ActivityKind, MatterType, Outcome
 from legal_aid.models import LegalAidMatter
@@ -35,6 +37,7 @@ from registry.history import recorded_change
 from registry.models import User
 from victims.choices import ExploitationType, ReferralStatus, Service
 from victims.models import Referral, Rescue
+from victims.seed import SkippedCase, attempt, synthetic_cases
 from victims.synthetic import weighted
 from victims.validation import today as current_day
 
@@ -108,6 +111,7 @@ OUTCOME_TEXT = {
 class SeedResult:
     opened: int  # matters opened by this run
     present: int  # accepted referrals that already had a matter
+    skipped: tuple[SkippedCase, ...] = ()  # refused by an operation, rolled back
 
 
 class _Clock:
@@ -205,19 +209,20 @@ def record_matter(referral: Referral, worker, rng: random.Random, today: datetim
 
 
 def seed_legal_aid(*, seed: int) -> SeedResult:
-    """Matters for the accepted legal aid referrals that have none yet (about ``SHARE`` of them),
-    opened by their centre's legal aid demo worker. Needs ``victims.seed`` first."""
+    """Matters for the accepted legal aid referrals of the seed's cases that have none yet (about
+    ``SHARE`` of them), opened by their centre's legal aid demo worker. Needs ``victims.seed`` first."""
     today = current_day()
     workers: dict[int, User] = {}
     for user in User.objects.filter(role=Role.LEGAL_AID, is_active=True).order_by("username"):
         workers.setdefault(user.organization_id, user)
     referrals = (
-        Referral.objects.filter(service=Service.LEGAL_AID, status=ReferralStatus.ACCEPTED)
+        Referral.objects.filter(service=Service.LEGAL_AID, status=ReferralStatus.ACCEPTED, case__in=synthetic_cases())
         .select_related("case")
         .order_by("id")
     )
     with_matter = set(LegalAidMatter.objects.values_list("referral_id", flat=True))
     opened = present = 0
+    skipped: list[SkippedCase] = []
     with recorded_change(actor=None, reason="seed_demo"):
         for referral in referrals:
             if referral.pk in with_matter:
@@ -227,7 +232,7 @@ def seed_legal_aid(*, seed: int) -> SeedResult:
             rng = random.Random(f"legal_aid:{seed}:{referral.case.number}")  # noqa: S311 - synthetic data
             if worker is None or rng.random() >= SHARE:
                 continue
-            with transaction.atomic():
+            with attempt(referral.case, skipped) as work:
                 record_matter(referral, worker, rng, today)
-            opened += 1
-    return SeedResult(opened=opened, present=present)
+            opened += work.done
+    return SeedResult(opened=opened, present=present, skipped=tuple(skipped))

@@ -1,7 +1,7 @@
 """Assistance services for the demonstration registry (``manage.py seed_demo``, after the victims).
 
-For the open cases of the demo's synthetic victims, the city's demo users take the steps the
-services record:
+For the open cases the seed registered (``victims.seed.synthetic_cases``: never a case someone
+registered by hand in the demo), the city's demo users take the steps the services record:
 
 - the caseworker admits most people to a shelter of their city — children to the children's
   welfare institution, women to the women's home while it has beds (it fills up: the "nearly
@@ -32,11 +32,14 @@ Guarantees:
   follow today and are never in the future. Because a plan's approval is stamped with the time
   it is given and a handover cannot come before it, the seeded handovers all fall on the day the
   seed runs.
-- Capacity: beds are counted as the cases are taken, including the stays already recorded, so
-  no shelter is filled beyond its capacity (the operation checks it too, under a lock).
+- Capacity: beds are counted from every open stay (a hand-registered person's too) and as the
+  cases are taken, so no shelter is filled beyond its capacity (the operation checks it too,
+  under a lock).
 - Idempotent: a case that already has any record of the services is left alone (its stay still
   counted), so a second run adds nothing, and a larger ``--victims`` only adds to the new cases.
-- One transaction per case; counts only are returned, nothing personal.
+- One transaction per case (``victims.seed.attempt``): a case an operation refuses (a bed taken
+  meanwhile by someone using the demo, a rule) is rolled back, listed by its number in
+  ``skipped`` and not counted, and the step goes on. Counts only are returned, nothing personal.
 """
 
 from __future__ import annotations
@@ -44,13 +47,11 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from django.db import transaction
 from django.db.models import Q
 
 from registry.choices import OrganizationKind
-from registry.errors import Conflict
 from registry.history import recorded_change
 from registry.models import Organization
 from services import operations as services
@@ -66,7 +67,7 @@ from services.models import (
 from victims.choices import DNAMatch, ReferralStatus, Service, Sex, Stage
 from victims.models import Case, DNASample, Household, Referral
 from victims.operations import case_close, victim_age
-from victims.seed import CITIES, PROVINCES, City, Staff
+from victims.seed import CITIES, PROVINCES, City, SkippedCase, Staff, attempt, synthetic_cases
 from victims.validation import today as current_day
 
 FICTION = "（虚构）"
@@ -142,6 +143,15 @@ class SeedResult:
     visits_waived: int = 0
     closed: int = 0  # cases closed as returned home
     present: int = 0  # cases that already had records of the services
+    skipped: list[SkippedCase] = field(default_factory=list)  # refused by an operation, rolled back
+
+    def add(self, case: SeedResult) -> None:
+        """Count what one case's committed work wrote (its counts and plans)."""
+        for counted in fields(self):
+            value = getattr(case, counted.name)
+            if isinstance(value, int):
+                setattr(self, counted.name, getattr(self, counted.name) + value)
+        self.plans += case.plans
 
 
 @dataclass
@@ -181,10 +191,13 @@ def _day(rng: random.Random, start: datetime.date, low: int, high: int, today: d
 
 
 class _Beds:
-    """Open stays per shelter, counted as the cases are taken (the seed's own view of capacity)."""
+    """Open stays per shelter, from the stays recorded and as the cases are taken (the seed's own
+    view of capacity)."""
 
     def __init__(self) -> None:
-        self.taken: Counter = Counter()
+        self.taken: Counter = Counter(
+            ShelterPlacement.objects.filter(discharged_on__isnull=True).values_list("shelter_id", flat=True)
+        )
 
     def free(self, shelter: Organization) -> int:
         return (shelter.capacity or 0) - self.taken[shelter.pk]
@@ -438,9 +451,22 @@ def _seed_case(case: Case, state: CityState, beds: _Beds, rng: random.Random, to
         beds.taken[shelter.pk] -= 1
 
 
+def _seed_case_or_skip(case: Case, state: CityState, beds: _Beds, rng: random.Random, today, result) -> None:
+    """:func:`_seed_case` in a transaction of its own; when an operation refuses it, the case is
+    skipped and what it took is given back (its counts, beds and turn of :data:`FIRST_PLANS`)."""
+    own = SeedResult()
+    turns, taken = (state.admitted, state.completed), beds.taken.copy()
+    with attempt(case, result.skipped) as work:
+        _seed_case(case, state, beds, rng, today, own)
+    if work.done:
+        result.add(own)
+    else:
+        (state.admitted, state.completed), beds.taken = turns, taken
+
+
 def seed_services(*, seed: int) -> SeedResult:
-    """Services for the open cases of the demo cities that have none yet. Needs ``victims.seed``
-    (and the demo accounts) first. Returns counts only."""
+    """Services for the open cases the seed registered in the demo cities that have none yet.
+    Needs ``victims.seed`` (and the demo accounts) first. Returns counts only."""
     today = current_day()
     states = {city.code: CityState(city, Staff.of(city), _shelters(city)) for city in CITIES}
     beds = _Beds()
@@ -448,23 +474,15 @@ def seed_services(*, seed: int) -> SeedResult:
     in_cities = Q()
     for code in states:
         in_cities |= Q(jurisdiction__code__startswith=code)
-    cases = Case.objects.filter(in_cities).select_related("victim", "jurisdiction").order_by("id")
+    cases = synthetic_cases().filter(in_cities).select_related("victim", "jurisdiction").order_by("id")
     with_records = _cases_with_records()
     with recorded_change(actor=None, reason="seed_demo"):
         for case in cases:
             if case.pk in with_records:
                 result.present += 1
-                open_stay = ShelterPlacement.objects.filter(case=case, discharged_on__isnull=True).first()
-                if open_stay is not None:
-                    beds.taken[open_stay.shelter_id] += 1
                 continue
             if case.stage in (Stage.CLOSED, Stage.TRANSFERRED):
                 continue
             rng = random.Random(f"services:{seed}:{case.number}")  # noqa: S311 - synthetic data
-            try:
-                with transaction.atomic():
-                    _seed_case(case, states[case.jurisdiction.code[:4]], beds, rng, today, result)
-            except Conflict as refused:  # a bed taken meanwhile by someone using the demo
-                if refused.code != "shelter_full":
-                    raise
+            _seed_case_or_skip(case, states[case.jurisdiction.code[:4]], beds, rng, today, result)
     return result

@@ -1,7 +1,8 @@
 """Transfers for the demonstration registry (``manage.py seed_demo``, after the other seeds).
 
-Between the two demo cities, open cases are offered to the other city's relief station:
-``PENDING`` requests each way (Fuzhou → Xiamen, Xiamen → Fuzhou) left for the receiving
+Between the two demo cities, open cases the seed registered (``victims.seed.synthetic_cases``:
+never a case someone registered by hand in the demo) are offered to the other city's relief
+station: ``PENDING`` requests each way (Fuzhou → Xiamen, Xiamen → Fuzhou) left for the receiving
 caseworker and civil affairs officer to answer — items in their inboxes — and one request each
 way that the receiver accepted (the case now led by the receiving station; the record stays in
 the case). Hand-overs out of the province are seeded with the victims' journeys
@@ -10,8 +11,9 @@ the case). Hand-overs out of the province are seeded with the victims' journeys
 Guarantees: every request and answer goes through ``transfers.operations`` as the demo user
 whose job it is, so history, the audit log and the inbox hold what a real registry would;
 deterministic (the oldest open cases of each city whose person holds no bed, in key order);
-idempotent
-(a city that already sent its transfers is left alone); one transaction per transfer; counts
+idempotent (a city that already sent transfers of the seed's cases is left alone); one
+transaction per transfer (``victims.seed.attempt``): a transfer an operation refuses is rolled
+back, its case listed by number in ``skipped`` and not counted, and the step goes on; counts
 only are returned.
 """
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from registry.choices import OrganizationKind
@@ -29,8 +30,7 @@ from services.models import ShelterPlacement
 from transfers import operations
 from transfers.choices import TransferReason
 from transfers.models import CaseTransfer
-from victims.models import Case
-from victims.seed import CITIES, Staff
+from victims.seed import CITIES, SkippedCase, Staff, attempt, synthetic_cases
 from victims.stages import CLOSED_STAGES
 
 PENDING = 2  # requests each way left awaiting an answer
@@ -43,6 +43,7 @@ COMMENT = "受援人户籍地在对方辖区，家属希望就近安置（演示
 class SeedResult:
     pending: int
     accepted: int
+    skipped: tuple[SkippedCase, ...] = ()  # refused by an operation, rolled back
 
 
 def _station(city) -> Organization | None:
@@ -52,24 +53,28 @@ def _station(city) -> Organization | None:
 
 
 def seed_transfers() -> SeedResult:
-    """Send :data:`PENDING` + :data:`ACCEPTED` open cases of each demo city to the other city's
-    relief station; accept the first :data:`ACCEPTED` of them as the receiving caseworker."""
+    """Send :data:`PENDING` + :data:`ACCEPTED` open cases the seed registered in each demo city to
+    the other city's relief station; accept the first :data:`ACCEPTED` of them as the receiving
+    caseworker."""
     pending = accepted = 0
+    skipped: list[SkippedCase] = []
     for sender, receiver in ((CITIES[0], CITIES[1]), (CITIES[1], CITIES[0])):
         source, target = _station(sender), _station(receiver)
-        if source is None or target is None or CaseTransfer.objects.filter(from_organization=source).exists():
+        sent = CaseTransfer.objects.filter(from_organization=source, case__in=synthetic_cases())
+        if source is None or target is None or sent.exists():
             continue
         staff, receiving = Staff.of(sender), Staff.of(receiver)
         # Cases whose person holds no bed: a bed is given up before a transfer is accepted.
         in_a_bed = ShelterPlacement.objects.filter(case=OuterRef("pk"), discharged_on__isnull=True)
         cases = (
-            Case.objects.filter(lead_organization=source)
+            synthetic_cases()
+            .filter(lead_organization=source)
             .exclude(stage__in=CLOSED_STAGES)
             .exclude(Exists(in_a_bed))
             .order_by("pk")[: PENDING + ACCEPTED]
         )
         for index, case in enumerate(cases):
-            with transaction.atomic():
+            with attempt(case, skipped) as work:
                 transfer = operations.transfer_request(
                     actor=staff.caseworker, case=case, expected_version=case.version, to_organization=target,
                     reason=REASONS[index % len(REASONS)], comment=COMMENT,
@@ -77,7 +82,8 @@ def seed_transfers() -> SeedResult:
                 )  # fmt: skip
                 if index < ACCEPTED:
                     operations.transfer_accept(actor=receiving.caseworker, transfer=transfer)
-                    accepted += 1
-                else:
-                    pending += 1
-    return SeedResult(pending=pending, accepted=accepted)
+            if work.done and index < ACCEPTED:
+                accepted += 1
+            elif work.done:
+                pending += 1
+    return SeedResult(pending=pending, accepted=accepted, skipped=tuple(skipped))

@@ -165,6 +165,9 @@ class Case(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
+    # Plain, never shown: set by the demonstration seed (victims.seed) on the cases it registers,
+    # so its later steps complete those and never touch a case someone registered by hand.
+    synthetic = models.BooleanField(_("registered by the demonstration seed"), default=False, editable=False)
 
     objects = CaseQuerySet.as_manager()
     history = RegistryHistory()

@@ -1,12 +1,13 @@
 """Case notes for the demonstration registry (``manage.py seed_demo``, after the care plans).
 
-Most open cases get a service log written by the caseworker of the case's organization: phone
-contacts, counselling sessions, home visits, interpreter sessions and others over the last
-months, most about the person, some about health, shelter, the return home, legal aid or
-schooling (and then read only by the readers of that section). The receiving departments write
-no note (they read them; their own work is in their section's records, seeded by their apps).
-Some cases hold a case conference naming the organizations present,
-whose decisions may create a goal of the care plan (through ``care.plan.operations.goal_create``,
+Most open cases the seed registered (``victims.seed.synthetic_cases``: never a case someone
+registered by hand in the demo) get a service log written by the caseworker of the case's
+organization: phone contacts, counselling sessions, home visits, interpreter sessions and others
+over the last months, most about the person, some about health, shelter, the return home, legal
+aid or schooling (and then read only by the readers of that section). The receiving departments
+write no note (they read them; their own work is in their section's records, seeded by their
+apps). Some cases hold a case conference naming the organizations present, whose decisions may
+create a goal of the care plan (through ``care.plan.operations.goal_create``,
 called by ``note_create``); a few notes are corrected by a later one. Every text is synthetic
 (``FICTION``).
 
@@ -26,7 +27,9 @@ Guarantees:
   dates never lie in the future nor before the case was opened.
 - Idempotent: a case that has notes is left alone, and the backdating of a case without contact
   gives the same dates again, so a second run adds nothing.
-- One transaction per case; counts only are returned, nothing personal.
+- One transaction per case (``victims.seed.attempt``): a case an operation refuses is rolled
+  back, listed by number in ``skipped`` and not counted, and the step goes on. Counts only are
+  returned, nothing personal.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from care.choices import NeedDomain, NoteKind, Participant
@@ -48,6 +50,7 @@ from registry.history import recorded_change
 from registry.models import Organization, User
 from registry.policy import Section
 from victims.models import Case
+from victims.seed import SkippedCase, attempt, synthetic_cases
 from victims.stages import CLOSED_STAGES
 from victims.synthetic import weighted
 from victims.validation import today as current_day
@@ -125,6 +128,7 @@ class SeedResult:
     goals: int  # goals created by a conference's decision
     without_contact: int  # open cases left without contact for the dashboard's alert
     present: int  # open cases that already had notes
+    skipped: tuple[SkippedCase, ...] = ()  # refused by an operation, rolled back
 
 
 def _text(text: str) -> str:
@@ -219,8 +223,8 @@ def leave_without_contact(case: Case, rng: random.Random, today: datetime.date) 
 
 
 def seed_notes(*, seed: int) -> SeedResult:
-    """Service logs for the open cases that have no note yet (about ``SHARE`` of them), and a
-    share left without contact. Needs the victims', services', legal aid's and care plans'
+    """Service logs for the open cases the seed registered that have no note yet (about ``SHARE``
+    of them), and a share left without contact. Needs the victims', services', legal aid's and care plans'
     seeds first. Returns counts only."""
     today = current_day()
     window = settings.CASE_CONTACT_DAYS
@@ -228,8 +232,9 @@ def seed_notes(*, seed: int) -> SeedResult:
     for user in User.objects.filter(role=Role.CASEWORKER, is_active=True).order_by("username"):
         caseworkers.setdefault(user.organization_id, user)
     with_notes = set(CaseNote.objects.values_list("case_id", flat=True))
-    cases = Case.objects.exclude(stage__in=CLOSED_STAGES).select_related("jurisdiction", "lead_organization")
+    cases = synthetic_cases().exclude(stage__in=CLOSED_STAGES).select_related("jurisdiction", "lead_organization")
     notes = conferences = goals = without_contact = present = 0
+    skipped: list[SkippedCase] = []
     with recorded_change(actor=None, reason="seed_demo"):
         for case in cases.order_by("id"):
             caseworker = caseworkers.get(case.lead_organization_id)
@@ -237,16 +242,18 @@ def seed_notes(*, seed: int) -> SeedResult:
                 continue
             rng = random.Random(f"case_notes:{seed}:{case.number}")  # noqa: S311 - synthetic data
             if case.opened_on < today - datetime.timedelta(days=window + 10) and rng.random() < WITHOUT_CONTACT:
-                with transaction.atomic():
+                with attempt(case, skipped) as work:
                     last = leave_without_contact(case, rng, today)
-                    if case.pk not in with_notes and rng.random() < 0.5:  # one old note, or none at all
+                    noted = case.pk not in with_notes and rng.random() < 0.5  # one old note, or none at all
+                    if noted:
                         operations.note_create(actor=caseworker, case=case, data=_note(NoteKind.PHONE, last, rng))
-                        notes += 1
-                without_contact += 1
+                if work.done:
+                    notes, without_contact = notes + noted, without_contact + 1
             elif case.pk in with_notes:
                 present += 1
             elif rng.random() < SHARE:
-                with transaction.atomic():
+                with attempt(case, skipped) as work:
                     written, held, made = record_log(case, caseworker, rng, today)
-                notes, conferences, goals = notes + written, conferences + held, goals + made
-    return SeedResult(notes, conferences, goals, without_contact, present)
+                if work.done:
+                    notes, conferences, goals = notes + written, conferences + held, goals + made
+    return SeedResult(notes, conferences, goals, without_contact, present, tuple(skipped))

@@ -1,6 +1,7 @@
 """Care plans for the demonstration registry (``manage.py seed_demo``, after the services).
 
-Most open cases of the demo cities get a plan written by the caseworker of the case's
+Most open cases the seed registered (``victims.seed.synthetic_cases``: never a case someone
+registered by hand in the demo) get a plan written by the caseworker of the case's
 organization: every domain of the needs assessment rated (the heavier needs where the person
 was exploited), two to four goals owned by the organization whose work serves them (the
 education bureau for schooling, the legal aid centre for legal matters …) and linked to the
@@ -17,7 +18,9 @@ Guarantees:
   number); dates never lie in the future nor before the case was opened.
 - Idempotent: a case that has a plan is left alone (and one the draw leaves without a plan is
   drawn the same way next time), so a second run adds nothing.
-- One transaction per plan; counts only are returned, nothing personal.
+- One transaction per plan (``victims.seed.attempt``): a plan an operation refuses is rolled
+  back, its case listed by number in ``skipped`` and not counted, and the step goes on. Counts
+  only are returned, nothing personal.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-
-from django.db import transaction
 
 from care.choices import GoalLinkKind, GoalStatus, NeedDomain, NeedRating
 from care.models import CarePlan
@@ -38,6 +39,7 @@ from registry.models import Organization, User
 from services.models import EmploymentPlacement, ReturnPlan, SchoolEnrollment, ShelterPlacement, VocationalTraining
 from victims.choices import ExploitationType, Service, Stage
 from victims.models import Case, Referral, Rescue
+from victims.seed import SkippedCase, attempt, synthetic_cases
 from victims.synthetic import weighted
 from victims.validation import today as current_day
 
@@ -118,6 +120,7 @@ SERVING = {
 class SeedResult:
     written: int  # plans written by this run
     present: int  # open cases that already had a plan
+    skipped: tuple[SkippedCase, ...] = ()  # refused by an operation, rolled back
 
 
 def _text(text: str) -> str:
@@ -222,7 +225,7 @@ def _staff(role: Role) -> list[User]:
 
 
 def seed_care_plans(*, seed: int) -> SeedResult:
-    """Plans for the open cases that have none yet (about ``SHARE`` of them), written by the
+    """Plans for the open cases the seed registered that have none yet (about ``SHARE`` of them), written by the
     caseworker of the case's organization. Needs ``victims.seed`` and ``services.seed`` first
     (the goals link the records they wrote). Returns counts only."""
     today = current_day()
@@ -232,11 +235,13 @@ def seed_care_plans(*, seed: int) -> SeedResult:
     approvers = _staff(Role.CIVIL_AFFAIRS)
     with_plan = set(CarePlan.objects.values_list("case_id", flat=True))
     cases = (
-        Case.objects.exclude(stage__in=(Stage.CLOSED, Stage.TRANSFERRED))
+        synthetic_cases()
+        .exclude(stage__in=(Stage.CLOSED, Stage.TRANSFERRED))
         .select_related("victim", "jurisdiction", "lead_organization")
         .order_by("id")
     )
     written = present = 0
+    skipped: list[SkippedCase] = []
     with recorded_change(actor=None, reason="seed_demo"):
         for case in cases:
             if case.pk in with_plan:
@@ -247,7 +252,7 @@ def seed_care_plans(*, seed: int) -> SeedResult:
             if caseworker is None or rng.random() >= SHARE:
                 continue
             approver = next((u for u in approvers if case.jurisdiction.code.startswith(u.jurisdiction.code)), None)
-            with transaction.atomic():
+            with attempt(case, skipped) as work:
                 record_plan(case, caseworker, approver, rng, today)
-            written += 1
-    return SeedResult(written=written, present=present)
+            written += work.done
+    return SeedResult(written=written, present=present, skipped=tuple(skipped))

@@ -117,7 +117,9 @@ def test_closures_and_transfers_are_made_by_civil_affairs_of_the_city(seeded, db
     moved = cases().filter(stage__in=[Stage.CLOSED, Stage.TRANSFERRED])
     assert moved.exists()
     for case in moved:
-        change = case.history.order_by("-history_id").first()
+        # The change that moved the case to where it stands (the seed's own mark, Case.synthetic,
+        # comes after it and names no user).
+        change = case.history.filter(stage=case.stage).order_by("history_id").first()
         assert change.history_user.role == Role.CIVIL_AFFAIRS
         assert change.history_user.jurisdiction.code == case.jurisdiction.code[:4]
 
@@ -128,6 +130,15 @@ def test_every_case_has_history_and_audit_events_naming_its_caseworker(seeded, d
         assert (registration.history_change_reason, registration.history_user) == ("registration", case.created_by)
         events = AuditEvent.objects.filter(case_uuid=case.uuid)
         assert events.filter(action=AuditAction.RECORD_CREATED, actor_username=case.created_by.username).exists()
+
+
+def test_every_case_is_marked_as_the_seeds_own_by_the_seed_alone(seeded, db):
+    assert not cases().filter(synthetic=False).exists()
+    for case in cases():
+        mark = next(row for row in case.history.order_by("history_id") if row.synthetic)
+        before = mark.prev_record
+        assert (mark.history_change_reason, mark.history_user) == ("seed_demo", None)
+        assert not before.synthetic and mark.version == before.version  # a mark, no change a user made
 
 
 def test_some_referrals_are_accepted_or_completed_by_the_receiving_demo_user(seeded, db):

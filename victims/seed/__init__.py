@@ -11,7 +11,9 @@ closure or transfer to another province.
 Split along the way a person is made: :mod:`.places` (the demo cities and provinces),
 :mod:`.plans` (what a person's file will hold), :mod:`.people` (who they are, and the
 deterministic drawing of the plans), :mod:`.journey` (what happened to them, and the words the
-seed writes), :mod:`.recording` (a plan recorded through the operations, and the run). Each
+seed writes), :mod:`.recording` (a plan recorded through the operations, and the run), and
+:mod:`.steps` (what the later seed steps of the other apps share: the seed's own cases, and one
+case's work that a refusal skips instead of ending the run). Each
 module states its guarantees — deterministic, idempotent, one transaction per person, every
 write through ``victims.operations`` as the demo user whose job it is, nothing personal
 returned. This package exports their public API, so callers import from ``victims.seed``.
@@ -22,6 +24,7 @@ from victims.seed.people import MAX_AGE, MIN_AGE, REFERENCE_DAY, plan_people, pl
 from victims.seed.places import CITIES, PROVINCES, City, District
 from victims.seed.plans import HouseholdPlan, MemberPlan, PersonPlan, ReferralPlan
 from victims.seed.recording import SeedResult, Staff, is_registered, record_person, seed_victims
+from victims.seed.steps import SkippedCase, attempt, synthetic_cases
 
 __all__ = [
     "CITIES",
@@ -39,10 +42,13 @@ __all__ = [
     "PersonPlan",
     "ReferralPlan",
     "SeedResult",
+    "SkippedCase",
     "Staff",
+    "attempt",
     "is_registered",
     "plan_people",
     "plan_person",
     "record_person",
     "seed_victims",
+    "synthetic_cases",
 ]

@@ -13,6 +13,9 @@ Guarantees:
   none — looked up through the blind index (never decrypting a row); one already registered is
   skipped whole. A second run adds nobody.
 - One transaction per person: an interrupted run leaves whole people, and the next run completes it.
+- Every case registered here is marked as the seed's own (:func:`mark_synthetic`, in the
+  person's transaction): the later seed steps complete those cases only, never one registered
+  by hand in the demo.
 - Nothing personal is returned or printed: callers get counts only.
 """
 
@@ -163,6 +166,17 @@ def record_person(plan: PersonPlan, staff: Staff, jurisdictions: dict[str, Juris
     return case
 
 
+def mark_synthetic(case: Case) -> None:
+    """Mark ``case``, just registered by the seed in the caller's transaction, as the seed's own
+    (``Case.synthetic``): the later steps complete only such cases (``victims.seed.steps``).
+    The row is read again under a lock, so its history row copies the case as it stands (not a
+    stale copy) with the seed's reason (the surrounding ``recorded_change``); the version stays,
+    as no user changed the case, and nothing a reader sees changes (the column is never shown)."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked.synthetic = True
+    locked.save(update_fields=["synthetic"])
+
+
 @dataclass(frozen=True)
 class SeedResult:
     created: int  # people registered by this run
@@ -188,7 +202,8 @@ def seed_victims(*, count: int, seed: int, progress: Callable[[int], object] | N
                 present += 1
             else:
                 try:
-                    record_person(plan, staff[plan.city.suffix], jurisdictions)
+                    with transaction.atomic():  # the person and the mark, or neither
+                        mark_synthetic(record_person(plan, staff[plan.city.suffix], jurisdictions))
                     created += 1
                 except Conflict as error:  # the same name and birth date registered by someone else
                     if error.code != "duplicate_victim":

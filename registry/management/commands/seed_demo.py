@@ -27,7 +27,13 @@ Guarantees:
   so a second run adds nobody and a larger ``--victims`` adds only the people a smaller one lacked.
 - All or nothing per step: the reference data in one transaction, then each synthetic person in
   one of their own (an interrupted run leaves whole people; the next run completes it).
-- Prints counts only, never a victim's name or number.
+- Prints counts only, never a victim's name or number; the one exception is on stderr: the
+  number of each case a later step skipped (below), never a name.
+- The later steps (legal aid, services, care plans, notes, documents, transfers) complete only
+  the cases this command registered (``Case.synthetic``), never one registered by hand in the
+  demo; a case an operation refuses is skipped (its work rolled back), counted in the summary
+  line and named by its number and the error's code on stderr, and the run goes on — so
+  ``make run`` starts on a demo people have used.
 - Refuses to run in production mode: it creates accounts whose password is printed.
 
 Seed steps that write tracked models (like ``victims.seed``) go through the operations of their
@@ -320,6 +326,10 @@ class Command(BaseCommand):
         documents = seed_attachments(seed=seed)  # consent forms and photos, through the upload operation
         transfers = seed_transfers()  # requests between Fuzhou's and Xiamen's stations, pending and accepted
         reminders = send_reminders()  # today's reminders in the inboxes (once a day, as the daily run)
+        skipped = self._report_skipped(
+            {"legal aid": legal_aid, "services": services, "care plans": plans, "notes": notes,
+             "documents": documents, "transfers": transfers}
+        )  # fmt: skip
         stages = Case.objects.values("stage").annotate(n=models.Count("id")).order_by("stage")
         by_stage = ", ".join(f"{row['n']} {row['stage']}" for row in stages)
         return (
@@ -329,8 +339,21 @@ class Command(BaseCommand):
             f"{sum(services.plans.values())} return plans; care plans: {plans.written} written; notes: "
             f"{notes.notes} written ({notes.conferences} case conferences); documents: {documents.documents} "
             f"filed in {documents.cases} cases; transfers: {transfers.pending} awaiting an answer, "
-            f"{transfers.accepted} accepted; reminders: {sum(reminders.written.values())} written"
+            f"{transfers.accepted} accepted; reminders: {sum(reminders.written.values())} written; "
+            f"cases skipped: {skipped}"
         )
+
+    def _report_skipped(self, steps: dict) -> str:
+        """Name on stderr, by number and error code only, each case a step skipped; how many each
+        step skipped, for the summary line ("none" when no step skipped any)."""
+        for step, result in steps.items():
+            if result.skipped:
+                self.stderr.write(
+                    f"{step}: {len(result.skipped)} case(s) skipped, an operation refused their work: "
+                    + ", ".join(str(case) for case in result.skipped)
+                )
+        counts = [f"{len(result.skipped)} in {step}" for step, result in steps.items() if result.skipped]
+        return ", ".join(counts) or "none"
 
     def _seed_organizations(self) -> tuple[dict[str, Organization], list[Outcome]]:
         seeds = [*PROVINCIAL_ORGANIZATIONS, *(seed for city in CITIES for seed in city.organizations())]
