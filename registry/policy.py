@@ -278,6 +278,17 @@ def writable_sections(user) -> tuple[Section | ExtraSection, ...]:
     return tuple(section for section in all_sections() if may_write(user, section))
 
 
+# The sections a registration writes: the person, their identity and their contacts
+# (``victims.operations.case_register``).
+REGISTRATION_SECTIONS = (Section.PERSON, Section.IDENTITY, Section.CONTACTS)
+
+
+def may_register(user) -> bool:
+    """Whether the user registers victims: an account of an organization whose role writes every
+    section a registration writes (:data:`REGISTRATION_SECTIONS`)."""
+    return user.organization_id is not None and all(may_write(user, section) for section in REGISTRATION_SECTIONS)
+
+
 def may(user, action: Action) -> bool:
     """Whether the user's role may perform ``action`` (scope is checked separately)."""
     role = role_of(user)

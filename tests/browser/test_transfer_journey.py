@@ -46,7 +46,7 @@ def test_a_case_is_transferred_to_the_xiamen_shelter_and_the_sender_loses_it(pag
 
     sign_in(page, "carol", password)
     expect(page.locator("#inbox-count")).to_have_text("1")
-    page.locator("#inbox-link").click()
+    page.locator("#menu-inbox").click()
     _both_screens(page, screenshot, "inbox")
     page.locator("#inbox-items a").filter(has_text=case.number).click()
     expect(page.locator("#transfer-facts")).to_contain_text(case.number)
@@ -59,7 +59,7 @@ def test_a_case_is_transferred_to_the_xiamen_shelter_and_the_sender_loses_it(pag
     sign_out(page)
 
     sign_in(page, "alice", password)
-    page.locator("#inbox-link").click()
+    page.locator("#menu-inbox").click()
     page.locator("#inbox-items a").filter(has_text=case.number).click()
     expect(page.locator("main")).not_to_contain_text(victim["full_name"])
     response = page.goto(f"/cases/{case.uuid}/")

@@ -61,7 +61,7 @@ def test_the_header_counts_the_unread_items_on_every_page(cast, case, pages):
     body = page(pages(cast.alice).get(reverse("dashboard")))
     assert 'id="inbox-count">2<' in body and zh("unread") in body
     assert 'id="inbox-count">0<' in page(pages(cast.carol).get(reverse("victims:list")))
-    assert "inbox-link" not in Client().get(reverse("login")).content.decode()
+    assert "inbox-count" not in Client().get(reverse("login")).content.decode()
 
 
 def test_the_list_tells_each_item_newest_first_by_case_number_and_due_day_never_a_name(cast, case, pages):

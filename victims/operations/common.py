@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.operations import lock_for_change
+from registry.policy import REGISTRATION_SECTIONS as REGISTRATION_SECTIONS  # the policy's, re-exported
 from registry.policy import Section
 from victims import validation
 from victims.choices import Stage
@@ -37,7 +38,6 @@ VICTIM_SECTION_FIELDS: dict[Section, tuple[str, ...]] = {
     Section.CONTACTS: ("phone", "address"),
     Section.HEALTH: ("disability",),
 }
-REGISTRATION_SECTIONS = (Section.PERSON, Section.IDENTITY, Section.CONTACTS)
 # Bounds of the person's other names (a list in one encrypted JSON field, which has no length).
 MAX_ALIASES = 20
 MAX_NAME_LENGTH = 200

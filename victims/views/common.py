@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from registry import casefile, policy
 from registry.errors import NotFound
 from registry.policy import Section
-from victims import operations
 from victims.models import Case
 
 TIMELINE = "timeline"
@@ -17,10 +16,8 @@ TIMELINE = "timeline"
 # --- this app's pages -------------------------------------------------------------------------
 
 
-def may_register(user) -> bool:
-    return user.organization_id is not None and all(
-        policy.may_write(user, section) for section in operations.REGISTRATION_SECTIONS
-    )
+# Who registers victims is the policy's rule (the menu, in the core, asks it too).
+may_register = policy.may_register
 
 
 # --- one section, one record ------------------------------------------------------------------
