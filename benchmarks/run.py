@@ -48,7 +48,7 @@ from benchmarks.generate import DEFAULT_SEED, cases_wanted  # noqa: E402
 # Modules that register more measurements when imported (``benchmarks.measure.measurement``),
 # run when they exist: the dossier measurement arrives with the exports app, the reports' with
 # the reports app, the documents' with the attachments app.
-PLUGINS = ("benchmarks.dossier_render", "benchmarks.reports", "benchmarks.attachments")
+PLUGINS = ("benchmarks.dossier_render", "benchmarks.reports", "benchmarks.attachments", "benchmarks.scoped_search")
 DATABASES = ("sqlite", "postgresql")
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 

@@ -23,6 +23,7 @@ from registry.models import Jurisdiction, Organization
 from victims import validation
 from victims.choices import CLOSURE_REASONS, ConsentGiver, DisabilityCategory, DocumentType, Ending, Stage
 from victims.models import Case, Consent, DNASample, Rescue, Victim
+from victims.search import MAX_TERM
 from victims.sections import FORM_KINDS, RESCUE
 
 # The HTML5 pattern of an 18-character resident ID number (GB 11643); the server still checks
@@ -68,8 +69,16 @@ def _blank_to_none(model, data: dict) -> dict:
 
 
 class CaseSearchForm(forms.Form):
-    """Exact search through the blind indexes, and the stage filter. Posted, never in a URL."""
+    """The one search box (``q``: ``victims.search``), the exact search through the blind
+    indexes, and the stage filter. Posted, never in a URL."""
 
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_TERM,
+        help_text=_("A case number or its last digits, an ID number, or part of a name or its pinyin (wuyu, wy)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "type": "search"}),
+    )
     id_number = forms.CharField(
         label=_("ID document number"),
         required=False,
@@ -88,8 +97,9 @@ class CaseSearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def terms(self) -> dict[str, str]:
-        """The search terms given (``id_number``, ``name``), stripped; empty ones left out."""
-        return {key: value.strip() for key in ("id_number", "name") if (value := self.cleaned_data.get(key, ""))}
+        """The search terms given (``q``, ``id_number``, ``name``), stripped; empty ones left out."""
+        keys = ("q", "id_number", "name")
+        return {key: value.strip() for key in keys if (value := self.cleaned_data.get(key, ""))}
 
 
 # --- the victim's own fields ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from registry.errors import NotFound, PermissionDenied, RuleViolation
 from registry.fields import BlindIndexField
 from registry.policy import Section
 from registry.scope import code_within
-from victims import validation
+from victims import search, validation
 from victims.models import (
     Case,
     Referral,
@@ -60,6 +60,28 @@ def cases_for(user, *, stage=None, jurisdiction=None, organization=None, id_numb
     if name:
         cases = _blind_match(cases, "full_name_index", [validation.check_name(name, "name")])
     return cases
+
+
+def search_cases(user, term: str | None, *, cases=None) -> search.Found:
+    """One search box (``victims.search``): a case number, an ID number, part of a name or its
+    pinyin, answered within ``cases`` (a queryset from :func:`cases_for` ``user``, e.g. a stage
+    filter or the list's deferred columns; all the cases ``user`` sees when omitted), never
+    beyond. The ID number is tried only for roles that read the identity section, names only
+    for roles that read the person section: a term is never matched against a field the role
+    cannot see, and such a term finds nothing rather than being refused (one box, no oracle).
+    400 naming ``q`` for an empty, over-long or spiked term."""
+    term = search.normalized_term(term)
+    if cases is None:
+        cases = cases_for(user)
+    id_matches = None
+    if may_search_by(user, "id_number"):
+        try:
+            keys = validation.document_number_search_keys(term)
+        except RuleViolation:  # not shaped like a document number: no ID number matches it
+            keys = None
+        if keys:
+            id_matches = _blind_match(cases, "id_number_index", keys)
+    return search.find(cases, term, names=may_search_by(user, "name"), id_matches=id_matches)
 
 
 def _blind_match(cases, index: str, values: list[str]):

@@ -9,12 +9,14 @@ from django.urls import path
 from victims.api.assignments import CaseAssignmentViewSet, CaseworkerReassignView
 from victims.api.cases import CaseHistoryViewSet, CaseViewSet
 from victims.api.records import DECISIONS, CaseRecordViewSet, CaseReferralViewSet, ReferralViewSet
+from victims.api.search import CaseSearchViewSet
 
 # The stage actions of civil affairs: URL segment -> method of CaseViewSet.
 STAGE_ACTIONS = {"close": "close", "reopen": "reopen", "resolve-duplicate": "resolve_duplicate"}
 
 api_urlpatterns = [
     path("cases/", CaseViewSet.as_view({"get": "list", "post": "create"}), name="case-list"),
+    path("cases/search/", CaseSearchViewSet.as_view({"post": "create"}), name="case-search"),
     path("cases/<str:id>/", CaseViewSet.as_view({"get": "retrieve"}), name="case-detail"),
     path(
         "cases/<str:id>/sections/<str:section>/",

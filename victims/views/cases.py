@@ -28,7 +28,7 @@ from registry.presentation import (
     section_parts,
 )
 from registry.ratelimit import RateLimited, count_search
-from victims import forms, operations, selectors
+from victims import forms, operations, search, selectors
 from victims.choices import DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Victim
 from victims.stages import CLOSED_STAGES, TRANSITIONS
@@ -96,8 +96,11 @@ def _search_refused(request: HttpRequest, form, *, status: int = 200) -> HttpRes
 
 @case_page("GET", "HEAD", "POST")
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user sees, newest first, filtered by stage; exact search by ID number or
-    full name is posted (the terms never enter a URL) and answered in the same response.
+    """The cases the user sees, newest first, filtered by stage. A search is posted (the terms
+    never enter a URL) and answered in the same response: the one box ``q`` (case number, ID
+    number, part of a name or its pinyin: ``selectors.search_cases``, ranked, at most
+    ``search.CAP`` cases on one page, the audit event naming each case shown) and the exact
+    fields by ID number or full name (blind indexes, paginated).
 
     A search is counted against the account's rate limit first (429 past it,
     ``registry.ratelimit``); a search by a field of a section the role may not read is the
@@ -129,20 +132,27 @@ def case_list(request: HttpRequest) -> HttpResponse:
         page_number = _page_number(request.GET.get("page"))
         form = forms.CaseSearchForm(initial={"stage": stage or ""})
 
+    exact = {key: value for key, value in terms.items() if key != "q"}
+    found = None
     try:
-        cases = _listable(user, stage=stage, **terms)
+        cases = _listable(user, stage=stage, **exact)
+        if "q" in terms:
+            found = selectors.search_cases(user, terms["q"], cases=cases)
     except RuleViolation as refused:
         show_error(form, refused)
         return _search_refused(request, form)
-    page = Paginator(cases, PAGE_SIZE).get_page(page_number)
+    if found is not None:  # ranked and capped: one page, best first
+        page = Paginator(found.cases, search.CAP).get_page(1)
+    else:
+        page = Paginator(cases, PAGE_SIZE).get_page(page_number)
     rows, show_person, show_identity = _list_rows(user, page.object_list)
     sections = [s for s in (Section.PERSON, Section.IDENTITY) if policy.may_read(user, s)]
-    detail: dict[str, Any] = {"count": page.paginator.count, "page": page.number}
+    detail: dict[str, Any] = {"count": found.total if found else page.paginator.count, "page": page.number}
     if stage:
         detail["filters"] = {"stage": stage}
     if searching:
         detail["terms"] = search_terms_detail(terms)
-        if page.paginator.count <= 20:
+        if found is not None or page.paginator.count <= 20:  # the cases revealed (a search shows at most CAP)
             detail["cases"] = [str(row["uuid"]) for row in rows]
     log_read(
         request,
@@ -161,6 +171,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "show_identity": show_identity,
             "searching": searching,
             "searchable": _searchable(user),
+            "capped": found is not None and found.capped,
+            "cap": search.CAP,
             "stage_label": stages.get(stage) if stage else None,
             "may_register": may_register(user),
         },
