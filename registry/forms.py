@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import Department, OrganizationKind, Role
-from registry.errors import RegistryError
+from registry.errors import Conflict, PermissionDenied, RegistryError, RuleViolation
 from registry.models import Jurisdiction, Organization, User
 
 # HTML5 patterns the browser checks as the user types (the server checks again).
@@ -34,6 +34,21 @@ def show_error(form: forms.Form, error: RegistryError, aliases: dict[str, str] |
     calls the field differently), or above the form when it names none the form has."""
     field = (aliases or {}).get(error.field or "", error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+FORM_REFUSALS = (RuleViolation, Conflict, PermissionDenied)
+
+
+def attempt(form: forms.Form, write, refusals: tuple[type[RegistryError], ...] = FORM_REFUSALS) -> bool:
+    """Run ``write()``; True when it succeeded. A refusal of ``refusals`` (by default a broken
+    rule, a conflict or a policy refusal) goes back on the form (:func:`show_error`: on its
+    field when it names one) instead of leaving the page; any other error propagates."""
+    try:
+        write()
+    except refusals as refused:
+        show_error(form, refused)
+        return False
+    return True
 
 
 def date_input(*, past_only: bool = True) -> forms.DateInput:

@@ -27,7 +27,7 @@ from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
-from registry.forms import show_error
+from registry.forms import attempt
 from registry.models import User
 from registry.pages import case_page
 from registry.policy import Action, Section, require
@@ -49,16 +49,6 @@ REFUSALS = (RuleViolation, Conflict, PermissionDenied, StaleVersion)
 
 def _may_transfer(user) -> bool:
     return policy.may(user, Action.TRANSFER_CASE) and policy.may_read(user, Section.TRANSFERS)
-
-
-def _attempt(form, write) -> bool:
-    """Run ``write()``; a refusal goes back on the form (on its field when it names one)."""
-    try:
-        write()
-    except REFUSALS as refused:
-        show_error(form, refused)
-        return False
-    return True
 
 
 # --- under the case header --------------------------------------------------------------------
@@ -100,7 +90,7 @@ def transfer_request(request: HttpRequest, case_id) -> HttpResponse:
             operations.transfer_request, actor=user, case=case, expected_version=form.cleaned_data["version"],
             **form.values(),
         )  # fmt: skip
-        if _attempt(form, write):
+        if attempt(form, write, REFUSALS):
             messages.success(request, _("The transfer is requested. The case stays with you until it is accepted."))
             return HttpResponseRedirect(case_url(case, TAB))
     return render(
@@ -217,7 +207,7 @@ def transfer_decline(request: HttpRequest, transfer_id) -> HttpResponse:
             operations.transfer_decline, actor=user, transfer=transfer, comment=form.cleaned_data["comment"],
             expected_version=form.cleaned_data["version"],
         )  # fmt: skip
-        if _attempt(form, write):
+        if attempt(form, write, REFUSALS):
             messages.success(request, _("You declined the transfer; the sender is told."))
             return HttpResponseRedirect(reverse("transfers:list"))
     return _detail_page(request, transfer, decline_form=form)
@@ -236,7 +226,7 @@ def transfer_withdraw(request: HttpRequest, transfer_id) -> HttpResponse:
         write = partial(
             operations.transfer_withdraw, actor=user, transfer=transfer, expected_version=form.cleaned_data["version"]
         )
-        if _attempt(form, write):
+        if attempt(form, write, REFUSALS):
             messages.success(request, _("The transfer is withdrawn; the case stays with you."))
             return HttpResponseRedirect(reverse("transfers:list"))
     return render(

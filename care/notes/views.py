@@ -29,8 +29,7 @@ from care.notes.sections import NOTE
 from registry import casefile, policy
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
-from registry.errors import Conflict, PermissionDenied, RuleViolation
-from registry.forms import show_error
+from registry.forms import attempt
 from registry.models import User
 from registry.pages import case_page
 from registry.policy import Section, require
@@ -125,16 +124,6 @@ def case_tab(request: HttpRequest, case, data: list[dict]) -> tuple[str, dict[st
 # --- the forms --------------------------------------------------------------------------------------
 
 
-def _attempt(form, write) -> bool:
-    """Run ``write()``; a refusal goes back on the form (on its field when it names one)."""
-    try:
-        write()
-    except (RuleViolation, Conflict, PermissionDenied) as refused:
-        show_error(form, refused)
-        return False
-    return True
-
-
 def _form_page(request, case, *, title: str, form, decisions=None, intro: str = "", back_tab: str | None = TAB):
     context = {
         "case": case,
@@ -159,7 +148,7 @@ def _write_note(request, case, *, conference: bool) -> HttpResponse:
         data = form.values()
         if decisions is not None:
             data["decisions"] = forms.decisions_of(decisions)
-        if _attempt(form, lambda: operations.note_create(actor=user, case=case, data=data)):
+        if attempt(form, lambda: operations.note_create(actor=user, case=case, data=data)):
             messages.success(request, _("The note is saved."))
             return HttpResponseRedirect(case_url(case, TAB))
     title = _("Record a case conference") if conference else _("Add a case note")
@@ -213,7 +202,7 @@ def note_correct(request: HttpRequest, case_id, note_id) -> HttpResponse:
         data = form.values()
         if decisions is not None:
             data["decisions"] = forms.decisions_of(decisions)
-        if _attempt(form, lambda: operations.note_correct(actor=user, note=note, data=data)):
+        if attempt(form, lambda: operations.note_correct(actor=user, note=note, data=data)):
             messages.success(request, _("The correction is saved; the corrected note stays, struck through."))
             return HttpResponseRedirect(case_url(case, TAB))
     intro = _(
@@ -251,7 +240,7 @@ def note_quick(request: HttpRequest, case_id) -> HttpResponse:
     require(policy.may_write(user, Section.NOTES), _("Your role may not write case notes."))
     form = forms.QuickNoteForm(request.POST)
     back = _back_tab(user, request.POST.get(form.add_prefix("tab")))
-    if form.is_valid() and _attempt(form, lambda: operations.note_create(actor=user, case=case, data=form.values())):
+    if form.is_valid() and attempt(form, lambda: operations.note_create(actor=user, case=case, data=form.values())):
         messages.success(request, _("The note is saved."))
         return HttpResponseRedirect(case_url(case, back))
     return _form_page(request, case, title=_("Add a case note"), form=form, back_tab=back)

@@ -34,6 +34,7 @@ from registry import policy
 from registry.accounts import step_up
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
+from registry.forms import attempt
 from registry.pages import case_page
 from registry.policy import Action, Section, require
 from registry.presentation import case_url
@@ -42,7 +43,7 @@ from transfers.handover.forms import HandOverForm
 from transfers.handover.receipt import destination_label
 from transfers.models import HandOver
 from transfers.sections import HANDOVER, handover_facts
-from transfers.views import REFUSALS, _attempt
+from transfers.views import REFUSALS
 from victims import selectors as case_selectors
 from victims.choices import Stage
 from victims.stages import TRANSITIONS
@@ -96,7 +97,7 @@ def handover_new(request: HttpRequest, case_id) -> HttpResponse:
             operations.case_hand_over, actor=user, case=case, expected_version=form.cleaned_data["version"],
             **form.values(),
         )  # fmt: skip
-        if _attempt(form, write):
+        if attempt(form, write, REFUSALS):
             messages.success(request, _("The case is handed over."))
             return HttpResponseRedirect(case_url(case))
     return render(
