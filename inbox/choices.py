@@ -9,6 +9,7 @@ class NotificationKind(models.TextChoices):
     REFERRAL_RECEIVED = "referral_received", _("A case referred to your organization")
     REFERRAL_ANSWERED = "referral_answered", _("Your referral was accepted or declined")
     CHILD_REFERRAL_TO_APPROVE = "child_referral_to_approve", _("A child's referral awaits your approval")
+    DECISION_REJECTED = "decision_rejected", _("Your referral or return plan was rejected")
     RETURN_PLAN_TO_APPROVE = "return_plan_to_approve", _("A return plan awaits your approval")
     CARE_PLAN_TO_APPROVE = "care_plan_to_approve", _("A child's care plan awaits your approval")
     TRANSFER_TO_ANSWER = "transfer_to_answer", _("A transfer awaits your acceptance")

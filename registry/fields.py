@@ -43,7 +43,8 @@ class EncryptedField(models.TextField):
 
     def contribute_to_class(self, cls, name, private_only=False):
         super().contribute_to_class(cls, name, private_only=private_only)
-        if self.column_label is None:
+        if self.column_label is None and not cls._meta.abstract:
+            # An abstract base's field is copied to each concrete model, which labels its copy.
             # The history model's copy arrives here with the label already set (copy.copy).
             # simple-history's history models name their tracked model `instance_type`. One rebuilt
             # by the migration framework does not, and binds its copies to `app.historicalmodel.field`:

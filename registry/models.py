@@ -137,6 +137,7 @@ class AuditAction(models.TextChoices):
     CASE_SEARCHED = "case_searched", _("Cases searched")
     RECORD_CREATED = "record_created", _("Record created")
     RECORD_UPDATED = "record_updated", _("Record updated")
+    RECORD_VOIDED = "record_voided", _("Record voided")
     REFERRAL_CREATED = "referral_created", _("Referral created")
     REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
     REFERRAL_DECLINED = "referral_declined", _("Referral declined")

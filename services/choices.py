@@ -47,6 +47,7 @@ class ReturnPlanStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected by civil affairs")
 
 
 # A plan still in force: a case has at most one, and it holds the case in ``return_planned``.

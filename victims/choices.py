@@ -182,6 +182,7 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     COMPLETED = "completed", _("Completed")
     REVOKED = "revoked", _("Revoked")
+    REJECTED = "rejected", _("Rejected by civil affairs")
 
 
 # A referral still open: it can be approved, answered or revoked, and blocks a second one.

@@ -161,6 +161,8 @@ class Case(models.Model):
     # endings were recorded. The comment, civil affairs' free text, may name people: encrypted.
     ending = models.CharField(_("how the case ended"), max_length=24, choices=Ending.choices, blank=True, default="")
     closure_comment = EncryptedTextField(_("comment on closing"), blank=True, default="")
+    # The comment of the last decision on the case (reopen): history keeps each.
+    decision_comment = EncryptedTextField(_("comment on the decision"), blank=True, default="")
     transfer_note = EncryptedTextField(_("transfer to another province"), blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -214,6 +216,15 @@ class CaseRecord(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("case"))
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The comment of the last decision on the record (approve, reject, withdraw): history keeps each.
+    decision_comment = EncryptedTextField(_("comment on the decision"), blank=True, default="")
+    # Entered by mistake: voided with a reason, never deleted (greyed in the file, left out of reports).
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("voided by"),
+    )  # fmt: skip
+    void_reason = EncryptedTextField(_("reason for voiding"), blank=True, default="")
 
     objects = CaseRecordQuerySet.as_manager()
     history = RegistryHistory(inherit=True)
