@@ -10,6 +10,8 @@
   of jobs runs it first, so no scheduler is needed.
 - :func:`current` — the job as it stands now; :func:`wait` — as it stands after at most a few
   seconds.
+- :func:`identical_dossiers` — the dossiers a new request would repeat: same case version,
+  language, template and sections (the pages ask for a confirmation before making another).
 
 Where a job runs (its ``mode``, chosen when it is recorded):
 
@@ -51,15 +53,18 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exports.choices import JobStatus, Language
+from exports.dossier.content import TEMPLATE_VERSION
 from exports.limits import DossierTimedOut, DossierTooLarge, TooManyDossierJobs, check_size
-from exports.models import DossierJob
+from exports.models import ArchiveRecord, DossierJob
+from registry import casefile
 from registry.audit import AuditAction, AuditOutcome, record_event
 from registry.errors import RegistryError
+from registry.models import AuditEvent
 from registry.policy import Action, require_action
 from victims import selectors as case_selectors
 
@@ -93,7 +98,9 @@ def dossier_request(*, actor, case, language: str = Language.CHINESE, request=No
     a user with ``EXPORTS_DOSSIER_JOBS_PER_USER`` unfinished jobs, each refusal recorded as
     ``dossier_requested`` with outcome ``failure``. An unfinished job of the same user for the
     same case and language is returned instead of a second one (the request recorded as
-    ``dossier_requested`` with ``repeated``). Otherwise one transaction (the
+    ``dossier_requested`` with ``repeated``): a double submission, or a retry, makes one
+    dossier. That job renders the case as it is when it runs, so it is the same dossier
+    whatever the case version was when each request was made. Otherwise one transaction (the
     user's row locked, so that two requests at once count each other) records the queued job
     and the ``dossier_requested`` event, and the job is handed to its runner once it commits.
     Step-up re-authentication is the interfaces' part, as for ``dossier_generate``.
@@ -234,6 +241,46 @@ def current(job: DossierJob) -> DossierJob:
     if expire_overdue(DossierJob.objects.filter(pk=job.pk)):
         job.refresh_from_db()
     return job
+
+
+# Audit actions that change nothing of a case (reads, refusals, dossiers themselves).
+_READS = (
+    AuditAction.CASE_VIEWED,
+    AuditAction.CASE_LISTED,
+    AuditAction.CASE_SEARCHED,
+    AuditAction.DOSSIER_REQUESTED,
+    AuditAction.DOSSIER_GENERATED,
+    AuditAction.DOSSIER_DOWNLOADED,
+    AuditAction.REPORT_VIEWED,
+    AuditAction.ACCESS_DENIED,
+    AuditAction.ATTACHMENT_DOWNLOADED,
+)
+
+
+def identical_dossiers(user, case, language: str | None = None) -> QuerySet[ArchiveRecord]:
+    """The dossiers of ``case`` (from ``victims.selectors.case_for``) that a dossier ``user``
+    asks for now would repeat, newest first: of the case's current version with nothing of the
+    case changed since (no successful audit event of the case after it but those of
+    :data:`_READS`), of the current template, and with exactly the sections ``user``'s role
+    reads — in ``language`` when given. Scoped like every read of dossiers
+    (``ArchiveRecord.objects.visible_to``). An action missing from :data:`_READS` can only hide
+    a repeat, never claim one."""
+    shown = [section.value for section in casefile.shown_sections(user)]
+    rows = ArchiveRecord.objects.visible_to(user).filter(
+        case=case, case_version=case.version, template_version=TEMPLATE_VERSION, sections=shown
+    )
+    # The case's version counts changes of the case row only: a record added, changed or voided
+    # since is found in the audit log (any successful event of the case but a read).
+    changed = (
+        AuditEvent.objects.filter(case_uuid=case.uuid, outcome=AuditOutcome.SUCCESS)
+        .exclude(action__in=_READS)
+        .aggregate(last=Max("occurred_at"))["last"]
+    )
+    if changed is not None:
+        rows = rows.filter(generated_at__gte=changed)
+    if language is not None:
+        rows = rows.filter(language=language)
+    return rows.select_related("generated_by").order_by("-sequence")
 
 
 def wait(job: DossierJob, seconds: float) -> DossierJob:

@@ -11,6 +11,11 @@ Guarantees:
 - **Writes** go through ``exports.jobs`` and ``exports.operations`` only (POST, then
   redirect); the download is decrypted and fixity-checked there and audited as
   ``dossier_downloaded``.
+- **Once**: the form's button is disabled once pressed (``exports/static/exports/generate.js``),
+  a second identical request while the first is unfinished gets the same job
+  (``exports.jobs.dossier_request``), and when a dossier of the case's current version, in the
+  same language and with the same sections, exists already the page says so with a link to it
+  and makes another only when the user ticks ``again`` (``exports.jobs.identical_dossiers``).
 - **Jobs**: the form asks for a dossier job (``exports.jobs.dossier_request``) and waits for it
   up to ``EXPORTS_DOSSIER_WAIT`` seconds: done by then, the case's dossiers page says so;
   otherwise the job's page shows where it stands, reloading itself every few seconds (an HTTP
@@ -79,16 +84,29 @@ def _password_confirmed(request: HttpRequest, form: DossierGenerateForm) -> bool
     return False
 
 
+def _repeat_unconfirmed(form: DossierGenerateForm, identical: list) -> bool:
+    """Whether ``form`` asks again for a dossier among ``identical`` (same version, template and
+    sections, ``exports.jobs.identical_dossiers``) in its language without ticking ``again``."""
+    language = form.cleaned_data["language"]
+    return not form.cleaned_data.get("again") and any(record.language == language for record in identical)
+
+
 @case_page("GET", "HEAD", "POST")
 def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     """The dossiers of a case, newest first, and the form that generates another."""
     user = request.user
     case = case_selectors.case_for(user, case_id)
     _require_export(user)
-    form = DossierGenerateForm(request.POST or None)
+    identical = list(jobs.identical_dossiers(user, case))
+    form = DossierGenerateForm(request.POST or None, repeats=bool(identical))
     status = 200
     if request.method == "POST" and form.is_valid():
-        if _password_confirmed(request, form):
+        if _repeat_unconfirmed(form, identical):
+            form.add_error(
+                "again",
+                _("This version of the case has a dossier in this language already: tick the box to make another."),
+            )
+        elif _password_confirmed(request, form):
             try:
                 job = jobs.dossier_request(
                     actor=user, case=case, language=Language(form.cleaned_data["language"]), request=request
@@ -118,7 +136,7 @@ def case_dossiers(request: HttpRequest, case_id) -> HttpResponse:
     return render(
         request,
         "exports/case_dossiers.html",
-        {"case": case, "records": records, "jobs": open_jobs, "form": form},
+        {"case": case, "records": records, "jobs": open_jobs, "form": form, "identical": identical},
         status=400 if status == 200 and form.errors else status,
     )
 

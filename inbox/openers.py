@@ -23,7 +23,7 @@ from registry.presentation import case_url
 from services.selectors import shelters_within_reach
 from transfers.choices import TransferStatus
 from transfers.selectors import transfer_for_receiver
-from victims.models import Case
+from victims.models import Case, Referral
 
 Opener = Callable[[object, Notification], str | None]
 
@@ -38,6 +38,13 @@ def case_tab(section: Section) -> Opener:
         return case_url(case, section.value) if case is not None else None
 
     return opener
+
+
+def decision_rejected(user, item: Notification) -> str | None:
+    """The tab of the rejected record's section — the referrals, or the return home for a plan —
+    if the user sees the case now."""
+    is_referral = Referral.objects.filter(uuid=item.subject_uuid).exists()
+    return case_tab(Section.REFERRALS if is_referral else Section.RETURN_HOME)(user, item)
 
 
 def transfer_to_answer(user, item: Notification) -> str | None:
@@ -64,6 +71,7 @@ OPENERS: dict[NotificationKind, Opener] = {
     NotificationKind.CHILD_REFERRAL_TO_APPROVE: case_tab(Section.REFERRALS),
     NotificationKind.REFERRAL_UNANSWERED: case_tab(Section.REFERRALS),
     NotificationKind.RETURN_PLAN_TO_APPROVE: case_tab(Section.RETURN_HOME),
+    NotificationKind.DECISION_REJECTED: decision_rejected,
     NotificationKind.CARE_PLAN_TO_APPROVE: case_tab(Section.CARE_PLAN),
     NotificationKind.CARE_PLAN_REVIEW_DUE: case_tab(Section.CARE_PLAN),
     NotificationKind.FOLLOW_UP_DUE: case_tab(Section.FOLLOW_UPS),

@@ -26,6 +26,9 @@ SENTENCES = {
         "A child's referral in case %(case)s awaits your approval"
     ),
     NotificationKind.RETURN_PLAN_TO_APPROVE: gettext_lazy("The return plan of case %(case)s awaits your approval"),
+    NotificationKind.DECISION_REJECTED: gettext_lazy(
+        "Civil affairs rejected your referral or return plan in case %(case)s: read the reason on it"
+    ),
     NotificationKind.CARE_PLAN_TO_APPROVE: gettext_lazy(
         "The care plan or a review of case %(case)s awaits your approval"
     ),

@@ -1,7 +1,7 @@
 """Forms of the legal aid pages: they shape input, ``legal_aid.operations`` decides.
 
-Fields come from the models (labels, choices), with the browser's own checks where they help:
-native date pickers whose ``max`` is today for dates that record facts, lengths for free text,
+Fields come from the models (labels, choices without "---------"), shaped by ``registry.forms``:
+dates typed as YYYY-MM-DD (a future one flagged where the date records a fact), lengths for free text,
 number inputs for hours and amounts. An operation's ``RuleViolation(field=…)`` lands back on its
 field through ``registry.forms.show_error``. Every form that changes a record carries the version
 the user read (hidden), so a change made meanwhile by someone else is refused, not overwritten.
@@ -17,7 +17,7 @@ from legal_aid.models import LegalAidActivity, LegalAidMatter
 from legal_aid.operations import ACTIVITY_FIELDS
 from registry.choices import Role
 from registry.context_processors import display_name
-from registry.forms import date_input
+from registry.forms import shape_choice, shape_date
 from registry.models import User
 
 LONG_TEXT = 2000
@@ -27,12 +27,13 @@ FUTURE_DATES = frozenset({"next_step_due"})  # a deadline, not a fact
 
 
 def model_field(model, name: str, **overrides) -> forms.Field:
-    """The form field of ``model.name``: the model's label and choices, a date picker, a text
-    area for long text, a bounded length for encrypted text (which has no column length)."""
+    """The form field of ``model.name``: the model's label and choices (no "---------"), a date
+    typed as YYYY-MM-DD, a text area for long text, a bounded length for encrypted text (which
+    has no column length)."""
     model_field = model._meta.get_field(name)
-    field = model_field.formfield(**overrides)
+    field = shape_choice(model_field.formfield(**overrides))
     if isinstance(field, forms.DateField):
-        field.widget = date_input(past_only=name not in FUTURE_DATES)
+        shape_date(field, past_only=name not in FUTURE_DATES)
     elif isinstance(field, forms.DecimalField):
         field.widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
     elif isinstance(field, forms.CharField) and not model_field.choices:
@@ -55,6 +56,7 @@ class LawyerField(forms.ModelChoiceField):
         )
         kwargs.setdefault("label", LegalAidMatter._meta.get_field("lawyer").verbose_name.capitalize())
         super().__init__(queryset=lawyers, to_field_name="uuid", **kwargs)
+        shape_choice(self)
 
     def label_from_instance(self, obj) -> str:
         return display_name(obj)

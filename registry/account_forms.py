@@ -1,4 +1,5 @@
-"""Forms of the account pages: the second-factor code, the step-up password, and enrolment."""
+"""Forms of the account pages: the second-factor code, the step-up password, enrolment, and
+changing one's own password."""
 
 from __future__ import annotations
 
@@ -34,11 +35,9 @@ class ConfirmPasswordForm(forms.Form):
     )
 
 
-class EnrolmentForm(CodeForm):
-    """What the holder of an enrolment link types: a new password twice and, when a second
-    factor is required (``with_code``), a code of their authenticator app. Only the shape is
-    checked here; the password rules and the code are the operation's
-    (``registry.accounts.activation.user_enrol``)."""
+class NewPasswordForm(forms.Form):
+    """A new password typed twice; the two must be the same. The password rules are the
+    operation's."""
 
     password = forms.CharField(
         label=_("New password"),
@@ -51,6 +50,19 @@ class EnrolmentForm(CodeForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
+
+
+class EnrolmentForm(NewPasswordForm, CodeForm):
+    """What the holder of an enrolment link types: a new password twice and, when a second
+    factor is required (``with_code``), a code of their authenticator app. Only the shape is
+    checked here; the password rules and the code are the operation's
+    (``registry.accounts.activation.user_enrol``)."""
+
     field_order = ["password", "password_again", "otp_token"]
 
     def __init__(self, *args, with_code: bool, **kwargs):
@@ -59,8 +71,20 @@ class EnrolmentForm(CodeForm):
         if not with_code:
             del self.fields["otp_token"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
+
+class PasswordChangeForm(NewPasswordForm):
+    """The current password, then the new one twice. Only the shape is checked here; the
+    current password, the password rules and the change are the operation's
+    (``registry.accounts.passwords.user_password_change``)."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    field_order = ["current_password", "password", "password_again"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].widget.attrs.pop("autofocus", None)

@@ -14,6 +14,11 @@ digest in the session and redirects to the enrolment form, whose URL carries no 
 token leaves no trace in the browser's history or a ``Referer`` header (Django's password reset
 does the same). The form sets the holder's own password and second factor; it signs no one in.
 
+Changing one's own password (``registry.accounts.passwords``): any signed-in user, with the
+current password (a wrong one counts towards the lockout, as at sign-in); this session stays
+signed in, every other one ends. The keep-alive (``keep_alive``) is what the idle warning's
+"continue working" button posts (``registry/static/registry/idle.js``): it counts as activity.
+
 Approval: only a role of ``REGISTRY_ACCOUNT_APPROVERS`` opens the approval pages (anyone else
 gets the audited 403 page of ``registry.pages``); an approver sees the accounts of their
 jurisdiction waiting for them, and any other account is absent (404).
@@ -23,21 +28,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 
 from registry import two_factor
-from registry.account_forms import CodeForm, ConfirmPasswordForm, EnrolmentForm
-from registry.accounts import activation, credentials, lockout, step_up
+from registry.account_forms import CodeForm, ConfirmPasswordForm, EnrolmentForm, PasswordChangeForm
+from registry.accounts import activation, credentials, lockout, passwords, step_up
 from registry.errors import NotFound, PermissionDenied
 from registry.forms import ConfirmForm, show_errors
 from registry.models import ActivationOutcome
@@ -161,6 +168,49 @@ def confirm_identity(request):
             return redirect(next_url)
         form.add_error("password", _("The password is not correct."))
     return render(request, "registry/accounts/confirm.html", {"form": form, "next": next_url})
+
+
+# --- The user's own account -------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("current_password", "password", "password_again")
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Change your own password (``user_password_change``); this session stays signed in."""
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = passwords.user_password_change(
+                    request=request, current_password=data["current_password"], password=data["password"]
+                )
+            except lockout.LockedOut:
+                return lockout.lockout_response(request)
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                update_session_auth_hash(request, user)  # a new session key, still signed in
+                credentials.index_session(request, user)
+                messages.success(request, _("Your password is changed. Your other sessions have ended."))
+                return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registry/accounts/password_change.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_POST
+def keep_alive(request):
+    """The idle warning's "continue working": 204 for a signed-in session, whose last activity
+    is now (``SessionTimeoutMiddleware`` ends a session idle too long); 401 otherwise. CSRF is
+    checked as for any POST."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    credentials.mark_active(request)
+    return HttpResponse(status=204)
 
 
 # --- Enrolment through a one-time link -------------------------------------------------------

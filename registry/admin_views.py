@@ -229,14 +229,16 @@ def user_enrolment_link(request: HttpRequest, uuid) -> HttpResponse:
 
 
 @sysadmin_only
-def user_reset_second_factor(request: HttpRequest, uuid) -> HttpResponse:
+def user_credentials_reset(request: HttpRequest, uuid) -> HttpResponse:
+    """A forgotten password or a lost authenticator: the account enrols again through a new
+    one-time link (``users.user_credentials_reset``), shown once."""
     return _account_action(
         request,
         uuid,
         form_class=ConfirmForm,
-        perform=users.user_reset_second_factor,
-        template="registry/admin/user_reset_second_factor.html",
-        done=_("Second factor of %(username)s reset; it enrols a new one at its next sign-in."),
+        perform=users.user_credentials_reset,
+        template="registry/admin/user_credentials_reset.html",
+        done=_("New enrolment link for %(username)s"),
     )
 
 

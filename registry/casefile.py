@@ -33,19 +33,44 @@ from django.db import models
 from django.utils.module_loading import import_string
 
 from registry import policy
+from registry.operations import is_voidable
 
 Builder = Callable[[Any, Any], Any]  # (case, user) -> a section's content
 Narrow = Callable[[Any, models.QuerySet], models.QuerySet]  # (user, rows) -> the reader's rows
 
 
+def void_mark(record) -> dict[str, Any]:
+    """What a record voided as entered by mistake carries besides its fields: ``voided_at``
+    (ISO 8601) and ``void_reason``; nothing for a record in force. The case file shows it
+    greyed with the reason; :func:`case_sections` leaves it out of the current view."""
+    if getattr(record, "voided_at", None) is None:
+        return {}
+    return {"voided_at": record.voided_at.isoformat(), "void_reason": record.void_reason}
+
+
 def record_dict(record, fields: Iterable[str]) -> dict[str, Any]:
     """A record as the API, the case file and dossiers show it: ``id``, ``version`` and
-    ``fields``, related rows by their UUID."""
+    ``fields``, related rows by their UUID (and :func:`void_mark` when it is voided)."""
     data = {"id": str(record.uuid), "version": record.version}
     for name in fields:
         value = getattr(record, name)
         data[name] = str(value.uuid) if hasattr(value, "uuid") else value
+    data.update(void_mark(record))
     return data
+
+
+def is_voided(record: dict[str, Any]) -> bool:
+    """Whether a record as its section shows it (:func:`record_dict`) was voided."""
+    return "voided_at" in record
+
+
+def _current(content: Any) -> Any:
+    """``content`` (a section's, or part of it) without the voided records at any depth."""
+    if isinstance(content, list):
+        return [_current(item) for item in content if not (isinstance(item, dict) and is_voided(item))]
+    if isinstance(content, dict):
+        return {key: _current(value) for key, value in content.items()}
+    return content
 
 
 def by_key(rows, *names: str) -> list:
@@ -74,13 +99,17 @@ class RecordKind:
     form: str | None = None  # the URL name of the case file's generic record form, if it has one
     children: tuple[RecordKind, ...] = ()  # lists nested in each record (a matter's activities)
     labels: dict[str, Any] = field(default_factory=dict)  # labels of keys that are no model field
+    # The readable words of the values of keys that are no model field ({"status": {"overdue": …}}).
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def shown_history_fields(self) -> tuple[str, ...]:
         return self.fields if self.history_fields is None else self.history_fields
 
     def as_dict(self, row) -> dict[str, Any]:
-        return self.to_dict(row) if self.to_dict is not None else record_dict(row, self.fields)
+        if self.to_dict is None:
+            return record_dict(row, self.fields)
+        return {**self.to_dict(row), **void_mark(row)}
 
     def rows(self, case, user) -> list:
         """The rows of this kind on ``case`` that ``user`` sees, in order — one query."""
@@ -240,6 +269,15 @@ def kind_of(model) -> RecordKind:
     return _kinds()[model]
 
 
+def kind_named(name: str) -> RecordKind:
+    """The kind of record whose model is called ``name`` (``"rescue"``, ``"shelterplacement"``:
+    the model name, as history entries name it); KeyError for no kind of the case file."""
+    for model, kind in _kinds().items():
+        if model._meta.model_name == name:
+            return kind
+    raise KeyError(name)
+
+
 def section_of_kind(model) -> CaseSection:
     """The section whose records (or their nested lists) include ``model``."""
     for declared_section in sections():
@@ -274,14 +312,17 @@ def section_data(user, case, key) -> Any:
     return _SECTIONS[key].content(case, user)
 
 
-def case_sections(user, case, only=None) -> dict[str, Any]:
+def case_sections(user, case, only=None, *, current: bool = False) -> dict[str, Any]:
     """One entry per section ``user`` may read, in the policy's order (narrowed to the sections
-    in ``only`` when given); nothing else is built, so nothing else is decrypted."""
+    in ``only`` when given); nothing else is built, so nothing else is decrypted. ``current``
+    leaves out the records voided as entered by mistake (a dossier's current view, the
+    timeline's events); without it they are there, marked (:func:`void_mark`)."""
     wanted = shown_sections(user)
     if only is not None:
         only = {policy.section_named(key) for key in only}
         wanted = tuple(key for key in wanted if key in only)
-    return {key.value: _SECTIONS[key].content(case, user) for key in wanted}
+    built = {key.value: _SECTIONS[key].content(case, user) for key in wanted}
+    return _current(built) if current else built
 
 
 def case_records(user, case, model) -> list[dict[str, Any]]:
@@ -317,11 +358,20 @@ def _history_sources(user, case) -> list[tuple[type, dict[str, Any], Any]]:
             rows = kind.model.history.filter(case_id=case.pk)
             if kind.narrow is not None:
                 rows = kind.narrow(user, rows)
-            found[kind.model] = (dict.fromkeys(kind.shown_history_fields, key), rows)
+            found[kind.model] = (dict.fromkeys((*kind.shown_history_fields, *_void_fields(kind.model)), key), rows)
     provided = [
         (model, fields, rows) for model, provider in _HISTORY_PROVIDERS.items() for fields, rows in provider(user, case)
     ]
     return [(model, fields, rows) for model, (fields, rows) in found.items()] + provided
+
+
+VOID_FIELDS = ("voided_at", "void_reason")
+
+
+def _void_fields(model) -> tuple[str, ...]:
+    """The fields of a record's voiding its history shows (when and why; who is the change's
+    actor), for a kind that may be voided; a record's creation never shows them (empty)."""
+    return VOID_FIELDS if is_voidable(model) else ()
 
 
 def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:
@@ -333,7 +383,7 @@ def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:
         changes = {
             name: getattr(row, name)
             for name in sections_of
-            if before is None or getattr(before, name) != getattr(row, name)
+            if (getattr(before, name) != getattr(row, name) if before is not None else name not in VOID_FIELDS)
         }
         previous[row.id] = row
         if not changes and row.history_type == "~":

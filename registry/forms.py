@@ -1,7 +1,15 @@
 """Forms of the registry core's pages — the system administrator's accounts and organizations —
 and what every app's forms share: :func:`show_error` (an operation's ``RegistryError`` put back
-on the field it names), :func:`date_input` (a native date picker, no future date where none
-can be) and the HTML5 patterns of country and region codes.
+on the field it names), :func:`date_input` and :func:`shape_date` (a date typed as
+``YYYY-MM-DD`` whatever the browser's locale), :func:`shape_choice` (no "---------" in a list),
+and the pickers of reference codes — :class:`CountryField` (ISO 3166 by name, China first),
+:class:`EthnicityField` (GB/T 3304) and :class:`DivisionField` (a GB/T 2260 county of any
+province, picked province → city → county by ``registry/forms.js``, typed without script). Each
+picker stores the code and shows the name; the server checks the code whatever the browser did.
+
+Every form tag of the registry carries ``novalidate``: the browser's own messages (in the
+browser's language) never stand in for the registry's, which the server sends back next to each
+field and in the error summary (``victims/_form_errors.html``).
 
 Choices name organizations by UUID and jurisdictions by their GB/T 2260 code: integer keys stay
 internal, in pages and query strings alike.
@@ -17,16 +25,17 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from registry import divisions
 from registry.choices import Department, OrganizationKind, Role
+from registry.countries import country_choices, is_country
 from registry.errors import Conflict, PermissionDenied, RegistryError, RuleViolation
+from registry.ethnicities import ethnicity_choices
 from registry.models import Jurisdiction, Organization, User
-
-# HTML5 patterns the browser checks as the user types (the server checks again).
-COUNTRY_PATTERN = "[A-Za-z]{2}"  # ISO 3166 alpha-2
-REGION_PATTERN = "[0-9]{6}"  # a GB/T 2260 county code
 
 
 def show_error(form: forms.Form, error: RegistryError, aliases: dict[str, str] | None = None) -> None:
@@ -51,13 +60,140 @@ def attempt(form: forms.Form, write, refusals: tuple[type[RegistryError], ...] =
     return True
 
 
-def date_input(*, past_only: bool = True) -> forms.DateInput:
-    """A native date picker; ``max`` is today (in the registry's time zone) when the date cannot
-    be in the future."""
-    attrs = {"type": "date"}
+DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DATE_FORMAT = "%Y-%m-%d"
+DATE_INVALID = _("Enter the date as YYYY-MM-DD, e.g. 2024-03-05.")
+FUTURE_DATE = _("This date is in the future.")
+
+
+def date_input(*, past_only: bool = True) -> forms.TextInput:
+    """A date typed as ``YYYY-MM-DD`` whatever the browser's locale: a text input with a numeric
+    keyboard, the pattern and a ``YYYY-MM-DD`` placeholder (a native date picker would show and
+    parse the date in the browser's language). ``registry/forms.js`` completes ``2024/3/5`` or
+    ``20240305`` and warns of a future date where ``past_only``; the server decides."""
+    attrs = {
+        "type": "text",
+        "inputmode": "numeric",
+        "pattern": DATE_PATTERN,
+        "placeholder": "YYYY-MM-DD",
+        "maxlength": "10",
+        "autocomplete": "off",
+        "class": "date-input",
+    }
     if past_only:
-        attrs["max"] = timezone.localdate().isoformat()
-    return forms.DateInput(attrs=attrs, format="%Y-%m-%d")
+        attrs["data-latest"] = timezone.localdate().isoformat()
+        attrs["data-latest-message"] = FUTURE_DATE
+    return forms.DateInput(attrs=attrs, format=DATE_FORMAT)
+
+
+def shape_date(field: forms.DateField, *, past_only: bool = True) -> forms.DateField:
+    """``field`` typed through :func:`date_input`, refused with the registry's own message."""
+    field.widget = date_input(past_only=past_only)
+    field.error_messages["invalid"] = DATE_INVALID
+    return field
+
+
+def date_field(*, past_only: bool = True, **kwargs) -> forms.DateField:
+    """A form DateField shaped by :func:`shape_date` (``kwargs``: label, required …)."""
+    return shape_date(forms.DateField(**kwargs), past_only=past_only)
+
+
+CHOOSE = _("Choose…")
+NOT_RECORDED = _("Not recorded")
+
+
+def shape_choice(field: forms.Field) -> forms.Field:
+    """No "---------" in a list: a required choice opens on "Choose…" (nothing is chosen for
+    the user; leaving it is refused with the field's message), an optional one offers "Not
+    recorded". Fields without a blank choice are left as they are."""
+    label = CHOOSE if field.required else NOT_RECORDED
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label is not None:
+            field.empty_label = label
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] == "" and str(choices[0][1]).strip("-—") == "":
+            field.choices = [("", label), *choices[1:]]
+    return field
+
+
+class CountryField(forms.ChoiceField):
+    """A country or region picked by name (China first, names in the reader's language,
+    ``registry.countries``); the value is its ISO 3166 alpha-2 code, upper case."""
+
+    def __init__(self, **kwargs):
+        required = kwargs.get("required", True)
+        blank = [("", CHOOSE if required else NOT_RECORDED)]
+        super().__init__(choices=lambda: [*blank, *country_choices()], **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def valid_value(self, value) -> bool:
+        return is_country(value)
+
+
+class EthnicityField(forms.ChoiceField):
+    """One of the ethnic groups of GB/T 3304 in its order (``registry.ethnicities``), stored by
+    its Chinese name; a value of an older record outside the standard is offered while it is
+    the record's (``current``), so an unrelated edit keeps it."""
+
+    def __init__(self, *, current: str | None = None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.keep(current)
+
+    def keep(self, current: str | None) -> None:
+        """Offer ``current`` (the record's stored value) even when the standard does not name it."""
+        blank = [("", CHOOSE if self.required else _("Not known"))]
+        self.choices = lambda: [*blank, *ethnicity_choices(current)]
+
+
+class DivisionInput(forms.TextInput):
+    """A six-digit GB/T 2260 code typed, or picked province → city → county: ``forms.js`` builds
+    the cascade of ``<select>`` from the JSON of :func:`registry.division_views.division_children` and
+    writes the chosen county's code here. The full name of the current code is shown next to
+    the field, so a typed code is read back as a place."""
+
+    template_name = "registry/widgets/division.html"
+
+    def __init__(self, attrs=None):
+        base = {
+            "pattern": "[0-9]{6}",
+            "inputmode": "numeric",
+            "maxlength": "6",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "data-division": "",
+            "data-divisions-url": reverse_lazy("divisions"),
+            "data-levels": format_lazy("{}|{}|{}", _("Province"), _("City"), _("County or district")),
+            "data-choose": CHOOSE,
+        }
+        super().__init__({**base, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        code = str(value or "")
+        context["widget"]["place"] = divisions.full_name(code) if divisions.division(code) else ""
+        return context
+
+
+class DivisionField(forms.CharField):
+    """A county-level division of any province by its six-digit GB/T 2260 code (current or
+    abolished: an old ID number carries an old code), checked against the table
+    (``registry.divisions.is_county``)."""
+
+    widget = DivisionInput
+    default_error_messages = {"invalid": _("Choose a county-level division, or type its six-digit code.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 6)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not divisions.is_county(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -96,6 +232,11 @@ def show_errors(form: forms.Form, error: ValidationError) -> None:
 
 class _AccountFields(forms.Form):
     """The fields an account's placement is made of, shared by creation and editing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            shape_choice(field)
 
     last_name = forms.CharField(label=_("family name"), max_length=150, required=False)
     first_name = forms.CharField(label=_("given name"), max_length=150, required=False)
@@ -241,3 +382,4 @@ class OrganizationForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = _jurisdictions(organization.jurisdiction if organization else None)
+        shape_choice(self.fields["jurisdiction"])

@@ -67,7 +67,9 @@ def lock_for_change(
 
     Then, on the locked rows and in this order: 404 ``missing`` when ``rows`` does not hold the
     row (``rows`` is scoped by the caller — ``Model.objects.visible_to(actor)`` — so a row out of
-    scope is absent, exactly like one that does not exist); ``check(row)``, a rule that needs the
+    scope is absent, exactly like one that does not exist); 409 ``record_voided`` when the row is
+    a voided record (:func:`refuse_voided`: every change of a record, voiding it again included,
+    passes here, so none reaches a voided one); ``check(row)``, a rule that needs the
     locks (e.g. the receiving department's referral, 403); and last the **version**:
     ``registry.concurrency.ensure_version`` — 412 unless the row is still at
     ``expected_version`` (``None`` when the caller compares another row's version). The row's
@@ -78,6 +80,7 @@ def lock_for_change(
         raise NotFound(missing)
     if locked_case is not None:
         locked.case = locked_case
+    refuse_voided(locked)
     if check is not None:
         check(locked)
     if expected_version is not None:
@@ -85,14 +88,30 @@ def lock_for_change(
     return locked
 
 
+def is_voidable(model: type[models.Model]) -> bool:
+    """Whether rows of ``model`` can be voided (a case record: ``voided_at`` and the rest)."""
+    return any(field.name == "voided_at" for field in model._meta.concrete_fields)
+
+
+def refuse_voided(row: models.Model) -> None:
+    """409 ``record_voided`` when ``row`` is a record voided as entered by mistake: it is kept,
+    greyed, for the file's history, and never changed again."""
+    if getattr(row, "voided_at", None) is not None:
+        raise Conflict(_("This record was voided as entered by mistake and cannot be changed."), code="record_voided")
+
+
 def require_room(model: type[models.Model], case: models.Model, *, adding: int = 1) -> None:
     """409 ``too_many_records`` unless ``case`` can take ``adding`` more records of ``model``
     (a model with a ``case`` foreign key) and still hold at most ``REGISTRY_MAX_RECORDS_PER_KIND``
     of them. Every operation that adds a record to a case calls it with the case locked, so
     the count cannot change before the insert. The bound keeps one case from growing without
-    end (each case file, history and dossier shows every record)."""
+    end (each case file, history and dossier shows every record). Voided records do not count:
+    a record entered by mistake leaves room for the right one."""
     limit = settings.REGISTRY_MAX_RECORDS_PER_KIND
-    if model._base_manager.filter(case=case).count() + adding > limit:
+    rows = model._base_manager.filter(case=case)
+    if is_voidable(model):
+        rows = rows.filter(voided_at__isnull=True)
+    if rows.count() + adding > limit:
         raise Conflict(
             _("This case already holds the most records of this kind allowed (%(limit)s).") % {"limit": limit},
             code="too_many_records",

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from registry import account_views, admin_views, audit_views, lockout_views, views
+from registry import account_views, admin_views, audit_views, division_views, lockout_views, views
 from registry.api.audit import AuditEventList
 from registry.api.auth import ObtainTokenView
 from registry.api.docs import ApiDocsView, SchemaView
@@ -19,9 +19,9 @@ manage = [
     path("users/<uuid:uuid>/enable/", admin_views.user_enable, name="manage-user-enable"),
     path("users/<uuid:uuid>/enrolment-link/", admin_views.user_enrolment_link, name="manage-user-enrolment-link"),
     path(
-        "users/<uuid:uuid>/reset-second-factor/",
-        admin_views.user_reset_second_factor,
-        name="manage-user-reset-second-factor",
+        "users/<uuid:uuid>/reset-credentials/",
+        admin_views.user_credentials_reset,
+        name="manage-user-credentials-reset",
     ),
     path("users/<uuid:uuid>/unlock/", lockout_views.user_unlock, name="manage-user-unlock"),
     path("organizations/", admin_views.organization_list, name="manage-organizations"),
@@ -60,11 +60,14 @@ urlpatterns = [
     path("accounts/two-factor/", account_views.two_factor_verify, name="two-factor-verify"),
     path("accounts/two-factor/enrol/", account_views.two_factor_enrol, name="two-factor-enrol"),
     path("accounts/confirm/", account_views.confirm_identity, name="confirm-identity"),
+    path("accounts/password/", account_views.password_change, name="account-password"),
+    path("accounts/keep-alive/", account_views.keep_alive, name="account-keep-alive"),
     path("accounts/enrol/", account_views.enrol, name="account-enrol-form"),
     path("accounts/enrol/<str:token>/", account_views.enrol_link, name="account-enrol"),
     path("accounts/approvals/", account_views.account_approvals, name="account-approvals"),
     path("accounts/approvals/<uuid:uuid>/", account_views.account_approve, name="account-approve"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("divisions/", division_views.division_children, name="divisions"),  # the division picker's steps
     path("manage/", include(manage)),
     path("cases/", include("victims.ui_urls")),
     path("", include("exports.ui_urls")),  # dossier pages: /cases/<id>/dossiers/, /dossiers/…

@@ -11,6 +11,15 @@ class DischargeReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class VisitStatus(models.TextChoices):
+    """Where a follow-up visit stands (computed from its dates: ``selectors.visit_status``)."""
+
+    DONE = "done", _("Done")
+    WAIVED = "waived", _("Waived")
+    OVERDUE = "overdue", _("Overdue")
+    SCHEDULED = "scheduled", _("Scheduled")
+
+
 class Attendance(models.TextChoices):
     REGULAR = "regular", _("Attends regularly")
     IRREGULAR = "irregular", _("Attends irregularly")

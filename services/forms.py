@@ -1,9 +1,10 @@
 """Forms of the assistance services' pages: they shape input, ``services.operations`` decides.
 
-Fields come from the models (labels, choices), with the browser's own checks where they help:
-native date pickers whose ``max`` is today for dates that record what happened (admission,
-discharge, handover, a visit), free dates for what is planned (a return, a visit's due date, a
-school term); lengths for text, six-digit patterns for division codes. Shelters and households
+Fields come from the models (labels, choices), shaped by ``registry.forms``: dates typed as
+YYYY-MM-DD (a future one flagged as the user types for dates that record what happened —
+admission, discharge, handover, a visit — not for what is planned: a return, a visit's due
+date, a school term), no "---------" in a list, the destination picked as a county of any
+province or a country by name; lengths for text. Shelters and households
 are offered by UUID, never by internal key. No form saves anything; an operation's
 ``RuleViolation(field=…)`` lands back on its field through ``registry.forms.show_error`` (with
 :data:`ERROR_ALIASES` where a form calls the field differently). Every form that changes a
@@ -13,11 +14,11 @@ record carries the version the user read, hidden.
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from registry.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
+from registry.forms import CountryField, DivisionField, date_field, shape_choice, shape_date
 from services.choices import DischargeReason, Pathway
 from services.models import (
     EmploymentPlacement,
@@ -43,12 +44,13 @@ ERROR_ALIASES = {"shelter": "to_shelter"}
 
 
 def model_field(model, name: str, **overrides) -> forms.Field:
-    """The form field of ``model.name``: the model's label and choices, a date picker, a text
-    area for long text, a bounded length for encrypted text (which has no column length)."""
+    """The form field of ``model.name``: the model's label and choices (no "---------"), a date
+    typed as YYYY-MM-DD, a text area for long text, a bounded length for encrypted text (which
+    has no column length)."""
     db_field = model._meta.get_field(name)
-    field = db_field.formfield(**overrides)
+    field = shape_choice(db_field.formfield(**overrides))
     if isinstance(field, forms.DateField):
-        field.widget = date_input(past_only=name not in FUTURE_DATES)
+        shape_date(field, past_only=name not in FUTURE_DATES)
     elif isinstance(field, forms.CharField) and not db_field.choices:
         if name in LONG_FIELDS:
             field.widget = forms.Textarea(attrs={"rows": 3})
@@ -96,6 +98,7 @@ class ShelterField(forms.ModelChoiceField):
     def __init__(self, queryset, occupancy: dict[str, dict], **kwargs):
         self.occupancy = occupancy
         super().__init__(queryset=queryset, to_field_name="uuid", **kwargs)
+        shape_choice(self)
 
     def label_from_instance(self, obj) -> str:
         row = self.occupancy.get(str(obj.uuid))
@@ -125,7 +128,7 @@ class TransferForm(VersionedForm):
     def __init__(self, *args, shelters, occupancy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_shelter"] = ShelterField(shelters, occupancy, label=_("Transfer to"))
-        self.fields["transferred_on"] = forms.DateField(label=_("Transferred on"), widget=date_input())
+        self.fields["transferred_on"] = date_field(label=_("Transferred on"))
         self.fields["notes"] = model_field(ShelterPlacement, "notes")
         self.fields["notes"].help_text = _("Notes on the stay in the new shelter.")
 
@@ -219,6 +222,7 @@ class HouseholdField(forms.ModelChoiceField):
     def __init__(self, queryset, place_names: dict[str, str], **kwargs):
         self.place_names = place_names
         super().__init__(queryset=queryset, to_field_name="uuid", **kwargs)
+        shape_choice(self)
 
     def label_from_instance(self, obj) -> str:
         label = obj.address
@@ -256,14 +260,16 @@ class ReturnPlanForm(forms.Form):
             "Reunifying a child with the family needs a DNA sample submitted to the national database and a "
             "confirmed match; a child whose parents cannot be found goes to institutional care."
         )
-        code = self.fields["destination_code"]
-        code.help_text = _("Six-digit GB/T 2260 county code; none for a repatriation.")
-        code.widget.attrs.update({"pattern": REGION_PATTERN, "inputmode": "numeric"})
-        country = self.fields["destination_country"]
-        country.required = False
-        country.help_text = _("Two-letter ISO 3166 code; only a repatriation leaves China (CN).")
-        country.widget.attrs.update({"pattern": COUNTRY_PATTERN, "spellcheck": "false"})
-        country.validators.append(RegexValidator(f"^{COUNTRY_PATTERN}$", _("Enter a two-letter country code.")))
+        self.fields["destination_code"] = DivisionField(
+            label=_("Destination"),
+            required=False,
+            help_text=_("The county of the destination, in any province; none for a repatriation."),
+        )
+        self.fields["destination_country"] = CountryField(
+            label=_("Destination country"),
+            required=False,
+            help_text=_("Only a repatriation leaves China."),
+        )
         self.fields["receiving_party"].help_text = _(
             "The family, institution or agency that takes the person in; required for institutional care, a "
             "destination in another province and a repatriation."

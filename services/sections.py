@@ -9,10 +9,13 @@ records it holds.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from registry.casefile import CaseSection, HistorySource, Panel, RecordKind
 from registry.choices import Role
 from registry.policy import Section
 from services import operations, selectors
+from services.choices import VisitStatus
 from services.models import (
     EmploymentPlacement,
     FollowUpVisit,
@@ -29,6 +32,7 @@ PLACEMENT = RecordKind(
     to_dict=selectors.placement_dict,
     related=("shelter", "transferred_from"),
     order=("admitted_on", "id"),
+    labels={"shelter_name": _("Name of the shelter")},
     history_fields=("shelter", "admitted_on", "discharged_on", "discharge_reason", "notes"),
 )
 ENROLLMENT = RecordKind(
@@ -61,7 +65,7 @@ RETURN_PLAN = RecordKind(
         "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
         "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "wish", "wish_statement",
         "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion", "created_by",
-        "approved_by", "approved_at", "handover_on", "handover_record", "cancellation_reason",
+        "approved_by", "approved_at", "decision_comment", "handover_on", "handover_record", "cancellation_reason",
     ),
     to_dict=selectors.return_plan_dict,
     related=("household", "created_by", "approved_by"),
@@ -69,8 +73,8 @@ RETURN_PLAN = RecordKind(
     history_fields=(
         "pathway", "status", "destination_code", "destination_country", "household", "receiving_party",
         "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes", "wish", "wish_statement",
-        "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion", "handover_on",
-        "handover_record", "cancellation_reason",
+        "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion", "decision_comment",
+        "handover_on", "handover_record", "cancellation_reason",
     ),
 )  # fmt: skip
 VISIT = RecordKind(
@@ -82,6 +86,8 @@ VISIT = RecordKind(
     to_dict=selectors.visit_dict,
     related=("return_plan", "waived_by"),
     order=("due_on", "id"),
+    labels={"status": _("Visit status")},
+    values={"status": dict(VisitStatus.choices)},
     history_fields=("due_on", "visited_on", "visitor", "living_conditions", "needs", "waived_on", "waiver_reason"),
 )  # fmt: skip
 
@@ -111,9 +117,10 @@ SECTIONS = (
     CaseSection(
         Section.RETURN_HOME,
         records=(RETURN_PLAN,),
-        # Civil affairs' comment on closing a case is read with the return home (the person
-        # section shows it to these readers only): its changes are in this section's history.
-        history=(HistorySource(Case, ("closure_comment",), _case_history),),
+        # Civil affairs' comment on closing a case, and the reason for reopening it, are read
+        # with the return home (the person section shows the first to these readers only):
+        # their changes are in this section's history.
+        history=(HistorySource(Case, ("closure_comment", "decision_comment"), _case_history),),
         tab=f"{_TABS}.return_home_tab",
     ),
     CaseSection(

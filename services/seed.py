@@ -10,15 +10,15 @@ registered by hand in the demo), the city's demo users take the steps the servic
   others, in shelter for more than 30 days, raise the "not enrolled" alert);
 - the labour bureau records trainings, some completed with a certificate, and verified jobs for
   some of the people whose referral it accepted;
-- return plans in every status: awaiting approval (written by the caseworker, for the city's
-  civil affairs officer to approve), approved, completed and cancelled. The pathway follows the
-  person: a foreign national is repatriated, a child or a person of unknown origin reunified
-  with the birth family only after a confirmed DNA match (else institutional care), an adult
-  returned to the birth family or resettled locally. Every plan records the person's wish — a
-  child under 6 cannot express one — and a child's its best-interests determination
-  (:func:`voice`). A completed plan has its follow-up visits; to show every kind, some get an
-  extra visit whose due date has passed (left overdue or recorded as done), and some have
-  their last visit waived by civil affairs, with a reason;
+- return plans in every status: awaiting approval (written by the caseworker, for the city's civil
+  affairs officer to approve), approved, completed, cancelled and rejected (with the officer's
+  reason). The pathway follows the person: a foreign national is repatriated, a child or a person
+  of unknown origin reunified with the birth family only after a confirmed DNA match (else
+  institutional care), an adult returned to the birth family or resettled locally. Every plan
+  records the person's wish — a child under 6 cannot express one — and a child's its
+  best-interests determination (:func:`voice`). A completed plan has its follow-up visits; to show
+  every kind, some get an extra visit whose due date has passed (left overdue or recorded as
+  done), and some have their last visit waived by civil affairs, with a reason;
 - in each city, the case of the second completed plan is closed as returned home: the person
   moved away, so civil affairs waives the visits still planned and closes it.
 
@@ -86,6 +86,7 @@ FIRST_PLANS = (
     ReturnPlanStatus.COMPLETED,
     ReturnPlanStatus.CANCELLED,
     ReturnPlanStatus.COMPLETED,
+    ReturnPlanStatus.REJECTED,
 )
 PLAN_WEIGHTS = {
     None: 74,
@@ -93,6 +94,7 @@ PLAN_WEIGHTS = {
     ReturnPlanStatus.APPROVED: 5,
     ReturnPlanStatus.COMPLETED: 10,
     ReturnPlanStatus.CANCELLED: 3,
+    ReturnPlanStatus.REJECTED: 2,
 }
 REPATRIATION_RECEIVERS = {
     "VN": "越南谅山省劳动荣军社会厅",
@@ -103,6 +105,7 @@ PROGRAMMES = ("电子商务", "家政服务", "中式烹调", "美容美发", "�
 JOBS = ("质检员", "收银员", "家政服务员", "厨师助理", "仓库管理员", "客服专员")
 GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三")
 CANCEL_REASONS = ("本人改变意愿，暂缓返乡", "家属暂无法接收，另行安排", "需继续治疗，返乡延后")
+REJECT_REASONS = ("监护人情况尚未核实，请补充家庭评估", "接收地安置条件未落实，请重新拟订")
 VISIT_FINDINGS = ("居住稳定，家庭关系融洽", "已复学，情绪稳定", "已就业，生活自理", "经济困难，已申请临时救助")
 WAIVER_REASON = "本人已随家人迁居外省，由迁入地民政部门接续跟踪"
 CLOSED_AFTER_RETURN = 1  # the completed plan (0, 1, 2 … in each city) whose case is closed as returned home
@@ -358,6 +361,11 @@ def _return(case, state, rng, today, status, result) -> bool:
     if status == ReturnPlanStatus.CANCELLED:
         services.return_plan_cancel(
             actor=worker, plan=plan, expected_version=plan.version, reason=rng.choice(CANCEL_REASONS) + FICTION
+        )
+        return False
+    if status == ReturnPlanStatus.REJECTED:
+        services.return_plan_reject(
+            actor=officer, plan=plan, expected_version=plan.version, comment=rng.choice(REJECT_REASONS) + FICTION
         )
         return False
     plan = services.return_plan_approve(actor=officer, plan=plan, expected_version=plan.version)

@@ -135,6 +135,7 @@ def return_plan_dict(row: ReturnPlan) -> dict[str, Any]:
         "handover_on": _iso(row.handover_on),
         "handover_record": row.handover_record,
         "cancellation_reason": row.cancellation_reason,
+        "decision_comment": row.decision_comment,
     }
 
 
@@ -259,7 +260,7 @@ def return_plans_awaiting_approval(user) -> QuerySet[ReturnPlan]:
 
 def current_enrollments(today: datetime.date) -> QuerySet[SchoolEnrollment]:
     """Enrolments not ended by ``today`` (one that starts next term counts: the place is arranged)."""
-    return SchoolEnrollment.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+    return SchoolEnrollment.objects.current().filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
 
 
 def sheltered_since(placements: list[ShelterPlacement]) -> datetime.date | None:

@@ -29,6 +29,7 @@ urlpatterns = [
     path(f"{_CASE}return-plans/new/", views.plan_create, name="plan-create"),
     path(f"{_CASE}return-plans/<uuid:record_id>/", views.plan_edit, name="plan-edit"),
     path(f"{_CASE}return-plans/<uuid:record_id>/approve/", views.plan_approve, name="plan-approve"),
+    path(f"{_CASE}return-plans/<uuid:record_id>/reject/", views.plan_reject, name="plan-reject"),
     path(f"{_CASE}return-plans/<uuid:record_id>/complete/", views.plan_complete, name="plan-complete"),
     path(f"{_CASE}return-plans/<uuid:record_id>/cancel/", views.plan_cancel, name="plan-cancel"),
     # follow-up visits

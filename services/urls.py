@@ -23,7 +23,7 @@ KINDS = (
     ("enrollments", "enrollment", EnrollmentViewSet, ()),
     ("trainings", "training", TrainingViewSet, ()),
     ("employments", "employment", EmploymentViewSet, ()),
-    ("return-plans", "return-plan", ReturnPlanViewSet, ("approve", "complete", "cancel")),
+    ("return-plans", "return-plan", ReturnPlanViewSet, ("approve", "reject", "complete", "cancel")),
     ("follow-ups", "follow-up", VisitViewSet, ("waive",)),
 )
 

@@ -1,12 +1,14 @@
-"""Helpers that look at what the database really stores."""
+"""Helpers that look at what the database really stores, and at what a page holds."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
+from django.utils import translation
 
 
 def database_bytes() -> bytes:
@@ -91,3 +93,16 @@ def audit_triggers_lifted(using: str = "default") -> Iterator[None]:
         with db.cursor() as cursor:
             for statement in restore:
                 cursor.execute(statement)
+
+
+def inline_scripts(page: str) -> list[str]:
+    """The ``<script>`` tags of ``page`` without a ``src``: code the Content-Security-Policy
+    would refuse (scripts of the registry are static files, loaded by ``src``)."""
+    return [tag for tag in re.findall(r"<script\b[^>]*>", page) if " src=" not in tag]
+
+
+def zh(message: str, **params) -> str:
+    """``message`` as a Chinese user reads it: the catalogue's translation, with ``params``."""
+    with translation.override("zh-hans"):
+        text = translation.gettext(message)
+    return text % params if params else text

@@ -29,7 +29,7 @@ from registry import casefile, policy
 from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
-from registry.api.serializers import ChoiceField, ChoiceListField, EmptySerializer, StrictSerializer
+from registry.api.serializers import ChoiceField, ChoiceListField, DecisionSerializer, EmptySerializer, StrictSerializer
 from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
@@ -256,14 +256,17 @@ class TransferViewSet(RecordRouteViewSet):
         return transfer_response(request.user, transfer.uuid)
 
     @extend_schema(
-        summary="Withdraw a transfer of a case you see, while it awaits an answer",
+        summary="Withdraw a transfer of a case you see, while it awaits an answer, saying why",
+        description="The body's comment is required (400 comment).",
         parameters=[TRANSFER_ID, OPTIONAL_IF_MATCH],
-        request=EmptySerializer,
+        request=DecisionSerializer,
         responses={200: TransferSerializer, **ANSWER_ERRORS},
     )
     def withdraw(self, request, *args, **kwargs):
         transfer = self.get_transfer()
         require(policy.may(request.user, Action.TRANSFER_CASE), _("Your role may not withdraw a transfer."))
-        validated(EmptySerializer, request.data)
-        operations.transfer_withdraw(actor=request.user, transfer=transfer, expected_version=self._expected())
+        comment = validated(DecisionSerializer, request.data)["comment"]
+        operations.transfer_withdraw(
+            actor=request.user, transfer=transfer, comment=comment, expected_version=self._expected()
+        )
         return transfer_response(request.user, transfer.uuid)

@@ -40,6 +40,7 @@ from inbox.notify import civil_affairs_over, notify, settle, staff_of
 from registry.audit import record_event
 from registry.choices import RESIDENTIAL_KINDS, Role
 from registry.concurrency import ensure_version
+from registry.decisions import decision_comment
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
@@ -288,12 +289,16 @@ def transfer_decline(
     return locked
 
 
-def transfer_withdraw(*, actor, transfer: CaseTransfer, expected_version: int | None = None) -> CaseTransfer:
-    """The sender side withdraws a pending request.
+def transfer_withdraw(
+    *, actor, transfer: CaseTransfer, comment: str = "", expected_version: int | None = None
+) -> CaseTransfer:
+    """The sender side withdraws a pending request, saying why (400 ``comment`` when empty or
+    too long; kept encrypted on the transfer, ``registry.decisions``).
 
     404 unless ``actor`` sees the case, 403 unless the role may ``transfer_case``, 409
     ``transfer_decided`` once answered, 412 when stale. Nothing of the case changes. Audit
     ``transfer_withdrawn``."""
+    comment = decision_comment(CaseTransfer, comment, required=True)
 
     def check(row: CaseTransfer) -> None:
         require_action(actor, Action.TRANSFER_CASE)
@@ -308,7 +313,7 @@ def transfer_withdraw(*, actor, transfer: CaseTransfer, expected_version: int | 
             case=lambda: lock_case(actor, transfer.case),
             check=check,
         )
-        _decide(actor, locked, TransferStatus.WITHDRAWN)
+        _decide(actor, locked, TransferStatus.WITHDRAWN, comment)
         record_event(
             action=AuditAction.TRANSFER_WITHDRAWN, actor=actor, case_uuid=locked.case.uuid,
             sections=[Section.TRANSFERS], detail={"transfer": str(locked.uuid)},

@@ -22,10 +22,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry import policy
 from registry.audit import AuditAction, log_read
 from registry.context_processors import display_name
+from registry.decisions import Decision, decide
 from registry.errors import Conflict, NotFound, PermissionDenied, RuleViolation, StaleVersion
 from registry.forms import attempt
 from registry.models import User
@@ -213,27 +215,35 @@ def transfer_decline(request: HttpRequest, transfer_id) -> HttpResponse:
     return _detail_page(request, transfer, decline_form=form)
 
 
+WITHDRAW = Decision(
+    verb="withdraw",
+    title=gettext_lazy("Withdraw the transfer"),
+    sentence=gettext_lazy(
+        "The request will be withdrawn: the receiver can no longer accept it, and the case stays with you. The "
+        "withdrawn request stays in the case file."
+    ),
+    done=gettext_lazy("The transfer is withdrawn; the case stays with you."),
+    comment_required=True,
+    style="danger",
+)
+
+
 @case_page("GET", "HEAD", "POST")
 def transfer_withdraw(request: HttpRequest, transfer_id) -> HttpResponse:
-    """Withdraw a pending transfer of a case the user sees: a confirmation, then the POST."""
+    """Withdraw a pending transfer of a case the user sees, saying why: its confirmation page
+    (``registry.decisions``), then the confirming POST."""
     user = request.user
     transfer = selectors.transfer_for(user, transfer_id)
     if not transfer.case_seen:
         raise NotFound(_("No such transfer."))
     require(_may_transfer(user), _("Your role may not withdraw a transfer."))
-    form = forms.VersionForm(request.POST if request.method == "POST" else None, initial={"version": transfer.version})
-    if request.method == "POST" and form.is_valid():
-        write = partial(
-            operations.transfer_withdraw, actor=user, transfer=transfer, expected_version=form.cleaned_data["version"]
-        )
-        if attempt(form, write, REFUSALS):
-            messages.success(request, _("The transfer is withdrawn; the case stays with you."))
-            return HttpResponseRedirect(reverse("transfers:list"))
-    return render(
-        request,
-        "transfers/withdraw_confirm.html",
-        {"transfer": transfer, "form": form, "back_url": reverse("transfers:detail", args=[transfer.uuid])},
-    )
+    return decide(
+        request, WITHDRAW, case=transfer.case, record=transfer, version=transfer.version,
+        back_url=reverse("transfers:detail", args=[transfer.uuid]), done_url=reverse("transfers:list"),
+        act=lambda data: operations.transfer_withdraw(
+            actor=user, transfer=transfer, comment=data["comment"], expected_version=data["version"]
+        ),
+    )  # fmt: skip
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Forms of the victim-file pages: they collect and shape input, the operations decide.
 
 Every rule of the plan lives in ``victims.operations`` and ``victims.validation``; a form only
-turns posted text into Python values, adds the HTML5 attributes that let the browser check as
-the user types (``required``, ``pattern``, ``max`` dates, lengths), and maps an operation's
-``RuleViolation(field=…)`` back onto the field that caused it (``registry.forms.show_error``). No form
-saves anything.
+turns posted text into Python values, offers codes by name (countries, ethnic groups, divisions,
+statutory bases: the pickers of ``registry.forms``), types dates as YYYY-MM-DD, and maps an
+operation's ``RuleViolation(field=…)`` back onto the field that caused it
+(``registry.forms.show_error``). The form tags carry ``novalidate``: the registry's messages,
+not the browser's. No form saves anything.
 
 Personal values typed here never go into a URL: the search form is posted, and every form that
 holds personal data asks the browser not to remember it (``autocomplete="off"`` on the form tag,
@@ -14,11 +15,20 @@ see the templates).
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from registry.forms import COUNTRY_PATTERN, REGION_PATTERN, date_input
+from registry.decisions import DecisionForm
+from registry.forms import (
+    NOT_RECORDED,
+    CountryField,
+    DivisionField,
+    EthnicityField,
+    date_field,
+    shape_choice,
+    shape_date,
+)
 from registry.models import Jurisdiction, Organization
 from victims import validation
 from victims.choices import CLOSURE_REASONS, ConsentGiver, DisabilityCategory, DocumentType, Ending, Stage
@@ -40,11 +50,12 @@ LONG_FIELDS = frozenset(
 
 def _model_field(model, name: str, **overrides) -> forms.Field:
     """The form field for ``model.name`` (label, choices, required from the model), shaped for
-    these pages: native date pickers, text areas for long text, lengths for short text."""
+    these pages: dates typed as YYYY-MM-DD, no "---------" in a list, text areas for long text,
+    lengths for short text."""
     model_field = model._meta.get_field(name)
-    field = model_field.formfield(**overrides)
+    field = shape_choice(model_field.formfield(**overrides))
     if isinstance(field, forms.DateField):
-        field.widget = date_input()
+        shape_date(field)
     elif isinstance(field, forms.CharField) and not model_field.choices:
         if name in LONG_FIELDS:
             field.widget = forms.Textarea(attrs={"rows": 3})
@@ -124,13 +135,11 @@ def _victim_fields(section: str) -> dict[str, forms.Field]:
                     attrs={"pattern": RESIDENT_ID_PATTERN, "spellcheck": "false", "inputmode": "text"}
                 ),
             ),
-            "document_country": forms.CharField(
+            "document_country": CountryField(
                 label=_("Issuing country"),
                 required=False,
-                max_length=2,
                 initial="CN",
-                help_text=_("Two-letter ISO 3166 code, e.g. VN, MM, LA. For a passport or other document."),
-                widget=forms.TextInput(attrs={"pattern": COUNTRY_PATTERN, "spellcheck": "false"}),
+                help_text=_("For a passport or other document."),
             ),
             "document_number": forms.CharField(
                 label=_("Document number"),
@@ -148,21 +157,12 @@ def _victim_fields(section: str) -> dict[str, forms.Field]:
                 help_text=_("One name per line."),
                 widget=forms.Textarea(attrs={"rows": 2}),
             ),
-            "nationality": forms.CharField(
-                label=_("Nationality"),
-                max_length=2,
-                initial="CN",
-                help_text=_("Two-letter ISO 3166 code; CN for China."),
-                widget=forms.TextInput(attrs={"pattern": COUNTRY_PATTERN, "spellcheck": "false"}),
-            ),
-            "ethnicity": _model_field(Victim, "ethnicity"),
-            "native_place_code": forms.CharField(
+            "nationality": CountryField(label=_("Nationality"), initial="CN"),
+            "ethnicity": EthnicityField(label=capfirst(Victim._meta.get_field("ethnicity").verbose_name)),
+            "native_place_code": DivisionField(
                 label=_("Native place"),
                 required=False,
-                max_length=6,
-                help_text=_("Six-digit GB/T 2260 county code, e.g. 530102."),
-                validators=[RegexValidator(f"^{REGION_PATTERN}$", _("Enter a six-digit county code."))],
-                widget=forms.TextInput(attrs={"pattern": REGION_PATTERN, "inputmode": "numeric"}),
+                help_text=_("Choose the province, city and county, or type the six-digit county code."),
             ),
             "unknown_origin": _model_field(
                 Victim,
@@ -238,6 +238,8 @@ class VictimSectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.section = section
         self.fields.update(_victim_fields(section))
+        if "ethnicity" in self.fields:  # an older record's value outside GB/T 3304 stays offered
+            self.fields["ethnicity"].keep(self.initial.get("ethnicity"))
 
     def values(self) -> dict:
         return victim_values(self.section, self.cleaned_data)
@@ -286,12 +288,9 @@ class RegistrationForm(forms.Form):
             initial=organization.jurisdiction_id,
             empty_label=None,
         )
-        self.fields["opened_on"] = forms.DateField(
-            label=capfirst(Case._meta.get_field("opened_on").verbose_name),
-            initial=validation.today,
-            widget=date_input(),
+        self.fields["opened_on"] = date_field(
+            label=capfirst(Case._meta.get_field("opened_on").verbose_name), initial=validation.today
         )
-        self.fields["opened_on"].widget.attrs["min"] = validation.EARLIEST_OPENING.isoformat()
         for name in RESCUE_FIELDS:
             self.fields[name] = _model_field(Rescue, name)
         self.fields["place"].label = _("Place of rescue")
@@ -312,6 +311,26 @@ class RegistrationForm(forms.Form):
 
 # --- records on a case ------------------------------------------------------------------------
 
+# The statutory bases on which a child's file is shared without a consent (a consent "given by"
+# statute): civil affairs' guardianship of a child rescued from trafficking, and the duties the
+# personal information law names. Stored as the citation itself, as typed before the picker was
+# offered; a citation typed then stays offered on its record (``RecordForm``).
+STATUTORY_BASES = (
+    "《中华人民共和国未成年人保护法》第九十二条：民政部门临时监护",
+    "《中华人民共和国未成年人保护法》第九十四条：民政部门长期监护",
+    "《中华人民共和国个人信息保护法》第十三条第一款第三项：为履行法定职责或者法定义务所必需",
+    "《中华人民共和国个人信息保护法》第十三条第一款第四项：紧急情况下为保护自然人的生命健康和财产安全所必需",
+)
+
+
+def statutory_basis_field(label, current: str | None) -> forms.ChoiceField:
+    """The statutory basis picked from :data:`STATUTORY_BASES` (``current`` kept when it is an
+    older citation); required by the form's ``clean`` only for a consent given by statute."""
+    bases = [(basis, basis) for basis in STATUTORY_BASES]
+    if current and current not in STATUTORY_BASES:
+        bases.insert(0, (current, current))
+    return forms.ChoiceField(label=label, required=False, choices=[("", NOT_RECORDED), *bases])
+
 
 class RecordForm(forms.Form):
     """The fields of one kind of record (those the case file shows, ``victims.sections``)."""
@@ -329,6 +348,10 @@ class RecordForm(forms.Form):
         if model is DNASample:
             for name in ("submitted_on", "matched_on"):
                 self.fields[name].required = False
+        if model is Consent:
+            self.fields["statutory_basis"] = statutory_basis_field(
+                self.fields["statutory_basis"].label, self.initial.get("statutory_basis")
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -362,6 +385,7 @@ class ReferralForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_organization"].queryset = organizations
+        shape_choice(self.fields["to_organization"])
         self.fields["to_organization"].label_from_instance = lambda org: f"{org.name} · {org.jurisdiction.name}"
 
 
@@ -371,10 +395,13 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
-class CloseForm(VersionForm):
+class CloseForm(DecisionForm):
     """How the case ended: the completed return (offered, and chosen by default, only for a case
-    whose return plan is completed) or a reason with civil affairs' comment. The operation
-    decides; its refusals land on ``reason`` or ``comment``, or above the form."""
+    whose return plan is completed) or a reason with civil affairs' comment — the confirmation
+    of the decision to close (``registry.decisions``). The operation decides; its refusals land
+    on ``reason`` or ``comment``, or above the form."""
+
+    field_order = ["reason", "comment"]
 
     reason = forms.ChoiceField(label=_("How the case ended"))
     comment = forms.CharField(
@@ -390,7 +417,6 @@ class CloseForm(VersionForm):
 
     def __init__(self, *args, returned: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].widget = forms.HiddenInput()
         reasons = [(ending.value, ending.label) for ending in CLOSURE_REASONS]
         if returned:
             completed = (Ending.RETURNED_HOME.value, _("Completed return (returned home or resettled)"))

@@ -69,6 +69,11 @@ class VictimQuerySet(ScopedQuerySet):
 class CaseRecordQuerySet(ScopedQuerySet):
     scope_paths = _case_scope("case__")
 
+    def current(self):
+        """The records in force: those not voided (``victims.operations.record_void``). Reports,
+        dossiers' current view and the rules that count or rely on records read through it."""
+        return self.filter(voided_at__isnull=True)
+
 
 class Victim(models.Model):
     """A rescued person. Identity and contact details are encrypted; sex, nationality,

@@ -111,7 +111,8 @@ CONSENT = RecordKind(
 )
 REFERRAL = RecordKind(
     Referral,
-    ("service", "to_organization", "status", "reason", "response_note"),
+    # decision_comment: civil affairs' reason for approving or rejecting, or why it was revoked.
+    ("service", "to_organization", "status", "reason", "response_note", "decision_comment"),
     narrow=_own_referrals,
     label=_("Referral"),
     title=_("Referrals"),

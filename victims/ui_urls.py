@@ -5,7 +5,7 @@
 from django.urls import path
 
 from victims import views
-from victims.views import assignments
+from victims.views import assignments, void
 
 app_name = "victims"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:case_id>/<str:section>/edit/", views.victim_edit, name="victim-edit"),
     path("<uuid:case_id>/records/<str:kind>/new/", views.record_add, name="record-add"),
     path("<uuid:case_id>/records/<str:kind>/<uuid:record_id>/", views.record_edit, name="record-edit"),
+    path("<uuid:case_id>/records/<str:kind>/<uuid:record_id>/void/", void.record_void, name="record-void"),
     path("<uuid:case_id>/referrals/new/<str:service>/", views.referral_create, name="referral-create"),
     path("<uuid:case_id>/referrals/<uuid:referral_id>/<str:verb>/", views.referral_act, name="referral-act"),
     path("<uuid:case_id>/close/", views.case_close, name="case-close"),

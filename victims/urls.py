@@ -10,6 +10,7 @@ from victims.api.assignments import CaseAssignmentViewSet, CaseworkerReassignVie
 from victims.api.cases import CaseHistoryViewSet, CaseViewSet
 from victims.api.records import DECISIONS, CaseRecordViewSet, CaseReferralViewSet, ReferralViewSet
 from victims.api.search import CaseSearchViewSet
+from victims.api.void import RecordVoidViewSet
 
 # The stage actions of civil affairs: URL segment -> method of CaseViewSet.
 STAGE_ACTIONS = {"close": "close", "reopen": "reopen", "resolve-duplicate": "resolve_duplicate"}
@@ -48,6 +49,11 @@ api_urlpatterns = [
         "cases/<str:id>/records/<str:kind>/<str:record_id>/",
         CaseRecordViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="case-record-detail",
+    ),
+    path(
+        "cases/<str:id>/records/<str:kind>/<str:record_id>/void/",
+        RecordVoidViewSet.as_view({"post": "create"}),
+        name="case-record-void",
     ),
     path(
         "cases/<str:id>/referrals/",

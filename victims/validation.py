@@ -1,5 +1,7 @@
 """Validation of identity data (plan rule 10): names, resident ID numbers, foreign documents,
-dates.
+dates; the coded fields of a person (country, ethnic group, native place: :func:`check_country`,
+:func:`check_reference_codes`); and the order of a record's dates (:func:`check_chronology`,
+which every operation that writes a dated record calls on the case it has locked).
 
 Each function raises ``registry.errors.RuleViolation`` naming the field and the reason, and
 never echoes the value it refused (it may be a real person's number typed by mistake).
@@ -22,15 +24,15 @@ from __future__ import annotations
 import datetime
 import re
 
-import pycountry
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from registry import crypto
+from registry import countries, crypto, divisions, ethnicities
 from registry.errors import RuleViolation
-from victims.choices import AGE_BAND_FLOORS, AgeBand, DocumentType, Sex
+from victims.choices import AGE_BAND_FLOORS, AgeBand, DocumentType, Service, Sex
 
 MAX_AGE_YEARS = 120
 MAX_DOCUMENT_NUMBER = 32
@@ -139,10 +141,25 @@ def sex_of_resident_id(number: str) -> Sex:
 
 
 def check_country(code: str, field: str) -> str:
+    """``code`` upper-cased if it is an ISO 3166 alpha-2 code (``registry.countries``)."""
     code = (code or "").strip().upper()
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise RuleViolation(_("Use an ISO 3166 two-letter country code."), field=field)
+    if not countries.is_country(code):
+        raise RuleViolation(_("Choose a country from the list."), field=field)
     return code
+
+
+def check_reference_codes(values: dict) -> None:
+    """The coded fields among ``values`` (a registration's victim, or the fields a change sets to
+    a new value): the ethnicity is one of GB/T 3304 (``registry.ethnicities``) and the native
+    place a county-level division of any province (``registry.divisions``); empty is allowed.
+    Refused naming the field. Callers pass only new values: an older record may hold a value the
+    picker no longer offers, and keeps it until someone changes it."""
+    ethnicity = values.get("ethnicity")
+    if ethnicity and not ethnicities.is_ethnicity(ethnicity):
+        raise RuleViolation(_("Choose an ethnic group from the list."), field="ethnicity")
+    code = values.get("native_place_code")
+    if code and not divisions.is_county(code):
+        raise RuleViolation(_("Choose a county-level division, or type its six-digit code."), field="native_place_code")
 
 
 def check_birth_date(birth_date: datetime.date | None) -> None:
@@ -157,6 +174,81 @@ def check_birth_date(birth_date: datetime.date | None) -> None:
 def check_not_future(value: datetime.date | None, field: str) -> None:
     if value is not None and value > today():
         raise RuleViolation(_("This date is in the future."), field=field)
+
+
+# Dates of what was done for the person once a rescue brought them into care, by record: none
+# of them falls before the case's first rescue (the health assessment, a stay, schooling,
+# training, a job, a return, a visit). Other records (a consent, a DNA sample, legal aid, the
+# care plan) may refer to what came before; they are held to the birth date and their spans.
+AFTER_RESCUE: dict[str, frozenset[str]] = {
+    "healthassessment": frozenset({"assessed_on"}),
+    "shelterplacement": frozenset({"admitted_on", "discharged_on"}),
+    "schoolenrollment": frozenset({"started_on", "ended_on"}),
+    "vocationaltraining": frozenset({"started_on", "ended_on"}),
+    "employmentplacement": frozenset({"started_on", "ended_on"}),
+    "returnplan": frozenset({"planned_on", "handover_on"}),
+    "followupvisit": frozenset({"due_on", "visited_on"}),
+}
+# ``(start, end)``: the end of each span is never before its start.
+SPANS = (
+    ("started_on", "ended_on"),
+    ("admitted_on", "discharged_on"),
+    ("given_on", "withdrawn_on"),
+    ("collected_on", "submitted_on"),
+    ("submitted_on", "matched_on"),
+    ("applied_on", "decided_on"),
+    ("started_on", "concluded_on"),
+)
+
+
+def check_chronology(record, case) -> None:
+    """The dates of ``record`` (any record of ``case``, as the operation is about to save it)
+    in the order life allows, each refusal naming its field:
+
+    - no date before the person's birth (read from the victim of the ``case`` the operation
+      has loaded and locked: the birth date is encrypted, and read nowhere else);
+    - no date :data:`AFTER_RESCUE` names for the record before the case's first rescue
+      (``Case.rescued_on``; a case without a rescue has no such bound);
+    - no end before its start (:data:`SPANS`).
+
+    Plain date fields only; a date not yet given is skipped (``full_clean`` names it)."""
+    days = [
+        (field.name, day)
+        for field in record._meta.concrete_fields
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+        if isinstance(day := getattr(record, field.attname), datetime.date)
+    ]
+    if not days:
+        return
+    birth_date = case.victim.birth_date
+    after_rescue = AFTER_RESCUE.get(record._meta.model_name, frozenset())
+    rescued_on = case.rescued_on if after_rescue else None
+    for name, day in days:
+        if birth_date is not None and day < birth_date:
+            raise RuleViolation(_("This date is before the person's date of birth."), field=name)
+        if rescued_on is not None and name in after_rescue and day < rescued_on:
+            raise RuleViolation(
+                _("This date is before the rescue (%(date)s).") % {"date": rescued_on.isoformat()}, field=name
+            )
+    for start, end in SPANS:
+        first, last = getattr(record, start, None), getattr(record, end, None)
+        if isinstance(first, datetime.date) and isinstance(last, datetime.date) and last < first:
+            raise RuleViolation(_("The end date is before the start date."), field=end)
+
+
+TRAINING_MIN_AGE = 16  # plan 三.7: training and job placement for people 16 or older
+
+
+def check_referral_age(service: str, age: int | None) -> None:
+    """A referral to vocational training and employment is for a person 16 or older (plan
+    三.7): refused naming ``service`` (code ``under_minimum_age``) for a person known to be
+    younger. Without a birth date the referral may go; the training itself then needs one."""
+    if service == Service.TRAINING and age is not None and age < TRAINING_MIN_AGE:
+        raise RuleViolation(
+            _("A referral to vocational training and employment is for people 16 or older."),
+            field="service",
+            code="under_minimum_age",
+        )
 
 
 def check_opened_on(value: datetime.date) -> None:

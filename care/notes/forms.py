@@ -18,7 +18,7 @@ from care.choices import NeedDomain, NoteKind
 from care.models import CaseNote, Goal
 from care.notes import operations
 from registry.fields import MAX_TEXT_LENGTH
-from registry.forms import OrganizationChoiceField, date_input
+from registry.forms import OrganizationChoiceField, date_field, shape_choice
 from registry.models import Organization
 from victims.validation import today
 
@@ -52,7 +52,7 @@ def _kind_field(kinds) -> forms.ChoiceField:
 
 
 def _date_field() -> forms.DateField:
-    return forms.DateField(label=_label(CaseNote, "occurred_on"), widget=date_input())
+    return date_field(label=_label(CaseNote, "occurred_on"))
 
 
 class QuickNoteForm(forms.Form):
@@ -125,13 +125,14 @@ class DecisionForm(forms.Form):
         self.fields["goal_domain"] = forms.ChoiceField(
             label=_("Goal it creates: domain"), choices=[("", "—"), *NeedDomain.choices], required=False
         )
+        shape_choice(self.fields["goal_domain"])
         self.fields["goal_description"] = forms.CharField(label=_("Goal"), max_length=MAX_TEXT_LENGTH, required=False)
-        self.fields["goal_owner"] = OrganizationChoiceField(
-            label=_label(Goal, "owner"), queryset=organizations, to_field_name="uuid", required=False
+        self.fields["goal_owner"] = shape_choice(
+            OrganizationChoiceField(
+                label=_label(Goal, "owner"), queryset=organizations, to_field_name="uuid", required=False
+            )
         )
-        self.fields["goal_target_on"] = forms.DateField(
-            label=_label(Goal, "target_on"), widget=date_input(past_only=False), required=False
-        )
+        self.fields["goal_target_on"] = date_field(label=_label(Goal, "target_on"), past_only=False, required=False)
 
     GOAL = ("goal_domain", "goal_description", "goal_owner", "goal_target_on")
 

@@ -35,7 +35,7 @@ from registry import policy
 from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
-from registry.api.serializers import ChoiceField, EmptySerializer, StrictSerializer
+from registry.api.serializers import ChoiceField, DecisionSerializer, StrictSerializer
 from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import etag, version_from_if_match
@@ -269,16 +269,17 @@ class CasePlanViewSet(CaseRouteViewSet):
 
     @extend_schema(
         summary="Approve a child's care plan (civil affairs; not its author)",
+        description="The body's optional comment is kept on the plan.",
         parameters=[CASE_ID, IF_MATCH],
-        request=EmptySerializer,
+        request=DecisionSerializer,
         responses={200: PlanSerializer, **APPROVAL_ERRORS},
     )
     def approve(self, request, *args, **kwargs):
         plan = self.get_plan()
         _may_approve(request.user)
         expected = self.expected_version()
-        validated(EmptySerializer, request.data)
-        plan = operations.care_plan_approve(actor=request.user, plan=plan, expected_version=expected)
+        comment = validated(DecisionSerializer, request.data)["comment"]
+        plan = operations.care_plan_approve(actor=request.user, plan=plan, expected_version=expected, comment=comment)
         return plan_response(request, plan)
 
     @extend_schema(
@@ -380,14 +381,17 @@ class ReviewViewSet(_PlanRecordViewSet):
 
     @extend_schema(
         summary="Approve a child's review (civil affairs; not its author)",
+        description="The body's optional comment is kept on the review.",
         parameters=[REVIEW_ID, IF_MATCH],
-        request=EmptySerializer,
+        request=DecisionSerializer,
         responses={200: ReviewSerializer, **APPROVAL_ERRORS},
     )
     def approve(self, request, *args, **kwargs):
         review = selectors.review_for(request.user, self.kwargs["id"])
         _may_approve(request.user)
         expected = self.expected_version()
-        validated(EmptySerializer, request.data)
-        review = operations.review_approve(actor=request.user, review=review, expected_version=expected)
+        comment = validated(DecisionSerializer, request.data)["comment"]
+        review = operations.review_approve(
+            actor=request.user, review=review, expected_version=expected, comment=comment
+        )
         return record_response(review)

@@ -2,10 +2,11 @@
 decides. No form saves anything: the views pass ``values()`` to the operations, whose
 ``RuleViolation(field=…)`` lands back on its field through ``registry.forms.show_error``.
 
-Dates of facts (the assessment, a review) have a native picker whose ``max`` is today; a goal's
-target date may lie ahead. Free text is a text area bounded like the encrypted field. Every
-form that changes a record carries the version the user read, hidden. Organizations and linked
-records are offered by UUID, never by internal key.
+Dates are typed as YYYY-MM-DD (``registry.forms.shape_date``; a future one flagged for the
+assessment and a review, not for a goal's target date, which may lie ahead); lists open on
+"Choose…", never "---------" (``registry.forms.shape_choice``). Free text is a text area
+bounded like the encrypted field. Every form that changes a record carries the version the user
+read, hidden. Organizations and linked records are offered by UUID, never by internal key.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from care.choices import GoalStatus, NeedDomain, NeedRating
 from care.models import CarePlan, Goal, Need, Review
 from registry.fields import MAX_TEXT_LENGTH
-from registry.forms import OrganizationChoiceField, date_input
+from registry.forms import OrganizationChoiceField, shape_choice, shape_date
 from registry.models import Organization
 from services.forms import VersionedForm
 
@@ -36,13 +37,14 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assessed_on"].widget = date_input()  # today's date as the picker's max
+        shape_date(self.fields["assessed_on"])
         description = Need._meta.get_field("description")
         for domain in NeedDomain:
             self.fields[f"rating_{domain.value}"] = forms.ChoiceField(
                 label=_("%(domain)s: rating") % {"domain": domain.label},
                 choices=[("", "—"), *NeedRating.choices],
             )
+            shape_choice(self.fields[f"rating_{domain.value}"])
             self.fields[f"description_{domain.value}"] = forms.CharField(
                 label=_("%(domain)s: description") % {"domain": domain.label},
                 required=False,
@@ -95,7 +97,7 @@ class GoalForm(forms.ModelForm):
     class Meta:
         model = Goal
         fields = ("domain", "description", "owner", "target_on")
-        widgets = {"target_on": date_input(past_only=False), "description": text_area()}  # a date ahead
+        widgets = {"description": text_area()}
 
     def __init__(self, *args, links: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +108,9 @@ class GoalForm(forms.ModelForm):
             .order_by("jurisdiction__code", "name")
         )
         self.fields["links"].choices = links
+        shape_date(self.fields["target_on"], past_only=False)  # a date ahead
+        for name in ("domain", "owner"):
+            shape_choice(self.fields[name])
 
     def values(self) -> dict:
         data = self.cleaned_data
@@ -156,4 +161,4 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewed_on"].widget = date_input()
+        shape_date(self.fields["reviewed_on"])

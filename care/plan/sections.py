@@ -26,7 +26,7 @@ PLAN = RecordKind(
     to_dict=selectors.plan_dict,
     related=("created_by", "approved_by"),
     narrow=selectors.assessment_readers_only,
-    history_fields=("assessed_on", "summary", "approval", "next_review_on"),
+    history_fields=("assessed_on", "summary", "approval", "next_review_on", "decision_comment"),
     dates=(("assessed_on", _("Needs assessed")),),
     label=_("Needs assessment"),
     title=_("Needs assessment"),
@@ -56,7 +56,7 @@ REVIEW = RecordKind(
     related=("reviewer", "approved_by"),
     order=("reviewed_on", "id"),
     narrow=selectors.assessment_readers_only,
-    history_fields=("reviewed_on", "summary", "approval"),
+    history_fields=("reviewed_on", "summary", "approval", "decision_comment"),
     dates=(("reviewed_on", _("Care plan reviewed")),),
 )
 

@@ -21,12 +21,14 @@ from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from care.choices import ApprovalStatus, GoalStatus, NeedDomain, NeedRating
 from care.models import CarePlan, Goal, Review
 from care.plan import forms, operations, selectors
 from registry import policy
 from registry.audit import AuditAction, log_read
+from registry.decisions import Decision, decide
 from registry.pages import case_page
 from registry.policy import Action, Section, require
 from registry.presentation import case_url, facts, organization_names
@@ -39,7 +41,6 @@ from services.views.common import (
     people,
     require_section,
     run,
-    versioned_button,
 )
 from victims import selectors as case_selectors
 from victims import validation
@@ -312,20 +313,34 @@ def plan_edit(request: HttpRequest, case_id) -> HttpResponse:
     return form_page(request, case, title=_("Edit the care plan"), form=form, back_tab=TAB, intro=intro, reload=True)
 
 
-@case_page("POST")
+APPROVE_PLAN = Decision(
+    verb="approve",
+    title=gettext_lazy("Approve the care plan"),
+    sentence=gettext_lazy("The child's care plan will be approved, and its next review scheduled."),
+    done=gettext_lazy("You approved the care plan."),
+)
+APPROVE_REVIEW = Decision(
+    verb="approve",
+    title=gettext_lazy("Approve the review"),
+    sentence=gettext_lazy("The review of the child's care plan will be approved."),
+    done=gettext_lazy("You approved the review."),
+)
+
+
+@case_page("GET", "HEAD", "POST")
 def plan_approve(request: HttpRequest, case_id) -> HttpResponse:
     """Approve a child's plan (civil affairs; not an author — the operation refuses an author
-    with 403 ``four_eyes``)."""
+    with 403 ``four_eyes``) through its confirmation page (``registry.decisions``): the tab's
+    button lands there, and only its confirmation approves."""
     user = request.user
     case, plan = _case_and_plan(request, case_id)
     require(policy.may(user, Action.APPROVE_CARE_PLAN), _("Only civil affairs approves a child's care plan."))
-    return versioned_button(
-        request,
-        case,
-        TAB,
-        lambda version: operations.care_plan_approve(actor=user, plan=plan, expected_version=version),
-        _("You approved the care plan."),
-    )
+    return decide(
+        request, APPROVE_PLAN, case=case, record=plan, version=plan.version, back_url=case_url(case, TAB),
+        act=lambda data: operations.care_plan_approve(
+            actor=user, plan=plan, expected_version=data["version"], comment=data["comment"]
+        ),
+    )  # fmt: skip
 
 
 # --- goals ------------------------------------------------------------------------------------
@@ -434,20 +449,19 @@ def review_add(request: HttpRequest, case_id) -> HttpResponse:
     return form_page(request, case, title=_("Record a review"), form=form, back_tab=TAB, intro=intro)
 
 
-@case_page("POST")
+@case_page("GET", "HEAD", "POST")
 def review_approve(request: HttpRequest, case_id, review_id) -> HttpResponse:
-    """Approve a child's review (civil affairs; not its author)."""
+    """Approve a child's review (civil affairs; not its author) through its confirmation page."""
     user = request.user
     case = case_selectors.case_for(user, case_id)
     review = selectors.review_for(user, review_id, case=case)
     require(policy.may(user, Action.APPROVE_CARE_PLAN), _("Only civil affairs approves a child's care plan."))
-    return versioned_button(
-        request,
-        case,
-        TAB,
-        lambda version: operations.review_approve(actor=user, review=review, expected_version=version),
-        _("You approved the review."),
-    )
+    return decide(
+        request, APPROVE_REVIEW, case=case, record=review, version=review.version, back_url=case_url(case, TAB),
+        act=lambda data: operations.review_approve(
+            actor=user, review=review, expected_version=data["version"], comment=data["comment"]
+        ),
+    )  # fmt: skip
 
 
 # --- the dashboard ----------------------------------------------------------------------------

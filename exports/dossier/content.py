@@ -23,7 +23,17 @@ from django.utils import timezone, translation
 
 from exports.dossier import documents as dossier_documents
 from registry import casefile, presentation
-from registry.presentation import Parts, Records, display, label_of, names_of, section_parts
+from registry.presentation import (
+    Parts,
+    Records,
+    display,
+    kind_title,
+    label_of,
+    labelled,
+    model_field,
+    names_of,
+    section_parts,
+)
 
 # The version of the template (exports/templates/exports/dossier/v2/, exports/assets/dossier/v2/)
 # recorded with every dossier; a new layout is a new version, old ones stay reproducible.
@@ -106,16 +116,23 @@ def _cell(records: Records, key: str, value, names: dict[str, str]) -> str:
     """One value of a record; a nested list (a matter's activities) as its records' values."""
     child = next((kind for kind in records.kind.children if kind.key == key), None)
     if child is not None and isinstance(value, list):
-        return "；".join(_child_text(child, item, names) for item in value) or "—"
+        return "；".join(_child_text(child, item, records.kind.model, names) for item in value) or "—"
     return display(records.kind.model, key, value, names=names)
 
 
-def _child_text(child, item: dict, names: dict[str, str]) -> str:
+def _child_text(child, item: dict, parent, names: dict[str, str]) -> str:
+    """A nested record's values, without the link back to the record it sits in (``parent``)."""
     return "，".join(
-        f"{label_of(child.model, name, child.labels)}: {display(child.model, name, value, names=names)}"
+        labelled(label_of(child.model, name, child.labels), display(child.model, name, value, names=names))
         for name, value in item.items()
-        if name not in _HIDDEN_KEYS
+        if name not in _HIDDEN_KEYS and getattr(model_field(child.model, name), "related_model", None) is not parent
     )
+
+
+def _column_label(kind, key: str) -> str:
+    """A column's heading: a nested list's own title (活动记录), else the field's label."""
+    child = next((child for child in kind.children if child.key == key), None)
+    return kind_title(child) if child is not None else label_of(kind.model, key, kind.labels)
 
 
 def _records_block(records: Records, title: str | None, names: dict[str, str]) -> dict:
@@ -123,7 +140,7 @@ def _records_block(records: Records, title: str | None, names: dict[str, str]) -
         return {"layout": "empty", "title": title}
     kind = records.kind
     columns = list(dict.fromkeys(key for row in records.rows for key in row if key not in _HIDDEN_KEYS))
-    labels = [label_of(kind.model, key, kind.labels) for key in columns]
+    labels = [_column_label(kind, key) for key in columns]
     rows = [[_cell(records, key, row.get(key), names) for key in columns] for row in records.rows]
     if len(columns) <= MAX_TABLE_COLUMNS and all(len(cell) <= MAX_TABLE_CELL for row in rows for cell in row):
         return {"layout": "table", "title": title, "columns": labels, "rows": rows}
@@ -164,14 +181,15 @@ def _section_blocks(parts: Parts, names: dict[str, str]) -> list[dict]:
 
 def _timeline(case, sections: dict[str, Any], history: list[dict]) -> list[dict]:
     """The pages' timeline (``registry.presentation.timeline``), oldest first, as the dossier
-    prints it: when, what, who and why, the sections and fields changed."""
+    prints it: when, what, who (by name) and why (a sentence), the sections, and each field
+    changed from its old value to its new one."""
     return [
         {
             "when": f"{event['date']} {event['time']}" if event.get("time") else event["date"],
             "what": event["title"],
             "actor": event.get("actor") or ("—" if "time" in event else None),
             "sections": event.get("sections", ""),
-            "changed": event.get("changed", ""),
+            "changed": "；".join(event["details"]) if "time" in event else "",
             "reason": event.get("reason", ""),
         }
         for event in presentation.timeline(case, sections, history)
@@ -187,11 +205,12 @@ def _summary(history: list[dict]) -> dict:
     counts = Counter((entry["kind"], entry["action"]) for entry in history)
     kinds = list(dict.fromkeys(entry["kind"] for entry in reversed(history)))
     times = [timezone.localtime(entry["at"]) for entry in history]
+    actors = {entry["actor"] for entry in history if entry["actor"]}
     return {
         "total": len(history),
         "first": min(times).strftime("%Y-%m-%d %H:%M") if times else "—",
         "last": max(times).strftime("%Y-%m-%d %H:%M") if times else "—",
-        "actors": "、".join(sorted({entry["actor"] for entry in history if entry["actor"]})) or "—",
+        "actors": "、".join(sorted(presentation.user_names(actors).get(actor, actor) for actor in actors)) or "—",
         "rows": [
             {
                 "kind": _kind_label(kind),
@@ -207,10 +226,11 @@ def _summary(history: list[dict]) -> dict:
 def build(user, case, *, language: str, only=None) -> DossierContent:
     """The dossier's content for ``user`` (a case ``user`` may see, from ``case_for``), drawn in
     ``language``: only the sections the policy lets ``user`` read (narrowed to those in ``only``
-    when given), their history, and the documents filed under them. Narrowed, a change is kept
+    when given) in their current view (no record voided as entered by mistake; history keeps
+    it), their history, and the documents filed under them. Narrowed, a change is kept
     only when every section it touches is among ``only``, and a document when its section is."""
     content = DossierContent(
-        sections=casefile.case_sections(user, case, only=only),
+        sections=casefile.case_sections(user, case, only=only, current=True),
         history=casefile.case_history(user, case),
         documents=dossier_documents.documents_of(user, case),
     )

@@ -36,6 +36,7 @@ from attachments.selectors import attachments_of
 from exports.dossier.digests import sha256_hexdigest, sm3_hexdigest
 from registry import policy
 from registry.errors import Conflict
+from registry.presentation import labelled
 
 RELATIONSHIP = "Source"
 
@@ -61,7 +62,7 @@ class Document:
 
     @property
     def description(self) -> str:
-        return f"{Kind(self.attachment.kind).label}: {self.attachment.title}"
+        return labelled(str(Kind(self.attachment.kind).label), self.attachment.title)
 
     @property
     def uploaded_at(self) -> datetime.datetime:

@@ -76,12 +76,15 @@ def check_choice(value, choices, field: str, message: str) -> None:
 
 
 def check_record(record) -> None:
-    """Dates of facts are not in the future; then the model's own rules (``full_clean``)."""
+    """Dates of facts are not in the future, and all dates in the order life allows
+    (``validation.check_chronology``: none before the person's birth, no end before its start);
+    then the model's own rules (``full_clean``)."""
     for name in FACT_DATES:
         value = getattr(record, name, None)
         if value is not None and not isinstance(value, datetime.date):
             raise RuleViolation(_("Give the date."), field=name)
         validation.check_not_future(value, name)
+    validation.check_chronology(record, record.case)
     if isinstance(record, LegalAidMatter):
         _check_compensation(record)
         if record.status in (MatterStatus.IN_PROGRESS, MatterStatus.CONCLUDED) and record.started_on is not None:

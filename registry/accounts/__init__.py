@@ -10,10 +10,13 @@ nothing):
   account's progressive delay (axes' handler, the password backend, django-axes' callables),
   failures ``authenticate`` does not see, and ``account_unlock``.
 - :mod:`registry.accounts.step_up` — re-entering the password before a dangerous action.
+- :mod:`registry.accounts.passwords` — ``user_password_change``: a signed-in user changes their
+  own password (a forgotten one goes through ``users.user_credentials_reset`` instead).
 - :mod:`registry.accounts.rules` — what every administrator operation obeys: who manages
   accounts, where an account of each role may be placed, how a broken rule is reported.
 - :mod:`registry.accounts.users` — ``user_create``, ``user_update``, ``user_enable``,
-  ``user_disable``, ``user_enrolment_link_renew``, ``user_reset_second_factor``.
+  ``user_disable``, ``user_enrolment_link_renew``,
+  ``user_credentials_reset`` (a forgotten password or a lost second factor: a new enrolment link).
 - :mod:`registry.accounts.activation` — an account made, enabled again or moved waits,
   inactive, for its holder's enrolment through a one-time link (``user_enrol``) and, for a role
   that reads cases, a second person's approval (``user_approve``): the administrator never

@@ -96,6 +96,7 @@ ACCOUNT_EVENTS = (
     AuditAction.ACCOUNT_APPROVED,
     AuditAction.ACCOUNT_ACTIVATED,
     AuditAction.SECOND_FACTOR_RESET,
+    AuditAction.PASSWORD_RESET,
 )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "django_request",
     "index_session",
     "is_api_request",
+    "mark_active",
     "revoke_credentials",
     "second_factor_required",
     "token_digest",
@@ -83,15 +84,25 @@ def _session_store():
 
 def index_session(request, user) -> None:
     """Record ``request.session`` as one of ``user``'s sessions, and drop rows of sessions of
-    the account that can no longer be alive (older than the absolute cap)."""
+    the account that can no longer be alive (older than the absolute cap, or the key this
+    session had before it was rotated)."""
     session = request.session
     if session.session_key is None:
         session.save()
     key = session.session_key
     now = timezone.now()
     UserSession.objects.filter(user=user, created_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)).delete()
+    previous = session.get(INDEXED_KEY_SESSION_KEY)
+    if previous and previous != key:
+        UserSession.objects.filter(user=user, session_key=previous).delete()
     UserSession.objects.update_or_create(session_key=key, defaults={"user": user, "created_at": now})
     session[INDEXED_KEY_SESSION_KEY] = key
+
+
+def mark_active(request) -> None:
+    """Record that the signed-in session was used now: its idle time starts again
+    (``registry.middleware.SessionTimeoutMiddleware``)."""
+    request.session[SEEN_AT_SESSION_KEY] = time.time()
 
 
 def _on_login(sender, request, user, **kwargs) -> None:
@@ -177,8 +188,9 @@ class RevokedCredentials:
     tokens: int
 
 
-def revoke_credentials(user: User) -> RevokedCredentials:
-    """End every web session and delete every API token of ``user``.
+def revoke_credentials(user: User, *, keep_session: str | None = None) -> RevokedCredentials:
+    """End every web session and delete every API token of ``user`` — but the session whose
+    key is ``keep_session``, when given (the user changing their own password stays signed in).
 
     Sessions are found through the :class:`~registry.models.UserSession` index written at each
     sign-in, not by decoding the whole session store. Runs in one transaction (the caller's,
@@ -186,13 +198,14 @@ def revoke_credentials(user: User) -> RevokedCredentials:
     """
     store = _session_store()
     with transaction.atomic():
-        keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+        indexed = UserSession.objects.filter(user=user).exclude(session_key=keep_session or "")
+        keys = list(indexed.values_list("session_key", flat=True))
         ended = 0
         for key in keys:
             session = store(session_key=key)
             if session.exists(key):
                 session.delete(key)
                 ended += 1
-        UserSession.objects.filter(user=user).delete()
+        indexed.delete()
         tokens, _ = ApiToken.objects.filter(user=user).delete()
     return RevokedCredentials(sessions=ended, tokens=tokens)

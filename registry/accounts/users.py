@@ -10,8 +10,9 @@ and:
   between the check and the write); the row is checked with ``full_clean()``, saved, and its
   audit event (``registry.audit.record_event``) is written inside the same transaction. Either
   the change and its event both commit, or neither does.
-- **No password from the administrator**: creating an account, enabling it again, or changing
-  its role, organization or jurisdiction leaves it inactive with an unusable password and
+- **No password from the administrator**: creating an account, enabling it again, changing
+  its role, organization or jurisdiction, or resetting its credentials (a forgotten password,
+  a lost authenticator: :func:`user_credentials_reset`) leaves it inactive with an unusable password and
   returns a one-time enrolment link (``registry.accounts.activation``), through which its holder
   sets their own password and second factor; an account whose role reads cases is then
   approved by a second person before it can sign in. The administrator never holds a working
@@ -53,10 +54,10 @@ from registry.models import ActivationReason, Jurisdiction, Organization, User
 
 __all__ = [
     "user_create",
+    "user_credentials_reset",
     "user_disable",
     "user_enable",
     "user_enrolment_link_renew",
-    "user_reset_second_factor",
     "user_update",
 ]
 
@@ -311,32 +312,44 @@ def user_disable(*, actor: User, user: User, reason: str, request: HttpRequest |
     return locked
 
 
-def user_reset_second_factor(*, actor: User, user: User, request: HttpRequest | None = None) -> User:
-    """Remove an account's second-factor devices, so it enrols a new one at its next sign-in;
-    return the fresh row.
+def user_credentials_reset(*, actor: User, user: User, request: HttpRequest | None = None) -> EnrolmentLink:
+    """A forgotten password or a lost authenticator: the account enrols again through a new
+    one-time link, as a new account does; return the link.
 
-    Guarantees: the actor manages users; in one transaction, holding the account's row lock
-    throughout: every device deleted, the account's sessions and API tokens ended (a lost phone
-    leaves no live session behind) and the ``second_factor_reset`` event written with the
-    number of devices, sessions and tokens removed.
+    Guarantees: the actor manages users and is not resetting their own account (they change
+    their own password on their account page); the account is active now (one waiting for its
+    enrolment gets a new link instead, a disabled one is enabled again). One transaction,
+    holding the account's row lock throughout: every second-factor device deleted, every
+    session and API token ended, and an activation opened (``activation_open``: inactive,
+    the password unusable; for a role that reads cases a second person approves it after the
+    holder enrolled, so the administrator who saw the link cannot use it), with the
+    ``password_reset`` event naming the account and the numbers removed. The administrator
+    never chooses the password. The activation's reason is ``enabled``: the account is enabled
+    again by its holder's new enrolment.
     """
     require_manager(actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.pk == actor.pk:
+            raise ValidationError(_("Change your own password on your account page."))
+        if not locked.is_active:
+            raise ValidationError(_("This account is not active: issue it a new enrolment link or enable it again."))
         removed = 0
         for device in list(devices_for_user(locked, confirmed=None)):
             device.delete()
             removed += 1
         revoked = revoke_credentials(locked)
+        link = activation_open(user=locked, requested_by=actor, reason=ActivationReason.ENABLED)
         record_event(
-            action=AuditAction.SECOND_FACTOR_RESET,
+            action=AuditAction.PASSWORD_RESET,
             actor=actor,
             request=request,
             detail={
-                **account_identity(locked),
+                **audit_account(locked),
+                **_activation_detail(link),
                 "devices_removed": removed,
                 "sessions_ended": revoked.sessions,
                 "tokens_revoked": revoked.tokens,
             },
         )
-    return locked
+    return link

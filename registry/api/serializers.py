@@ -3,7 +3,8 @@ decided per request by the section policy.
 
 - :class:`StrictSerializer` / :class:`StrictMixin`: a field the serializer does not take is
   refused by name (a misspelt field is an error, not a silently dropped change);
-  :class:`EmptySerializer` is a body with nothing in it.
+  :class:`EmptySerializer` is a body with nothing in it; :class:`DecisionSerializer` a
+  decision's comment.
 - :class:`ModelInputSerializer`: input built from a model with an explicit field list, the
   encrypted model fields mapped to their real types, free text bounded, and a refused choice
   never repeated in the error (:class:`ChoiceField`: it may be a personal value typed into the
@@ -81,6 +82,13 @@ class StrictSerializer(StrictMixin, serializers.Serializer):
 
 class EmptySerializer(StrictSerializer):
     """A body with nothing in it (or no body)."""
+
+
+class DecisionSerializer(StrictSerializer):
+    """The body of a decision (approve, reject, revoke, reopen): its comment, optional here —
+    the operation refuses a decision that needs one (400 ``comment``; ``registry.decisions``)."""
+
+    comment = serializers.CharField(max_length=MAX_TEXT_LENGTH, allow_blank=True, required=False, default="")
 
 
 class ModelInputSerializer(StrictMixin, serializers.ModelSerializer):

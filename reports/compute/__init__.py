@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from registry.errors import RegistryError
 from registry.models import Jurisdiction
+from registry.operations import is_voidable
 from registry.scope import code_within
 from reports.catalogue import Indicator, Measure
 from reports.compute.sources import SOURCES, Source
@@ -163,8 +164,14 @@ def _divisions(jurisdiction: Jurisdiction) -> dict[int, Division]:
     return {pk: Division(code, current) for pk, code, current in within.values_list("pk", "code", "is_current")}
 
 
+def _in_force(model):
+    """The rows of ``model`` a report counts: a case's records only while not voided
+    (``CaseRecordQuerySet.current``); the case itself, always."""
+    return model.objects.current() if is_voidable(model) else model._base_manager.all()
+
+
 def _rows(source: Source, *, period: Period, divisions: dict[int, Division], today: date):
-    rows = source.model._base_manager.filter(source.rows(period, today))
+    rows = _in_force(source.model).filter(source.rows(period, today))
     rows = rows.filter(**{f"{source.case}jurisdiction_id__in": list(divisions)})
     if source.days is not None:  # rows without a number of days are left out when tallied
         rows = rows.annotate(report_days=source.days())
@@ -204,7 +211,7 @@ def _by_form(rows, source: Source, by: Sequence[str]):
         yield None, rows
         return
     for form in ExploitationType.values:
-        rescues = Rescue._base_manager.filter(case_id=OuterRef(source.case_key), exploitation__contains=f"|{form}|")
+        rescues = Rescue.objects.current().filter(case_id=OuterRef(source.case_key), exploitation__contains=f"|{form}|")
         yield form, rows.filter(Exists(rescues))
 
 

@@ -6,7 +6,8 @@ column is read, filtered or decrypted. Reports read aggregates, never rows: thes
 are only ever grouped and counted by ``reports.compute.aggregate``; they start from the models'
 managers without ``visible_to`` on purpose — an aggregate report is not a read of a case (DESIGN
 §3: auditors see no case and read the reports), and its scope is the jurisdiction that
-``reports.access`` grants the reader.
+``reports.access`` grants the reader. They count the records in force only
+(``CaseRecordQuerySet.current``): a record voided as entered by mistake counts nowhere.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ SHELTER_DAYS = 30  # plan 三.6: a school-age child in a shelter this long must 
 # Pathways that take the person back to their native place (plan 三.7's "回原住地").
 HOMEWARD = (Pathway.FAMILY_REUNIFICATION, Pathway.INTER_PROVINCIAL, Pathway.REPATRIATION)
 ANSWERED = (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.COMPLETED)
-NOT_SENT = (ReferralStatus.AWAITING_APPROVAL, ReferralStatus.REVOKED)
+NOT_SENT = (ReferralStatus.AWAITING_APPROVAL, ReferralStatus.REVOKED, ReferralStatus.REJECTED)
 SERVICE_DEPARTMENT = {
     Service.SCHOOLING: Department.EDUCATION,
     Service.TRAINING: Department.LABOUR,
@@ -174,7 +175,8 @@ def _school_age_30_days(period: Period, today: date) -> Q:
 
 def _enrolled_within_30_days(period: Period) -> Q:
     enrolments = (
-        SchoolEnrollment._base_manager.filter(case_id=OuterRef("case_id"))
+        SchoolEnrollment.objects.current()
+        .filter(case_id=OuterRef("case_id"))
         .annotate(delay=days_between(F("started_on"), OuterRef("admitted_on")))
         .filter(delay__lte=SHELTER_DAYS)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("admitted_on")))
@@ -184,10 +186,12 @@ def _enrolled_within_30_days(period: Period) -> Q:
 
 def _training_or_job(period: Period, today: date) -> Q:
     # The cases of the period's trainings and jobs (a few thousand), not a probe per case.
-    trained = VocationalTraining._base_manager.filter(within("started_on", period)).values("case_id")
-    employed = EmploymentPlacement._base_manager.filter(within("started_on", period)).values("case_id")
-    homeward = ReturnPlan._base_manager.filter(case_id=OuterRef("pk"), pathway__in=HOMEWARD).exclude(
-        status=ReturnPlanStatus.CANCELLED
+    trained = VocationalTraining.objects.current().filter(within("started_on", period)).values("case_id")
+    employed = EmploymentPlacement.objects.current().filter(within("started_on", period)).values("case_id")
+    homeward = (
+        ReturnPlan.objects.current()
+        .filter(case_id=OuterRef("pk"), pathway__in=HOMEWARD)
+        .exclude(status=ReturnPlanStatus.CANCELLED)
     )
     return Q(age_band__in=SIXTEEN_PLUS) & (Q(pk__in=trained) | Q(pk__in=employed)) & ~Q(Exists(homeward))
 
@@ -205,7 +209,7 @@ def _returns(*, pathway: str | None = None, minors: bool = False) -> Rows:
 
 
 def _dna_first(period: Period) -> Q:
-    samples = DNASample._base_manager.filter(
+    samples = DNASample.objects.current().filter(
         case_id=OuterRef("case_id"),
         match=DNAMatch.CONFIRMED,
         submitted_on__lte=OuterRef("handover_on"),
@@ -233,10 +237,10 @@ def _stage_at_end(period: Period, today: date) -> Expression:
     """The stage a case was in on the period's last day, from the dates of its records (the
     stage column holds only today's)."""
     end = period.end
-    plans = ReturnPlan._base_manager.filter(case_id=OuterRef("pk"))
+    plans = ReturnPlan.objects.current().filter(case_id=OuterRef("pk"))
     returned = plans.filter(status=ReturnPlanStatus.COMPLETED, handover_on__lte=end)
     planned = plans.filter(created_at__lt=day_start(end + timedelta(days=1))).exclude(status=ReturnPlanStatus.CANCELLED)
-    admitted = ShelterPlacement._base_manager.filter(case_id=OuterRef("pk"), admitted_on__lte=end)
+    admitted = ShelterPlacement.objects.current().filter(case_id=OuterRef("pk"), admitted_on__lte=end)
     return Case(
         When(Exists(returned), then=Value(Stage.RETURNED.value)),
         When(Exists(planned), then=Value(Stage.RETURN_PLANNED.value)),

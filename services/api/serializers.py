@@ -208,6 +208,9 @@ class ReturnPlanSerializer(RecordSerializer):
     handover_on = serializers.DateField(allow_null=True)
     handover_record = serializers.CharField()
     cancellation_reason = serializers.CharField()
+    decision_comment = serializers.CharField(
+        help_text=_("Civil affairs' comment on approving, or reason for rejecting.")
+    )
 
 
 class VisitSerializer(RecordSerializer):

@@ -3,7 +3,7 @@
 Per kind of record, nested under the case: ``GET/POST /cases/{id}/<kind>/`` and
 ``GET/PATCH /cases/{id}/<kind>/{record_id}/`` for ``placements``, ``enrollments``,
 ``trainings``, ``employments``, ``return-plans`` and ``follow-ups``; the steps
-``placements/{record_id}/transfer|discharge/``, ``return-plans/{record_id}/approve|complete|cancel/``
+``placements/{record_id}/transfer|discharge/``, ``return-plans/{record_id}/approve|reject|complete|cancel/``
 and ``follow-ups/{record_id}/waive/``; and ``GET /shelters/occupancy/`` (aggregate).
 
 Order of checks in every handler (as in the victim file's API): the case (404 when absent or
@@ -26,7 +26,7 @@ from registry import policy
 from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
-from registry.api.serializers import EmptySerializer
+from registry.api.serializers import DecisionSerializer
 from registry.api.viewsets import WithoutOptions
 from registry.audit import AuditAction, log_read, record_event
 from registry.errors import NotFound, RuleViolation
@@ -353,8 +353,9 @@ class ReturnPlanViewSet(ServiceRecordViewSet):
 
     @extend_schema(
         summary="Approve a return plan (civil affairs; not its author)",
+        description="The body's optional comment is kept on the plan.",
         parameters=[CASE_ID, RECORD_ID, IF_MATCH],
-        request=EmptySerializer,
+        request=DecisionSerializer,
         responses={
             200: s.ReturnPlanSerializer,
             **VERSIONED_ERRORS,
@@ -367,10 +368,34 @@ class ReturnPlanViewSet(ServiceRecordViewSet):
     )
     def approve(self, request, *args, **kwargs):
         def run(record, expected, data):
-            return operations.return_plan_approve(actor=request.user, plan=record, expected_version=expected)
+            return operations.return_plan_approve(
+                actor=request.user, plan=record, expected_version=expected, comment=data["comment"]
+            )
 
         allowed = policy.may(request.user, Action.APPROVE_RETURN)
-        return self.step(request, allowed=allowed, body=EmptySerializer, run=run)
+        return self.step(request, allowed=allowed, body=DecisionSerializer, run=run)
+
+    @extend_schema(
+        summary="Reject a return plan awaiting approval (civil affairs; not its author), saying why",
+        description="The body's comment (required: 400 comment) is the reason its author reads. The plan is final; "
+        "the case leaves return_planned and a new plan can be written.",
+        parameters=[CASE_ID, RECORD_ID, IF_MATCH],
+        request=DecisionSerializer,
+        responses={
+            200: s.ReturnPlanSerializer,
+            **VERSIONED_ERRORS,
+            403: error("permission_denied or four_eyes."),
+            409: error("invalid_plan_transition: the plan is not awaiting approval."),
+        },
+    )
+    def reject(self, request, *args, **kwargs):
+        def run(record, expected, data):
+            return operations.return_plan_reject(
+                actor=request.user, plan=record, expected_version=expected, comment=data["comment"]
+            )
+
+        allowed = policy.may(request.user, Action.APPROVE_RETURN)
+        return self.step(request, allowed=allowed, body=DecisionSerializer, run=run)
 
     @extend_schema(
         summary="Record the handover of an approved plan",

@@ -35,6 +35,7 @@ from services.operations.returns import (
     return_plan_cancel,
     return_plan_complete,
     return_plan_create,
+    return_plan_reject,
 )
 from services.operations.shelter import (
     placement_admit,
@@ -62,6 +63,7 @@ __all__ = [
     "return_plan_cancel",
     "return_plan_complete",
     "return_plan_create",
+    "return_plan_reject",
     "training_add",
     "training_amend",
     "visit_record",

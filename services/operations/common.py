@@ -15,13 +15,13 @@ from registry.audit import record_event
 from registry.errors import RuleViolation
 from registry.models import AuditAction
 from registry.policy import Section
-from victims import stages
+from victims import stages, validation
 from victims.choices import Stage
 from victims.models import Case, CaseRecord
 from victims.operations import require_referred_write, victim_age
 
 ADULT_AGE = 18
-TRAINING_MIN_AGE = 16  # plan 三.7: training and job placement for people 16 or older
+TRAINING_MIN_AGE = validation.TRAINING_MIN_AGE  # plan 三.7: training and job placement for people 16 or older
 
 
 def require_section_write(actor, case: Case, section: Section) -> None:

@@ -44,6 +44,7 @@ def visit_schedule(*, actor, case: Case, due_on: datetime.date) -> FollowUpVisit
             raise Conflict(_("Follow-up visits are scheduled after the return."), code="case_not_returned")
         require_room(FollowUpVisit, locked)
         visit = FollowUpVisit(case=locked, due_on=due_on)
+        validation.check_chronology(visit, locked)
         full_clean(visit, exclude=["case", "return_plan"])
         visit.save()
         audit(actor, AuditAction.RECORD_CREATED, visit, "schedule")
@@ -69,6 +70,7 @@ def visit_record(*, actor, visit: FollowUpVisit, expected_version: int, changes:
         validation.check_not_future(locked.visited_on, "visited_on")
         if not (locked.visitor or "").strip():
             raise RuleViolation(_("Name who visited."), field="visitor")
+        validation.check_chronology(locked, locked.case)
         locked.version += 1
         full_clean(locked, exclude=["case", "return_plan", "waived_by"])
         locked.save()

@@ -1,6 +1,10 @@
-"""Return plans: create, amend, approve, complete, cancel (DESIGN §2 rules 3–7).
+"""Return plans: create, amend, approve, reject, complete, cancel (DESIGN §2 rules 3–7).
 
-A plan goes ``awaiting_approval → approved → completed`` (or ``cancelled`` while in force).
+A plan goes ``awaiting_approval → approved → completed`` (or ``cancelled`` while in force, or
+``rejected`` by civil affairs while awaiting approval). A rejection is final, like a
+cancellation: the model has no resubmission of a plan out of force (one plan in force per case),
+so the case leaves ``return_planned`` and its author — told in the inbox, the reason on the
+plan — writes a new plan that answers the reason.
 The rules, checked on every step that could break them (create, amend, approve, complete):
 
 3. a minor — under 18 on the planned date, today, or the handover date; anyone without a
@@ -51,6 +55,8 @@ from django.utils.translation import gettext as _
 
 from inbox.choices import NotificationKind
 from inbox.notify import civil_affairs_over, notify, settle
+from registry import divisions
+from registry.decisions import decision_comment
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -90,7 +96,12 @@ def _out_of_province(plan: ReturnPlan, case: Case) -> bool:
 
 
 def _check_plan(plan: ReturnPlan, case: Case, *, days: tuple, completing: bool = False) -> None:
-    """The rules of the pathway and rules 3, 4 and 6 (see the module's docstring)."""
+    """The rules of the pathway and rules 3, 4 and 6 (see the module's docstring); the dates in
+    the order life allows and the destination a county of the GB/T 2260 table, in any province
+    (``validation.check_chronology``, ``registry.divisions``)."""
+    validation.check_chronology(plan, case)
+    if plan.destination_code and not divisions.is_county(plan.destination_code):
+        raise RuleViolation(_("Choose a county-level division, or type its six-digit code."), field="destination_code")
     pathway = Pathway(plan.pathway)
     if plan.household_id is not None and plan.household.case_id != case.pk:
         raise RuleViolation(_("Choose a household recorded in this case."), field="household")
@@ -132,7 +143,7 @@ def _check_plan(plan: ReturnPlan, case: Case, *, days: tuple, completing: bool =
             code="purchaser_household",
         )
     if (minor or case.victim.unknown_origin) and pathway == Pathway.FAMILY_REUNIFICATION:
-        matched = DNASample.objects.filter(case=case, submitted_on__isnull=False, match=DNAMatch.CONFIRMED)
+        matched = DNASample.objects.current().filter(case=case, submitted_on__isnull=False, match=DNAMatch.CONFIRMED)
         if not matched.exists():
             raise RuleViolation(
                 _("Reunifying a child needs a DNA sample submitted to the database and a confirmed match.")
@@ -309,32 +320,73 @@ def return_plan_amend(*, actor, plan: ReturnPlan, expected_version: int, changes
     return locked
 
 
-def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int) -> ReturnPlan:
+def _refuse_author(plan: ReturnPlan, actor) -> None:
+    """403 ``four_eyes`` for the plan's creator or any amender."""
+    if plan.authors.filter(pk=actor.pk).exists():
+        raise PermissionDenied(
+            _("A return plan is approved by a civil affairs officer who did not write or change it."),
+            code="four_eyes",
+        )
+
+
+def _leave_return_planned(actor, case: Case) -> None:
+    """A plan out of force takes the locked case back to ``sheltered`` when the person is in a
+    shelter, else to ``registered``."""
+    if case.stage == Stage.RETURN_PLANNED:
+        sheltered = ShelterPlacement.objects.filter(case=case, discharged_on__isnull=True).exists()
+        move_stage(actor, case, Stage.SHELTERED if sheltered else Stage.REGISTERED)
+
+
+def return_plan_approve(*, actor, plan: ReturnPlan, expected_version: int, comment: str = "") -> ReturnPlan:
     """A civil affairs officer who neither created nor amended the plan approves it (four
     eyes), once the person's voice is recorded (409 ``wish_not_recorded``, ``against_wish``,
     ``best_interests_missing``: see the module's docstring); the rules are checked again on
     today's facts (a DNA result withdrawn, a household now marked as purchaser). 403 without
     ``approve_return``, 403 ``four_eyes`` for an author, 409 ``invalid_plan_transition`` unless
-    awaiting approval. Audit ``approval_granted``."""
+    awaiting approval. ``comment`` (optional) is kept, encrypted, on the plan. Audit
+    ``approval_granted``."""
     require_action(actor, Action.APPROVE_RETURN)
+    comment = decision_comment(ReturnPlan, comment, required=False)
     with transaction.atomic(), recorded_change(actor=actor, reason="return plan approved"):
         locked = lock_record(actor, plan, expected_version)
         if locked.status != ReturnPlanStatus.AWAITING_APPROVAL:
             raise Conflict(_("Only a plan awaiting approval can be approved."), code="invalid_plan_transition")
-        if locked.authors.filter(pk=actor.pk).exists():  # the creator and every amender
-            raise PermissionDenied(
-                _("A return plan is approved by a civil affairs officer who did not write or change it."),
-                code="four_eyes",
-            )
+        _refuse_author(locked, actor)
         _refuse_without_voice(locked, locked.case)
         _check_plan(locked, locked.case, days=(locked.planned_on, validation.today()))
         locked.status = ReturnPlanStatus.APPROVED
         locked.approved_by = actor
         locked.approved_at = timezone.now()
+        locked.decision_comment = comment
         locked.version += 1
         _save(locked)
         settle([NotificationKind.RETURN_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.APPROVAL_GRANTED, locked, "approve")
+    return locked
+
+
+def return_plan_reject(*, actor, plan: ReturnPlan, expected_version: int, comment: str = "") -> ReturnPlan:
+    """A civil affairs officer who neither created nor amended the plan rejects it, saying why
+    (400 ``comment`` without a reason; kept encrypted on the plan, never in the audit log). The
+    plan is ``rejected`` — final (see the module's docstring): the case leaves
+    ``return_planned`` and a new plan can be written. Its author is told in the inbox. 403
+    without ``approve_return``, 403 ``four_eyes`` for an author, 409 ``invalid_plan_transition``
+    unless awaiting approval, 412 when stale. Audit ``approval_refused``."""
+    require_action(actor, Action.APPROVE_RETURN)
+    comment = decision_comment(ReturnPlan, comment, required=True)
+    with transaction.atomic(), recorded_change(actor=actor, reason="return plan rejected"):
+        locked = lock_record(actor, plan, expected_version)
+        if locked.status != ReturnPlanStatus.AWAITING_APPROVAL:
+            raise Conflict(_("Only a plan awaiting approval can be rejected."), code="invalid_plan_transition")
+        _refuse_author(locked, actor)
+        locked.status = ReturnPlanStatus.REJECTED
+        locked.decision_comment = comment
+        locked.version += 1
+        _save(locked)
+        settle([NotificationKind.RETURN_PLAN_TO_APPROVE], locked)
+        notify(NotificationKind.DECISION_REJECTED, [locked.created_by], case=locked.case, subject=locked, actor=actor)
+        audit(actor, AuditAction.APPROVAL_REFUSED, locked, "reject")
+        _leave_return_planned(actor, locked.case)
     return locked
 
 
@@ -420,8 +472,5 @@ def return_plan_cancel(*, actor, plan: ReturnPlan, expected_version: int, reason
         _save(locked)
         settle([NotificationKind.RETURN_PLAN_TO_APPROVE], locked)
         audit(actor, AuditAction.RECORD_UPDATED, locked, "cancel")
-        case = locked.case
-        if case.stage == Stage.RETURN_PLANNED:
-            sheltered = ShelterPlacement.objects.filter(case=case, discharged_on__isnull=True).exists()
-            move_stage(actor, case, Stage.SHELTERED if sheltered else Stage.REGISTERED)
+        _leave_return_planned(actor, locked.case)
     return locked

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from inbox.shelters import shelter_nearly_full_notify
+from registry.choices import Department
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
@@ -29,7 +30,7 @@ from registry.operations import full_clean, require_room
 from registry.policy import Section, require_write
 from services.choices import DischargeReason
 from services.models import ShelterPlacement
-from services.operations.common import audit, move_stage
+from services.operations.common import audit, is_minor, move_stage
 from services.selectors import shelters_within_reach
 from victims import validation
 from victims.choices import Stage
@@ -64,11 +65,11 @@ def _check_capacity(shelter: Organization) -> None:
 
 
 def _check_no_overlap(case: Case, start: datetime.date, end: datetime.date | None, *, exclude=()) -> None:
-    """No other stay of the case meets ``[start, end)`` (``end`` None: still open)."""
+    """No other stay of the case (a voided one is none) meets ``[start, end)`` (``end`` None: still open)."""
     meets = Q(discharged_on__isnull=True) | Q(discharged_on__gt=start)
     if end is not None:
         meets &= Q(admitted_on__lt=end)
-    if ShelterPlacement.objects.filter(case=case).exclude(pk__in=exclude).filter(meets).exists():
+    if ShelterPlacement.objects.current().filter(case=case).exclude(pk__in=exclude).filter(meets).exists():
         raise RuleViolation(
             _("This stay would overlap another stay of the person in a shelter."),
             field="admitted_on",
@@ -82,16 +83,30 @@ def _check_day(day: datetime.date, field: str, *, not_before: datetime.date | No
         raise RuleViolation(_("This date is before the admission."), field=field)
 
 
+def _check_home_fits(case: Case, shelter: Organization, day: datetime.date) -> None:
+    """A child (under 18 on ``day``, or of unknown age: the safe side, ``is_minor``) is never
+    placed in a women's home — a residential unit of the women's federation — but in a relief
+    station or a children's welfare institution of civil affairs."""
+    if shelter.department == Department.WOMENS_FEDERATION and is_minor(case, day):
+        raise RuleViolation(
+            _("A child is not placed in a women's home: choose a relief station or a children's welfare institution."),
+            field="shelter",
+            code="child_in_womens_home",
+        )
+
+
 def _new_placement(case: Case, shelter: Organization, admitted_on, notes: str, transferred_from=None):
     if ShelterPlacement.objects.filter(case=case, discharged_on__isnull=True).exists():
         raise Conflict(
             _("The person is already in a shelter: transfer or discharge them instead."), code="placement_open"
         )
     require_room(ShelterPlacement, case)
+    _check_home_fits(case, shelter, admitted_on)
     _check_no_overlap(case, admitted_on, None)
     placement = ShelterPlacement(
         case=case, shelter=shelter, admitted_on=admitted_on, notes=notes, transferred_from=transferred_from
     )
+    validation.check_chronology(placement, case)
     full_clean(placement, exclude=["case", "shelter", "transferred_from"])
     try:
         with transaction.atomic():
@@ -107,6 +122,7 @@ def discharge(placement: ShelterPlacement, *, on: datetime.date, reason: Dischar
     placement.discharged_on = on
     placement.discharge_reason = reason
     placement.version += 1
+    validation.check_chronology(placement, placement.case)
     full_clean(placement, exclude=["case", "shelter", "transferred_from"])
     placement.save()
 
@@ -225,6 +241,7 @@ def placement_amend(*, actor, placement: ShelterPlacement, expected_version: int
             if locked.discharged_on and locked.discharged_on < locked.admitted_on:
                 raise RuleViolation(_("The admission would fall after the discharge."), field="admitted_on")
             _check_no_overlap(locked.case, locked.admitted_on, locked.discharged_on, exclude=[locked.pk])
+        validation.check_chronology(locked, locked.case)
         locked.version += 1
         full_clean(locked, exclude=["case", "shelter", "transferred_from"])
         locked.save()

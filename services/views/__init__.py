@@ -24,7 +24,7 @@ The tabs are named in the sections' declarations (``services/sections.py``).
 from services.views.assistance import record_add, record_edit
 from services.views.dashboard import dashboard_alerts
 from services.views.follow_ups import visit_record, visit_schedule, visit_waive
-from services.views.returns import plan_approve, plan_cancel, plan_complete, plan_create, plan_edit
+from services.views.returns import plan_approve, plan_cancel, plan_complete, plan_create, plan_edit, plan_reject
 from services.views.shelter import occupancy, placement_admit, placement_discharge, placement_edit, placement_transfer
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "plan_complete",
     "plan_create",
     "plan_edit",
+    "plan_reject",
     "record_add",
     "record_edit",
     "visit_record",

@@ -21,13 +21,12 @@ from registry.forms import show_error
 from registry.models import User
 from registry.policy import Section, require
 from registry.presentation import case_url
-from services.forms import ERROR_ALIASES, VersionedForm
+from services.forms import ERROR_ALIASES
 
 STALE = gettext_lazy(
     "Someone else changed this record while you were editing it. Reload the page to see the current "
     "version, then make your change again."
 )
-STALE_BUTTON = gettext_lazy("Someone else changed this record meanwhile. Check it again below, then retry.")
 NOTHING_CHANGED = gettext_lazy("Nothing was changed.")
 
 
@@ -98,32 +97,6 @@ def done(request: HttpRequest, case, tab: str, message: str, outcome: str = "sav
     else:
         messages.success(request, message)
     return HttpResponseRedirect(case_url(case, tab))
-
-
-def button(request: HttpRequest, case, tab: str, operation: Callable[[], Any], success: str) -> HttpResponse:
-    """A button with no fields (approve): errors come back as a message above the tab."""
-    try:
-        operation()
-    except StaleVersion:
-        messages.error(request, str(STALE_BUTTON))
-    except (RuleViolation, Conflict) as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, success)
-    return HttpResponseRedirect(case_url(case, tab))
-
-
-def versioned_button(
-    request: HttpRequest, case, tab: str, operation: Callable[[int], Any], success: str
-) -> HttpResponse:
-    """A button that posts only the version the user read (approve): ``operation(version)`` runs
-    as in :func:`button`; posted without that version, nothing is changed."""
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete; nothing was changed."))
-        return HttpResponseRedirect(case_url(case, tab))
-    version = form.cleaned_data["version"]
-    return button(request, case, tab, lambda: operation(version), success)
 
 
 def blank(value) -> bool:

@@ -108,12 +108,15 @@ def dashboard_alerts(request: HttpRequest) -> dict[str, Any]:
         return {}
     show_person = policy.may_read(user, Section.PERSON)
     today = validation.today()
-    alerts: dict[str, Any] = {}
+    # Each panel shows its first ROWS and says how many there are in all; the overdue and
+    # not-enrolled panels link to the case list filtered by the same predicate (victims.filters).
+    alerts: dict[str, Any] = {"shown": ROWS}
     listed, sections = 0, set()
     if policy.may_read(user, Section.FOLLOW_UPS):
         alerts["overdue"], alerts["overdue_total"] = _visit_rows(
             selectors.overdue_follow_ups(user, today), show_person, today
         )
+        alerts["overdue_url"] = f"{reverse('victims:list')}?overdue=1"
         listed += len(alerts["overdue"])
         if policy.may_write(user, Section.FOLLOW_UPS):
             alerts["upcoming"], alerts["upcoming_total"] = _visit_rows(
@@ -128,6 +131,7 @@ def dashboard_alerts(request: HttpRequest) -> dict[str, Any]:
         # How long the child has been in shelter is the shelter section's: only for its readers.
         shelter = policy.may_read(user, Section.SHELTER)
         alerts["not_enrolled_total"] = len(children)
+        alerts["not_enrolled_url"] = f"{reverse('victims:list')}?not_enrolled=1"
         alerts["show_since"] = shelter
         alerts["not_enrolled"] = [
             _case_row(

@@ -1,14 +1,17 @@
-"""Return plans: plan, edit, approve (civil affairs, four eyes), record the handover, cancel."""
+"""Return plans: plan, edit, approve or reject (civil affairs, four eyes, through their
+confirmation page), record the handover, cancel."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry import policy
+from registry.decisions import Decision, decide
 from registry.pages import case_page
 from registry.policy import Action, Section, require
-from registry.presentation import place_names
+from registry.presentation import case_url, place_names
 from services import forms, selectors
 from services import operations as services
 from services.choices import Pathway, ReturnPlanStatus
@@ -22,7 +25,6 @@ from services.views.common import (
     log_form_read,
     require_section,
     run,
-    versioned_button,
 )
 from victims import selectors as case_selectors
 from victims import validation
@@ -112,20 +114,49 @@ def plan_edit(request: HttpRequest, case_id, record_id) -> HttpResponse:
     return form_page(request, case, title=_("Edit the return plan"), form=form, back_tab=TAB, intro=intro, reload=True)
 
 
-@case_page("POST")
-def plan_approve(request: HttpRequest, case_id, record_id) -> HttpResponse:
-    """Approve a plan awaiting approval (civil affairs; not its author — the operation refuses
-    an author with 403 ``four_eyes``)."""
+APPROVE = Decision(
+    verb="approve",
+    title=gettext_lazy("Approve the return plan"),
+    sentence=gettext_lazy("The plan will be approved: the handover can then be recorded."),
+    done=gettext_lazy("You approved the return plan."),
+)
+REJECT = Decision(
+    verb="reject",
+    title=gettext_lazy("Reject the return plan"),
+    sentence=gettext_lazy(
+        "The plan will be rejected and can no longer change: its author reads your reason, and a new plan can be "
+        "written."
+    ),
+    done=gettext_lazy("You rejected the return plan; its author is told why."),
+    comment_required=True,
+    style="danger",
+)
+DECISION_OPERATIONS = {"approve": services.return_plan_approve, "reject": services.return_plan_reject}
+
+
+def _decide(request: HttpRequest, case_id, record_id, decision: Decision) -> HttpResponse:
     user = request.user
     case, plan = _plan(request, case_id, record_id)
     require(policy.may(user, Action.APPROVE_RETURN), _("Only civil affairs approves a return plan."))
-    return versioned_button(
-        request,
-        case,
-        TAB,
-        lambda version: services.return_plan_approve(actor=user, plan=plan, expected_version=version),
-        _("You approved the return plan."),
-    )
+    operation = DECISION_OPERATIONS[decision.verb]
+    return decide(
+        request, decision, case=case, record=plan, version=plan.version, back_url=case_url(case, TAB),
+        act=lambda data: operation(actor=user, plan=plan, expected_version=data["version"], comment=data["comment"]),
+    )  # fmt: skip
+
+
+@case_page("GET", "HEAD", "POST")
+def plan_approve(request: HttpRequest, case_id, record_id) -> HttpResponse:
+    """Approve a plan awaiting approval (civil affairs; not its author — the operation refuses
+    an author with 403 ``four_eyes``), through its confirmation page, with an optional comment."""
+    return _decide(request, case_id, record_id, APPROVE)
+
+
+@case_page("GET", "HEAD", "POST")
+def plan_reject(request: HttpRequest, case_id, record_id) -> HttpResponse:
+    """Reject a plan awaiting approval (civil affairs; not its author), through its confirmation
+    page, with the reason its author will read."""
+    return _decide(request, case_id, record_id, REJECT)
 
 
 @case_page("GET", "HEAD", "POST")

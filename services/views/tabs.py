@@ -22,7 +22,7 @@ from registry.errors import PermissionDenied
 from registry.policy import Action, Section
 from registry.presentation import country, facts, place_names
 from services import operations as services
-from services.choices import ACTIVE_RETURN_PLAN_STATUSES, ReturnPlanStatus
+from services.choices import ACTIVE_RETURN_PLAN_STATUSES, ReturnPlanStatus, VisitStatus
 from services.models import (
     EmploymentPlacement,
     FollowUpVisit,
@@ -45,16 +45,12 @@ PLAN_BADGES = {
     ReturnPlanStatus.APPROVED: "stage",
     ReturnPlanStatus.COMPLETED: "stage",
     ReturnPlanStatus.CANCELLED: "",
+    ReturnPlanStatus.REJECTED: "",
 }
 
 
 def visit_status_label(status: str) -> str:
-    return {
-        "done": _("Done"),
-        "waived": _("Waived"),
-        "overdue": _("Overdue"),
-        "scheduled": _("Scheduled"),
-    }[status]
+    return str(VisitStatus(status).label)
 
 
 def _url(name: str, case, *args) -> str:
@@ -210,7 +206,8 @@ def training_tab(request: HttpRequest, case, data: dict) -> tuple[str, dict[str,
 PLAN_ALWAYS = ("planned_on", "destination_code", "destination_country", "household", "receiving_party",
                "escort", "wish", "created_by")  # fmt: skip
 PLAN_WHEN_SET = ("police_unit", "civil_affairs_unit", "notes", "wish_statement", "wish_recorded_on", "approved_by",
-                 "approved_at", "handover_on", "handover_record", "cancellation_reason")  # fmt: skip
+                 "approved_at", "decision_comment", "handover_on", "handover_record",
+                 "cancellation_reason")  # fmt: skip
 # A best-interests determination is shown whole (whether the child was heard, too) once any of it is recorded.
 PLAN_BEST_INTERESTS = ("bid_assessed_by", "bid_on", "bid_child_heard", "bid_conclusion")
 
@@ -304,15 +301,11 @@ def return_home_tab(request: HttpRequest, case, data: list[dict]) -> tuple[str, 
             "buttons": [],
         }
         if may_approve and status == ReturnPlanStatus.AWAITING_APPROVAL and not authored:
-            item["buttons"].append(
-                {
-                    "id": f"approve-{row['id']}",
-                    "label": _("Approve the plan"),
-                    "url": _url("plan-approve", case, row["id"]),
-                    "version": row["version"],
-                    "style": "primary",
-                }
-            )
+            # Civil affairs' decisions, each through its confirmation page (registry.decisions).
+            item["links"] += [
+                _link(f"approve-{row['id']}", _("Approve the plan"), _url("plan-approve", case, row["id"]), "primary"),
+                _link(f"reject-{row['id']}", _("Reject the plan"), _url("plan-reject", case, row["id"]), "danger"),
+            ]
         if writable and status == ReturnPlanStatus.APPROVED:
             item["links"].append(
                 _link(

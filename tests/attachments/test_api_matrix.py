@@ -86,7 +86,7 @@ class AttachmentMatrix(PolicyMatrix):
         )
         if self.referral_status == "revoked":
             for referral in Referral.objects.filter(case=case):
-                case_operations.referral_revoke(actor=cast.alice, referral=referral)
+                case_operations.referral_revoke(actor=cast.alice, referral=referral, comment="重复转介（虚构）")
         return Attachment.objects.select_related("case").get(pk=attachment.pk)
 
     def scope_facts(self, record):

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from attachments.models import Attachment
 from tests.attachments import samples
+from tests.browser.navigate import open_case
 from tests.browser.test_case_journey import sign_in
 from tests.victims.conftest import RESCUE, person
 from victims import operations
@@ -38,7 +39,7 @@ def test_a_caseworker_drops_a_document_previews_and_downloads_it(
 
     sign_in(page, "alice", password)
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"/cases/{case.uuid}/?tab=consents")
+    open_case(page, case, "consents")
     expect(page.locator("#attachments-empty")).to_be_visible()
     page.evaluate(DROP, [base64.b64encode(original).decode(), "签字同意书扫描件.jpg"])
     expect(page.locator(".dropzone__name")).to_have_text("签字同意书扫描件.jpg")
@@ -78,8 +79,9 @@ def test_a_caseworker_drops_a_document_previews_and_downloads_it(
     screenshot(page, "consents-refused-1366")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"/cases/{case.uuid}/?tab=consents")
+    open_case(page, case, "consents")
     expect(page.locator("#attachment-list")).to_be_visible()
     screenshot(page, "consents-390")
-    page.goto(f"/attachments/{attachment.uuid}/withdraw/")
+    page.locator(f"#attachment-{attachment.uuid} .attachment-withdraw-link").click()
+    expect(page.locator("#withdraw-form")).to_be_visible()
     screenshot(page, "withdraw-390")

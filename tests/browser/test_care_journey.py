@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from care.choices import ApprovalStatus, GoalStatus, NeedDomain, NeedRating, NoteKind, Participant
 from care.models import CarePlan, CaseNote, ConferenceDecision, Goal, Need
+from tests.browser.navigate import open_case
 from tests.browser.test_case_journey import sign_in
 from tests.browser.test_services_journey import sign_out, zh
 from tests.victims.conftest import RESCUE, TODAY, person
@@ -112,7 +113,8 @@ def test_a_childs_care_plan_is_assessed_approved_conferred_and_due_for_review(pa
     expect(page.locator("#care-plan-awaiting-approval")).to_contain_text(case.number)
     page.locator("#care-plan-awaiting-approval a").first.click()
     expect(page).to_have_url(re.compile(rf"/cases/{case.uuid}/\?tab=care_plan$"))
-    page.locator("#approve-plan button").click()
+    page.locator("#approve-plan button").click()  # lands on its confirmation page (registry.decisions)
+    page.locator("#decision-confirm").click()
     expect(page.locator(".message--success")).to_have_text(zh("You approved the care plan."))
     expect(page.locator("#plan-approval")).to_have_text(zh(ApprovalStatus.APPROVED.label))
     expect(page.locator("#approve-plan")).to_have_count(0)
@@ -127,7 +129,7 @@ def test_a_childs_care_plan_is_assessed_approved_conferred_and_due_for_review(pa
 
     # Alice records a case conference with the organizations present; its decision creates a goal.
     sign_in(page, "alice", password)
-    page.goto(f"/cases/{case.uuid}/?tab=notes")
+    open_case(page, case, "notes")
     expect(page.locator("#no-notes")).to_be_visible()
     page.locator("#add-conference").click()
     expect(page.locator("#id_kind")).to_have_value(NoteKind.CONFERENCE.value)

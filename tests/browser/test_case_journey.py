@@ -9,17 +9,14 @@ from playwright.sync_api import expect
 
 from registry import casefile, policy
 from registry.policy import Section
+from tests.browser.navigate import open_case
+from tests.helpers import zh
 from tests.victims.conftest import RESCUE, person
 from victims import operations
 from victims.choices import ConsentGiver, Service
 from victims.models import Case
 
 pytestmark = pytest.mark.browser
-
-
-def zh(message: str) -> str:
-    with translation.override("zh-hans"):
-        return translation.gettext(message)
 
 
 def section_labels(sections) -> list[str]:
@@ -96,7 +93,7 @@ def test_caseworker_registers_a_victim_and_sees_the_case_file(page, cast, places
     expect(page.locator("#timeline li.timeline__item").first).to_be_visible()
     screenshot(page, "case-file-timeline")
 
-    page.goto("/cases/")
+    page.locator("#menu-cases").click()
     number = victim["id_number"]
     expect(page.locator("#cases")).to_contain_text(f"{number[:4]}{'*' * 10}{number[-4:]}")
     page.locator("#id_q").fill(number)  # the one search box takes an ID number too
@@ -160,7 +157,7 @@ def test_civil_affairs_approves_a_childs_referral_and_the_school_accepts_it(page
     )  # fmt: skip
 
     sign_in(page, "alice", password)
-    page.goto(f"/cases/{case.uuid}/?tab=referrals")
+    open_case(page, case, "referrals")
     page.locator("#refer a").first.click()  # schooling
     page.locator("#id_to_organization").select_option(str(places.fz_education.pk))
     page.locator("#id_reason").fill("九岁，需入学（虚构）")
@@ -175,7 +172,10 @@ def test_civil_affairs_approves_a_childs_referral_and_the_school_accepts_it(page
     screenshot(page, "civil-affairs-dashboard")
     page.locator("#approvals a").first.click()
     referral = case.referrals.get()
-    page.locator(f"#approve-{referral.uuid} button").click()
+    page.locator(f"#approve-{referral.uuid}").click()  # its confirmation page (registry.decisions)
+    expect(page.locator("#decision-sentence")).to_be_visible()
+    screenshot(page, "approve-confirmation")
+    page.locator("#decision-confirm").click()
     expect(page.locator(".message--success")).to_be_visible()
     screenshot(page, "approved")
     page.get_by_role("button", name="退出登录").click()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from exports.dossier.digests import sha256_hexdigest
 from exports.models import ArchiveRecord, DossierJob
+from tests.browser.navigate import open_case
 from tests.browser.test_case_journey import sign_in
 from tests.exports.helpers import pdf_text
 from tests.victims.conftest import CLOSING, RESCUE, person
@@ -42,7 +43,7 @@ def test_civil_affairs_officer_generates_and_downloads_a_dossier(page, cast, pla
     case = operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
 
     sign_in(page, "dave", password)
-    page.goto(f"/cases/{case.uuid}/")
+    open_case(page, case)
     page.locator("#case-link-dossiers").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case.uuid}/dossiers/$"))
     expect(page.locator("#no-dossiers")).to_be_visible()

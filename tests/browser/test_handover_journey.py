@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.navigate import open_case
 from tests.browser.test_care_journey import DESKTOP, PHONE, _no_sideways_scroll
 from tests.browser.test_case_journey import sign_in
 from tests.victims.conftest import RESCUE, person
@@ -37,7 +38,7 @@ def test_civil_affairs_hands_a_case_over_to_yunnan_and_generates_the_package(
     case = operations.case_register(actor=cast.alice, victim=victim, jurisdiction=places.gulou, rescue=dict(RESCUE))
 
     sign_in(page, "dave", password)
-    page.goto(f"/cases/{case.uuid}/")
+    open_case(page, case)
     page.locator("#handover-start").click()
     expect(page.locator("#handover-country")).to_be_hidden()  # the script shows the province's fields only
     page.locator("#id_province_code").select_option("53")
@@ -57,7 +58,7 @@ def test_civil_affairs_hands_a_case_over_to_yunnan_and_generates_the_package(
     _both_screens(page, screenshot, "transferred")
     page.locator("#handover-package").click()
     page.locator("#id_password").fill(password)
-    page.locator("form button[type='submit']").last.click()
+    page.locator("main form button[type='submit']").last.click()
     expect(page.locator("#handover-facts")).to_contain_text("云南省民政厅")
     _both_screens(page, screenshot, "package")
     page.locator("#package-generate").click()

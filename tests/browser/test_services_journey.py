@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from services.choices import Pathway, ReturnPlanStatus, Wish
 from services.models import FollowUpVisit, ReturnPlan, ShelterPlacement
 from services.operations.common import add_months
+from tests.browser.navigate import open_case
 from tests.browser.test_case_journey import sign_in
 from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
@@ -99,7 +100,8 @@ def test_a_child_is_sheltered_planned_home_approved_and_handed_over(page, cast, 
     expect(page.locator("#plans-awaiting-approval")).to_contain_text(case.number)
     screenshot(page, "civil-affairs-dashboard")
     page.locator("#plans-awaiting-approval a").first.click()
-    page.locator(f"#approve-{plan.uuid} button").click()
+    page.locator(f"#approve-{plan.uuid}").click()  # its confirmation page (registry.decisions)
+    page.locator("#decision-confirm").click()
     expect(page.locator(".message--success")).to_be_visible()
     expect(page.locator(f"#status-{plan.uuid}")).to_have_text(zh(ReturnPlanStatus.APPROVED.label))
     expect(page.locator(f"#approve-{plan.uuid}")).to_have_count(0)
@@ -108,7 +110,7 @@ def test_a_child_is_sheltered_planned_home_approved_and_handed_over(page, cast, 
 
     # Alice records the handover: date, escort and receiving party.
     sign_in(page, "alice", password)
-    page.goto(f"/cases/{case.uuid}/?tab=return_home")
+    open_case(page, case, "return_home")
     page.locator(f"#complete-{plan.uuid}").click()
     expect(page.locator("#id_handover_on")).to_have_value(today)
     expect(page.locator("#id_escort")).to_have_value("福州市救助管理站 陈某（虚构）")

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.navigate import open_case
 from tests.browser.test_care_journey import DESKTOP, PHONE, _no_sideways_scroll
 from tests.browser.test_case_journey import sign_in
 from tests.browser.test_services_journey import sign_out
@@ -33,7 +34,7 @@ def test_a_case_is_transferred_to_the_xiamen_shelter_and_the_sender_loses_it(pag
     case = operations.case_register(actor=cast.alice, victim=victim, jurisdiction=places.gulou, rescue=dict(RESCUE))
 
     sign_in(page, "alice", password)
-    page.goto(f"/cases/{case.uuid}/")
+    open_case(page, case)
     page.locator("#transfer-request").click()
     page.locator("#id_to_organization").select_option(str(places.xm_shelter.uuid))
     page.locator("#id_reason").select_option("nearer_home")

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from care.choices import ApprovalStatus, GoalStatus, NeedDomain, NeedRating
 from care.models import CarePlan, Goal
 from care.plan import operations
+from registry.decisions import MARKER
 from registry.models import AuditAction, AuditEvent
 from tests.care.test_plan_operations import become_civil_affairs, goal_body, second_caseworker, write_plan
 from tests.victims.conftest import CLOSING, TODAY
@@ -200,15 +201,19 @@ def test_who_may_not_write_is_refused_and_who_does_not_see_finds_nothing(as_user
         assert as_user(cast.carol).get(url(name, case, *args)).status_code == 404
 
 
-def test_civil_affairs_approves_a_childs_plan_with_the_button(as_user, cast, places):
+def test_civil_affairs_approves_a_childs_plan_through_its_confirmation_page(as_user, cast, places):
     case = register_case(places, cast, seed=45, age=12)
     plan = write_plan(case, cast.alice)
     body = tab(as_user(cast.dave), case)
     assert 'id="approve-plan"' in body and 'id="plan-approval"' in body
     assert as_user(cast.alice).post(url("plan-approve", case), {"version": 1}).status_code == 403
-    response = as_user(cast.dave).post(url("plan-approve", case), {"version": 1})
+    shown = as_user(cast.dave).post(url("plan-approve", case), {"version": 1})  # the tab's button
+    assert shown.status_code == 200 and 'id="decision-approve"' in shown.content.decode()
+    assert CarePlan.objects.get(pk=plan.pk).approval == ApprovalStatus.AWAITING_APPROVAL
+    response = as_user(cast.dave).post(url("plan-approve", case), {MARKER: "1", "version": 1, "comment": "同意"})
     assert response.status_code == 302
-    assert CarePlan.objects.get(pk=plan.pk).approval == ApprovalStatus.APPROVED
+    approved = CarePlan.objects.get(pk=plan.pk)
+    assert (approved.approval, approved.decision_comment) == (ApprovalStatus.APPROVED, "同意")
 
 
 # --- the dashboard -----------------------------------------------------------------------------

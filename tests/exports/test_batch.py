@@ -63,7 +63,9 @@ def test_a_second_run_makes_nothing_until_a_case_changes(closed_cases, cast):
     assert ArchiveRecord.objects.count() == 3
     # A case reopened and closed again is at a new version: it is archived again.
     case = closed_cases[0]
-    case = case_operations.case_reopen(actor=cast.dave, case=case, expected_version=case.version)
+    case = case_operations.case_reopen(
+        actor=cast.dave, case=case, expected_version=case.version, comment="再次求助（虚构）"
+    )
     case_operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     assert "1 dossiers made, 2 already archived" in archive("--jurisdiction", "3501", "--as", "dave")
     assert ArchiveRecord.objects.filter(case=case).count() == 2

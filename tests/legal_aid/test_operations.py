@@ -290,7 +290,9 @@ def test_once_the_referral_is_completed_the_matters_are_read_only(in_progress, r
 
 
 def test_a_revoked_referral_takes_the_case_and_its_matters_out_of_reach(matter, referred, cast, places):
-    case_operations.referral_revoke(actor=cast.alice, referral=referral_of(referred, places.fz_legal_aid))
+    case_operations.referral_revoke(
+        actor=cast.alice, referral=referral_of(referred, places.fz_legal_aid), comment="重复转介（虚构）"
+    )
     with pytest.raises(NotFound):
         accept(matter, cast.erin)
     assert not LegalAidMatter.objects.visible_to(cast.erin).exists()

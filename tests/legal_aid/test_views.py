@@ -108,7 +108,7 @@ def test_a_matter_is_opened_from_the_form(as_user, referred):
     client = as_user("erin")
     url = reverse("legal_aid:matter-open", args=[referred.uuid])
     form = page(client.get(url))
-    assert 'name="matter_type"' in form and f'max="{TODAY.isoformat()}"' in form
+    assert 'name="matter_type"' in form and f'data-latest="{TODAY.isoformat()}"' in form
 
     response = client.post(url, {"matter_type": "labour_dispute", "applied_on": TODAY.isoformat(), "summary": "欠薪"})
 
@@ -229,7 +229,7 @@ def test_a_step_out_of_order_is_explained_above_the_form(as_user, matter, cast):
     response = as_user("erin").post(
         step_url(matter, "decide"), {"version": 2, "decision": "reject", "decided_on": TODAY, "decision_reason": "x"}
     )
-    errors = text_of(re.search(r'id="form-errors">(.*?)</div>', page(response), re.DOTALL).group(1))
+    errors = text_of(re.search(r'id="form-errors"[^>]*>(.*?)</div>', page(response), re.DOTALL).group(1))
     assert response.status_code == 200 and f"“{accepted}”" in errors and f"“{rejected}”" in errors
     assert LegalAidMatter.objects.get().status == MatterStatus.ACCEPTED
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry.accounts import credentials, step_up, users
-from registry.models import ApiToken, AuditEvent, Authenticator, User, UserSession
+from registry.models import ApiToken, AuditEvent, User, UserSession
 from tests.helpers import assert_not_stored
-from tests.sign_in import age_session, enrol_device, sign_in
+from tests.sign_in import age_session, sign_in
 
 AUTH_AT, SEEN_AT = credentials.AUTH_AT_SESSION_KEY, credentials.SEEN_AT_SESSION_KEY
 
@@ -307,31 +307,6 @@ def test_revoking_credentials_ends_every_session_of_the_account(cast, password):
 
 
 # --- Resetting the second factor ------------------------------------------------------------
-
-
-def test_resetting_the_second_factor_deletes_the_devices_ends_the_sessions_and_is_audited(settings, client, cast):
-    from tests.sign_in import verified_session
-
-    settings.REGISTRY_REQUIRE_2FA = True
-    device = enrol_device(cast.alice)
-    verified_session(client, cast.alice, device)
-    assert client.get(reverse("dashboard")).status_code == 200
-
-    users.user_reset_second_factor(actor=cast.heidi, user=cast.alice)
-
-    assert not Authenticator.objects.filter(user=cast.alice).exists()
-    assert client.get(reverse("dashboard")).status_code == 302
-    event = AuditEvent.objects.get(action="second_factor_reset")
-    assert event.actor_username == "heidi" and event.detail["devices_removed"] == 1
-
-
-def test_only_a_system_administrator_may_reset_a_second_factor(cast):
-    enrol_device(cast.bob)
-
-    with pytest.raises(PermissionDenied):
-        users.user_reset_second_factor(actor=cast.alice, user=cast.bob)
-
-    assert Authenticator.objects.filter(user=cast.bob).exists()
 
 
 # --- Step-up re-authentication --------------------------------------------------------------

@@ -227,7 +227,7 @@ def test_the_export_is_the_filtered_log_oldest_first_and_is_recorded(cast, log, 
     rows = read_csv(response)
     assert [int(row["sequence"]) for row in rows] == [log["viewed"].pk, log["listed"].pk]
     assert rows[0]["username"] == "alice" and rows[0]["case_id"] == str(log["case"])
-    assert rows[0]["hash"] == log["viewed"].hash and rows[0]["time_utc"].endswith("Z")
+    assert rows[0]["hash"] == log["viewed"].hash and rows[0]["time (Asia/Shanghai, UTC+8)"].endswith("+08:00")
     exported = AuditEvent.objects.get(action="audit_exported")
     assert exported.actor == cast.grace
     assert exported.detail["rows"] == 2 and exported.detail["filters"] == {"user": "alice"}

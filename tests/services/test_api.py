@@ -107,9 +107,10 @@ def test_schooling_and_training_through_the_api(make_case, refer, cast, api_clie
                {"employer": "某公司（虚构）", "job_title": "客服", "started_on": TODAY.isoformat(), "verified": True},
                status=201)  # fmt: skip
     assert (job.json()["verified_by"], job.json()["verified_on"]) == ("frank", TODAY.isoformat())
-    young = make_case(age=15)
+    young = make_case(age=16)  # referred at 16; the training may still not start before the birthday
     refer(young, Service.TRAINING)
-    training = {"provider": "某职校", "programme": "烹饪", "started_on": TODAY.isoformat()}
+    before_sixteen = young.victim.birth_date + datetime.timedelta(days=16 * 365 - 30)
+    training = {"provider": "某职校", "programme": "烹饪", "started_on": before_sixteen.isoformat()}
     too_young = call(frank, "post", url("case-training-list", young), training, status=400)
     assert (too_young.json()["code"], list(too_young.json()["fields"])) == ("under_minimum_age", ["started_on"])
 

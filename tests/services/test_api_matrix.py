@@ -125,8 +125,8 @@ KEYS = {
     ReturnPlan: ("id", "version", "pathway", "status", "destination_code", "destination_country", "household",
                  "receiving_party", "police_unit", "civil_affairs_unit", "escort", "planned_on", "notes",
                  "wish", "wish_statement", "wish_recorded_on", "bid_assessed_by", "bid_on", "bid_child_heard",
-                 "bid_conclusion", "created_by", "approved_by", "approved_at", "handover_on", "handover_record",
-                 "cancellation_reason"),
+                 "bid_conclusion", "created_by", "approved_by", "approved_at", "decision_comment", "handover_on",
+                 "handover_record", "cancellation_reason"),
     FollowUpVisit: ("id", "version", "return_plan", "due_on", "status", "visited_on", "visitor", "living_conditions",
                     "needs", "waived_on", "waived_by", "waiver_reason"),
 }  # fmt: skip

@@ -134,7 +134,7 @@ def test_roles_that_only_read_schooling_cannot_enrol(make_case, refer, cast):
 
 
 def test_training_starts_at_sixteen(make_case, refer, cast):
-    case = referred(make_case, refer, Service.TRAINING, age=15)
+    case = referred(make_case, refer, Service.TRAINING, age=16)  # a training referral needs 16
     sixteenth = years_after(case.victim.birth_date, 16)
     with pytest.raises(RuleViolation) as refused:
         services.training_add(actor=cast.frank, case=case,
@@ -145,7 +145,7 @@ def test_training_starts_at_sixteen(make_case, refer, cast):
 
 
 def test_a_job_is_placed_from_sixteen_and_verified_by_the_labour_officer(make_case, refer, cast):
-    case = referred(make_case, refer, Service.TRAINING, age=15)
+    case = referred(make_case, refer, Service.TRAINING, age=16)  # a training referral needs 16
     sixteenth = years_after(case.victim.birth_date, 16)
     with pytest.raises(RuleViolation) as refused:
         services.employment_add(actor=cast.frank, case=case,

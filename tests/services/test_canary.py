@@ -39,7 +39,7 @@ def test_no_value_of_an_encrypted_field_is_stored_or_logged_in_clear(make_case, 
         "wish_statement", "wish_statement_2", "bid_assessed_by", "bid_conclusion", "bid_conclusion_2",
         "closure_comment",
     )}  # fmt: skip
-    case = make_case(age=15)
+    case = make_case(age=16)  # a training referral needs 16
     first = admit(case, admitted_on=TODAY - datetime.timedelta(days=5), notes=secret["placement_notes"])
     services.placement_transfer(actor=cast.alice, placement=first, expected_version=1, to_shelter=shelter(3),
                                 notes=secret["transfer_notes"])  # fmt: skip

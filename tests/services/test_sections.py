@@ -18,13 +18,14 @@ ENROLMENT = {"school": "福州市鼓楼区某小学（虚构）", "grade": "四�
 
 @pytest.fixture
 def full_case(make_case, admit, refer, household, dna, returned, cast, places):
-    """A 15-year-old sheltered, enrolled, trained, employed, reunified and visited once."""
-    case = make_case(age=15)
+    """A 16-year-old (a training referral needs 16) sheltered, enrolled, trained, employed,
+    reunified and visited once."""
+    case = make_case(age=16)
     admit(case)
     refer(case, Service.SCHOOLING)
     refer(case, Service.TRAINING)
     services.enrollment_add(actor=cast.bob, case=case, data=ENROLMENT)
-    next_year = TODAY + datetime.timedelta(days=366)  # 16 by then
+    next_year = TODAY + datetime.timedelta(days=366)
     training = {"provider": "某职校（虚构）", "programme": "面点", "started_on": next_year}
     services.training_add(actor=cast.frank, case=case, data=training)
     job = {"employer": "某餐馆（虚构）", "job_title": "学徒", "started_on": next_year, "verified": True}

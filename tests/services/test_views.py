@@ -12,8 +12,8 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
+from registry.decisions import MARKER
 from registry.models import AuditAction, AuditEvent
 from services import operations as services
 from services.choices import Pathway, ReturnPlanStatus
@@ -25,6 +25,7 @@ from services.models import (
     ShelterPlacement,
     VocationalTraining,
 )
+from tests.helpers import zh
 from tests.services.conftest import TODAY, days_ago, plan_data
 from victims.choices import Service, Stage
 from victims.models import Case
@@ -60,12 +61,6 @@ def text_of(fragment: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
-def zh(message: str, **params) -> str:
-    with translation.override("zh-hans"):
-        text = translation.gettext(message)
-    return text % params if params else text
-
-
 def tab_url(case, tab: str) -> str:
     return reverse("victims:case", args=[case.uuid]) + f"?tab={tab}"
 
@@ -81,7 +76,9 @@ def field_error(response, name: str) -> str:
 
 
 def form_errors(response) -> str:
-    match = re.search(r'<div class="alert" role="alert" id="form-errors">(.*?)</div>', page(response), re.DOTALL)
+    match = re.search(
+        r'<div class="alert[^"]*" role="alert" id="form-errors"[^>]*>(.*?)</div>', page(response), re.DOTALL
+    )
     assert match, "no error above the form"
     return text_of(match.group(1))
 
@@ -174,7 +171,7 @@ def test_a_future_admission_date_is_refused_at_its_field(as_user, make_case, pla
     response = as_user("alice").post(url("placement-admit", case), body)
 
     assert field_error(response, "admitted_on")
-    assert f'max="{TODAY.isoformat()}"' in page(response)  # the browser refuses it first
+    assert f'data-latest="{TODAY.isoformat()}"' in page(response)  # flagged as it is typed
 
 
 def test_a_transfer_moves_the_person_and_a_discharge_ends_the_stay(as_user, sheltered, shelter):
@@ -566,7 +563,9 @@ def test_dave_approves_a_plan_alice_wrote(as_user, sheltered, plan, cast):
     client = as_user("dave")
     assert f'id="approve-{written.uuid}"' in main_of(client.get(tab_url(case, "return_home")))
 
-    response = client.post(url("plan-approve", case, written.uuid), {"version": written.version}, follow=True)
+    response = client.post(
+        url("plan-approve", case, written.uuid), {MARKER: "1", "version": written.version}, follow=True
+    )
 
     approved = fresh(written)
     assert (approved.status, approved.approved_by) == (ReturnPlanStatus.APPROVED, cast.dave)
@@ -582,7 +581,7 @@ def test_the_author_is_told_why_he_may_not_approve_and_a_forged_approval_is_refu
     client = as_user("dave")
 
     tab = main_of(client.get(tab_url(case, "return_home")))
-    forged = client.post(url("plan-approve", case, written.uuid), {"version": written.version})
+    forged = client.post(url("plan-approve", case, written.uuid), {MARKER: "1", "version": written.version})
 
     assert f'id="approve-{written.uuid}"' not in tab
     assert zh(
@@ -610,7 +609,7 @@ def test_a_caseworker_may_not_approve(as_user, sheltered, plan):
     case, _placement = sheltered
     written = plan(case, Pathway.INSTITUTIONAL_CARE)
 
-    response = as_user("alice").post(url("plan-approve", case, written.uuid), {"version": written.version})
+    response = as_user("alice").post(url("plan-approve", case, written.uuid), {MARKER: "1", "version": written.version})
 
     assert response.status_code == 403
     assert fresh(written).status == ReturnPlanStatus.AWAITING_APPROVAL
@@ -621,9 +620,10 @@ def test_a_stale_approval_says_the_plan_changed(as_user, sheltered, plan, cast):
     written = plan(case, Pathway.INSTITUTIONAL_CARE)
     services.return_plan_amend(actor=cast.alice, plan=written, expected_version=1, changes={"notes": "补充（虚构）"})
 
-    response = as_user("dave").post(url("plan-approve", case, written.uuid), {"version": 1}, follow=True)
+    response = as_user("dave").post(url("plan-approve", case, written.uuid), {MARKER: "1", "version": 1})
 
-    assert zh("Someone else changed this record meanwhile. Check it again below, then retry.") in main_of(response)
+    assert response.status_code == 409
+    assert zh("Someone else changed this meanwhile. Check it again below, then confirm.") in main_of(response)
     assert fresh(written).status == ReturnPlanStatus.AWAITING_APPROVAL
 
 

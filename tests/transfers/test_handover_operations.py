@@ -133,7 +133,9 @@ def test_a_closed_or_transferred_case_cannot_be_handed_over(case, cast):
     with pytest.raises(Conflict) as refused:
         hand_over(closed, cast.dave)
     assert refused.value.code == "invalid_stage_transition"
-    reopened = operations.case_reopen(actor=cast.dave, case=closed, expected_version=closed.version)
+    reopened = operations.case_reopen(
+        actor=cast.dave, case=closed, expected_version=closed.version, comment="本人再次求助（虚构）"
+    )
     hand_over(reopened, cast.dave)
     reopened.refresh_from_db()
     with pytest.raises(Conflict) as refused:
@@ -156,8 +158,10 @@ def test_a_transferred_case_is_read_only_until_civil_affairs_reopens_it(case, ca
     with pytest.raises(Conflict):
         operations.case_close(actor=cast.dave, case=case, expected_version=case.version, **CLOSING)
     with pytest.raises(PermissionDenied):
-        operations.case_reopen(actor=cast.alice, case=case, expected_version=case.version)
-    reopened = operations.case_reopen(actor=cast.dave, case=case, expected_version=case.version)
+        operations.case_reopen(actor=cast.alice, case=case, expected_version=case.version, comment="移交未成（虚构）")
+    reopened = operations.case_reopen(
+        actor=cast.dave, case=case, expected_version=case.version, comment="移交未成（虚构）"
+    )
     assert reopened.stage == Stage.REGISTERED
     operations.victim_update(
         actor=cast.alice, case=reopened, expected_version=reopened.version, section="contacts",

@@ -194,3 +194,6 @@ class TestTransferWithdrawMatrix(TransferMatrix):
 
     def headers(self, record):
         return if_match(record.version)
+
+    def body(self, record):
+        return {"comment": "重复申请（虚构）"}

@@ -246,7 +246,9 @@ def test_a_withdrawn_transfer_changes_nothing_of_the_case_and_cannot_be_accepted
     transfer = request_transfer(places, cast, case)
     before = case_row(case)
 
-    withdrawn = operations.transfer_withdraw(actor=cast.dave, transfer=transfer, expected_version=transfer.version)
+    withdrawn = operations.transfer_withdraw(
+        actor=cast.dave, transfer=transfer, comment="重复申请（虚构）", expected_version=transfer.version
+    )
 
     assert case_row(case) == before
     assert withdrawn.status == TransferStatus.WITHDRAWN
@@ -254,7 +256,7 @@ def test_a_withdrawn_transfer_changes_nothing_of_the_case_and_cannot_be_accepted
     with pytest.raises(Conflict):
         operations.transfer_accept(actor=cast.carol, transfer=transfer)
     with pytest.raises(Conflict):
-        operations.transfer_withdraw(actor=cast.alice, transfer=transfer)
+        operations.transfer_withdraw(actor=cast.alice, transfer=transfer, comment="重复申请（虚构）")
     # Withdrawn, the case may be transferred again.
     assert request_transfer(places, cast, case).status == TransferStatus.PENDING
 
@@ -263,7 +265,7 @@ def test_a_withdrawn_transfer_changes_nothing_of_the_case_and_cannot_be_accepted
 def test_only_the_sender_side_withdraws(places, cast, member, error):
     transfer = request_transfer(places, cast, referred_case(places, cast))
     with pytest.raises(error):
-        operations.transfer_withdraw(actor=getattr(cast, member), transfer=transfer)
+        operations.transfer_withdraw(actor=getattr(cast, member), transfer=transfer, comment="重复申请（虚构）")
 
 
 # --- the inbox items belong to the operation's transaction ------------------------------------------

@@ -59,7 +59,7 @@ def test_the_receivers_item_names_the_case_by_its_number_only_and_opens_nothing_
     listed.force_login(cast.carol)
     [shown] = listed.get(reverse("notification-list")).json()["results"]
     assert shown["case_id"] is None and shown["case_number"] == transfer.case.number
-    operations.transfer_withdraw(actor=cast.alice, transfer=transfer)
+    operations.transfer_withdraw(actor=cast.alice, transfer=transfer, comment="重复申请（虚构）")
     assert target_url(cast.carol, item) is None
 
 

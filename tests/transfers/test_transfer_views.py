@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from registry.decisions import MARKER
 from tests.transfers.test_transfer_operations import COMMENT, request_transfer
 from tests.victims.test_api_matrix import register_case
 from transfers.choices import TransferStatus
@@ -58,10 +59,13 @@ def test_the_sender_withdraws_after_a_confirmation(client, places, cast):
     transfer = request_transfer(places, cast)
     client.force_login(cast.alice)
     url = reverse("transfers:withdraw", args=[transfer.uuid])
-    assert 'id="withdraw-form"' in page(client.get(url))
-    response = client.post(url, {"version": transfer.version})
+    assert 'id="decision-withdraw"' in page(client.get(url))
+    assert client.post(url, {MARKER: "1", "version": transfer.version}).status_code == 400  # no reason given
+    assert CaseTransfer.objects.get().status == TransferStatus.PENDING
+    response = client.post(url, {MARKER: "1", "version": transfer.version, "comment": "重复申请（虚构）"})
     assert response.status_code == 302 and response.url == reverse("transfers:list")
-    assert CaseTransfer.objects.get().status == TransferStatus.WITHDRAWN
+    withdrawn = CaseTransfer.objects.get()
+    assert (withdrawn.status, withdrawn.decision_comment) == (TransferStatus.WITHDRAWN, "重复申请（虚构）")
 
 
 def test_the_receiver_declines_with_a_reason_or_accepts_and_lands_on_the_case(client, places, cast):

@@ -532,7 +532,8 @@ def test_revoking_a_referral_ends_the_receivers_access_at_once(places, cast, api
     bob = api_client_for(cast.bob)
     assert bob.get(case_url(case)).status_code == 200
     assert bob.post(referral_url(referral, "revoke"), {}, format="json").status_code == 403
-    revoked = api_client_for(cast.alice).post(referral_url(referral, "revoke"), {}, format="json")
+    body = {"comment": "重复（虚构）"}
+    revoked = api_client_for(cast.alice).post(referral_url(referral, "revoke"), body, format="json")
     assert (revoked.status_code, revoked.json()["status"]) == (200, ReferralStatus.REVOKED)
     assert bob.get(case_url(case)).status_code == 404
     assert bob.get(cases_url()).json()["count"] == 0
@@ -611,8 +612,9 @@ def test_civil_affairs_closes_and_reopens_a_case_naming_the_version_each_time(pl
     closed = dave.post(case_url(case, "case-close"), CLOSING, format="json", headers=if_match(1))
     assert closed.status_code == 200 and closed["ETag"] == '"2"'
     assert closed.json() == {"id": str(case.uuid), "case_number": case.number, "stage": "closed", "version": 2}
-    assert dave.post(case_url(case, "case-reopen"), format="json", headers=if_match(1)).status_code == 412
-    reopened = dave.post(case_url(case, "case-reopen"), format="json", headers=if_match(2))
+    body = {"comment": "再次求助（虚构）"}
+    assert dave.post(case_url(case, "case-reopen"), body, format="json", headers=if_match(1)).status_code == 412
+    reopened = dave.post(case_url(case, "case-reopen"), body, format="json", headers=if_match(2))
     assert (reopened.status_code, reopened.json()["stage"]) == (200, Stage.REGISTERED)
     refused = api_client_for(cast.alice).post(case_url(case, "case-close"), CLOSING, headers=if_match(3))
     assert refused.status_code == 403

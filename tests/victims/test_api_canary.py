@@ -33,7 +33,7 @@ def canaries(prefix: str) -> dict[str, str]:
         "database_reference", "database_reference_2", "household_address", "notes", "notes_2",
         "member_name", "member_name_2", "guardian_name", "statutory_basis", "reason", "note", "note_2",
         "police_unit", "police_unit_2", "assessor", "assessor_2", "collected_by", "collected_by_2",
-        "closure_comment",
+        "closure_comment", "decision_comment",
     )  # fmt: skip
     return {name: f"金丝雀{prefix}{TAG}{name}" for name in fields}
 
@@ -177,7 +177,8 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
     call(dave, "post", reverse(step("approve"), kwargs={"id": young_referral["id"]}))
     call(bob, "get", reverse("case-detail", kwargs={"id": young["id"]}))
     call(bob, "post", reverse(step("accept"), kwargs={"id": young_referral["id"]}), {"note": child["note"]})
-    call(alice, "post", reverse(step("revoke"), kwargs={"id": young_referral["id"]}))
+    call(alice, "post", reverse(step("revoke"), kwargs={"id": young_referral["id"]}),
+         {"comment": child["decision_comment"]})  # fmt: skip
     assert Referral.objects.get(uuid=young_referral["id"]).status == "revoked"
 
     # --- stage actions ---
@@ -195,7 +196,8 @@ def test_no_personal_value_sent_through_the_api_is_stored_or_logged_in_clear(pla
     officer.force_login(cast.dave)
     for tab in ("person", "timeline"):  # the comment on the person tab, its change on the timeline
         assert officer.get(reverse("victims:case", kwargs={"case_id": case.uuid}), {"tab": tab}).status_code == 200
-    current = version_of(call(dave, "post", reverse(flagged_url("reopen"), kwargs={"id": case.uuid}), headers=current))
+    reopen = reverse(flagged_url("reopen"), kwargs={"id": case.uuid})
+    current = version_of(call(dave, "post", reopen, {"comment": adult["decision_comment"]}, headers=current))
     handover = {**handover_body(), "handed_over_on": TODAY.isoformat()}
     call(dave, "post", reverse("case-hand-over", kwargs={"id": young["id"]}), handover, status=201,
          headers={"If-Match": '"1"'})  # fmt: skip

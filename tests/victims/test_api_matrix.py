@@ -66,10 +66,13 @@ def referred_case(places, cast, *, seed=1, pending=(), **overrides) -> Case:
 
 
 def referred_child_case(places, cast, *, seed=2) -> Case:
-    """A child's case (10 years old, guardian's consent); Dave approved the referrals to Erin's
-    and Frank's organizations, who accepted; the one to Bob's awaits his approval."""
+    """A child's case (10 years old, guardian's consent); Dave approved the referral to Erin's
+    organization, who accepted; the one to Bob's awaits his approval. (No training referral: it
+    is for people 16 or older, ``victims.validation.check_referral_age``.)"""
     case = register_case(places, cast, seed=seed, age=10)
     for service, organization, receiver in RECEIVERS:
+        if service == Service.TRAINING:
+            continue
         consent = {"service": service, "given_by": ConsentGiver.GUARDIAN, "guardian_name": "监护人（虚构）"}
         operations.record_add(actor=cast.alice, case=case, model="consent", data={**consent, "given_on": TODAY})
         referral = operations.referral_create(
@@ -208,6 +211,9 @@ class TestCaseReopenMatrix(StageMatrix):
 
     def make_record(self, places, cast):
         return operations.case_close(actor=cast.dave, case=referred_case(places, cast), expected_version=1, **CLOSING)
+
+    def body(self, record):
+        return {"comment": "本人再次求助（虚构）"}
 
 
 @pytest.mark.django_db
@@ -395,3 +401,6 @@ class TestReferralApproveMatrix(ReferralStepMatrix):
 class TestReferralRevokeMatrix(ReferralStepMatrix):
     route_name = "referral-revoke"
     write_section = Section.REFERRALS
+
+    def body(self, record):
+        return {"comment": "重复转介（虚构）"}

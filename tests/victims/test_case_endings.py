@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
+from registry.decisions import MARKER
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, AuditEvent
@@ -171,7 +172,9 @@ def test_reopening_clears_the_ending_and_the_next_close_needs_its_own(register, 
     case = waive_all(returned(register(), cast), cast)
     closed = close(case, cast, comment=COMMENT)
 
-    reopened = operations.case_reopen(actor=cast.dave, case=closed, expected_version=closed.version)
+    reopened = operations.case_reopen(
+        actor=cast.dave, case=closed, expected_version=closed.version, comment="本人再次求助（虚构）"
+    )
 
     assert (reopened.stage, reopened.ending, reopened.closure_comment, reopened.closed_on) == (
         Stage.REGISTERED,
@@ -313,7 +316,8 @@ def test_the_case_header_links_civil_affairs_to_the_close_page(as_user, register
 
 def test_the_close_page_closes_with_a_reason_and_shows_the_ending_on_the_person_tab(as_user, register):
     case = register()
-    response = as_user("dave").post(page_url(case), {"version": 1, "reason": "contact_lost", "comment": COMMENT})
+    body = {MARKER: "1", "version": 1, "reason": "contact_lost", "comment": COMMENT}
+    response = as_user("dave").post(page_url(case), body)
 
     assert response.status_code == 302 and response.url == reverse("victims:case", args=[case.uuid])
     assert (fresh(case).stage, fresh(case).ending) == (Stage.CLOSED, Ending.CONTACT_LOST)
@@ -332,8 +336,8 @@ def test_the_close_page_closes_with_a_reason_and_shows_the_ending_on_the_person_
 )
 def test_the_close_page_shows_a_refusal_on_its_field_and_changes_nothing(as_user, register, body, field):
     case = register()
-    response = as_user("dave").post(page_url(case), {"version": 1, **body})
-    assert response.status_code == 200
+    response = as_user("dave").post(page_url(case), {MARKER: "1", "version": 1, **body})
+    assert response.status_code in (400, 409)
     assert f'id="field-{field}"' in response.content.decode()
     assert re.search(rf'class="field field--error[^"]*" id="field-{field}"', response.content.decode())
     assert_unchanged(case)
@@ -341,29 +345,30 @@ def test_the_close_page_shows_a_refusal_on_its_field_and_changes_nothing(as_user
 
 def test_the_close_page_says_why_a_case_without_a_return_cannot_close_as_returned(as_user, register):
     case = register()
-    response = as_user("dave").post(page_url(case), {"version": 1, "reason": "returned_home"})
-    assert response.status_code == 200 and 'id="field-reason"' in response.content.decode()
+    response = as_user("dave").post(page_url(case), {MARKER: "1", "version": 1, "reason": "returned_home"})
+    assert response.status_code == 400 and 'id="field-reason"' in response.content.decode()
     assert_unchanged(case)
 
 
 def test_the_close_page_shows_a_close_check_above_the_form(as_user, register, cast):
     case = returned(register(), cast)
-    response = as_user("dave").post(page_url(case), {"version": case.version, "reason": "returned_home"})
-    assert response.status_code == 200 and 'id="form-errors"' in response.content.decode()
+    response = as_user("dave").post(page_url(case), {MARKER: "1", "version": case.version, "reason": "returned_home"})
+    assert response.status_code == 409 and 'id="form-errors"' in response.content.decode()
     assert_unchanged(case)
 
 
-def test_a_stale_close_page_is_refused_with_a_reload_link(as_user, register):
+def test_a_stale_close_page_is_refused_and_shown_again_at_the_current_version(as_user, register):
     case = register()
-    response = as_user("dave").post(page_url(case), {"version": 9, **CLOSING})
-    assert response.status_code == 200 and 'id="reload"' in response.content.decode()
+    response = as_user("dave").post(page_url(case), {MARKER: "1", "version": 9, **CLOSING})
+    body = response.content.decode()
+    assert response.status_code == 409 and 'id="form-errors"' in body and f'value="{case.version}"' in body
     assert_unchanged(case)
 
 
 def test_only_civil_affairs_within_reach_may_open_the_close_page(as_user, register):
     case = register()
     assert as_user("alice").get(page_url(case)).status_code == 403
-    assert as_user("alice").post(page_url(case), {"version": 1, **CLOSING}).status_code == 403
+    assert as_user("alice").post(page_url(case), {MARKER: "1", "version": 1, **CLOSING}).status_code == 403
     assert as_user("xavier").get(page_url(case)).status_code == 404
     assert as_user("xavier").post(page_url(case), {"version": 1, **CLOSING}).status_code == 404
     assert_unchanged(case)

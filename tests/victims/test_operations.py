@@ -219,7 +219,7 @@ def test_referral_steps_out_of_order_are_refused_and_revoke_ends_access(register
         operations.referral_respond(actor=cast.bob, referral=referral, decision="accept")
     operations.referral_respond(actor=cast.frank, referral=referral, decision="accept")
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.ACCEPTED
-    operations.referral_revoke(actor=cast.alice, referral=referral)
+    operations.referral_revoke(actor=cast.alice, referral=referral, comment="重复转介（虚构）")
     assert not Case.objects.visible_to(cast.frank).filter(pk=case.pk).exists()
     events = AuditEvent.objects.filter(case_uuid=case.uuid).values_list("action", flat=True)
     assert {AuditAction.REFERRAL_CREATED, AuditAction.REFERRAL_ACCEPTED, AuditAction.REFERRAL_REVOKED} <= set(events)
@@ -262,7 +262,7 @@ def test_only_civil_affairs_closes_and_reopens_and_moves_follow_the_stage_rules(
     with pytest.raises(Conflict) as refused:
         case_hand_over(actor=cast.dave, case=case, expected_version=2, **handover_body())
     assert refused.value.code == "invalid_stage_transition"
-    reopened = operations.case_reopen(actor=cast.dave, case=case, expected_version=2)
+    reopened = operations.case_reopen(actor=cast.dave, case=case, expected_version=2, comment="再次求助（虚构）")
     assert (reopened.stage, reopened.closed_on) == (Stage.REGISTERED, None)
 
 

@@ -11,9 +11,11 @@ from django.utils import translation
 
 from registry import casefile, policy
 from registry.choices import Role
+from registry.decisions import MARKER
 from registry.models import AuditAction, AuditEvent
 from registry.presentation import mask_id_number
 from tests.factories import UserFactory
+from tests.helpers import zh
 from tests.victims.conftest import CLOSING, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
@@ -54,14 +56,6 @@ def tabs_of(response) -> list[str]:
     nav = re.search(r'<ul id="case-tabs">(.*?)</ul>', page(response), re.DOTALL)
     assert nav, "the case file has no tabs"
     return [text_of(item) for item in re.findall(r"<li>(.*?)</li>", nav.group(1), re.DOTALL)]
-
-
-def zh(message: str, **params) -> str:
-    """``message`` as a Chinese user reads it (the catalogue's translation, or the msgid until
-    the lead translates it)."""
-    with translation.override("zh-hans"):
-        text = translation.gettext(message)
-    return text % params if params else text
 
 
 def labels(sections) -> list[str]:
@@ -314,7 +308,7 @@ def test_registration_form_checks_as_the_user_types(as_user, db):
     body = page(as_user("alice").get(reverse("victims:register")))
 
     assert 'pattern="[0-9]{17}[0-9Xx]"' in body
-    assert f'max="{TODAY.isoformat()}"' in body  # no future date can be picked
+    assert f'data-latest="{TODAY.isoformat()}"' in body  # a future date is flagged as it is typed
     assert re.search(r'<input type="text" name="full_name"[^>]*required', body)
     assert 'name="csrfmiddlewaretoken"' in body
     assert 'autocomplete="off"' in body
@@ -384,7 +378,9 @@ def test_duplicate_registration_names_the_existing_case(as_user, register, place
 
     assert response.status_code == 200
     assert Case.objects.count() == 1
-    errors = re.search(r'<div class="alert" role="alert" id="form-errors">(.*?)</div>', page(response), re.DOTALL)
+    errors = re.search(
+        r'<div class="alert[^"]*" role="alert" id="form-errors"[^>]*>(.*?)</div>', page(response), re.DOTALL
+    )
     assert errors and existing.number in errors.group(1)
 
 
@@ -733,7 +729,8 @@ def test_a_childs_referral_is_hidden_from_bob_until_dave_approves(as_user, regis
     assert f'id="approve-{referral.uuid}"' in dave_tab
 
     response = as_user("dave").post(
-        reverse("victims:referral-act", args=[case.uuid, referral.uuid, "approve"]), {"version": referral.version}
+        reverse("victims:referral-act", args=[case.uuid, referral.uuid, "approve"]),
+        {MARKER: "1", "version": referral.version},
     )
 
     assert response.status_code == 302
@@ -761,12 +758,15 @@ def test_dave_closes_and_reopens_a_case(as_user, register):
     header = page(as_user("dave").get(case_url(case)))
     assert f'href="{reverse("victims:case-close", args=[case.uuid])}"' in header
 
-    as_user("dave").post(reverse("victims:case-close", args=[case.uuid]), {"version": 1, **CLOSING})
+    as_user("dave").post(reverse("victims:case-close", args=[case.uuid]), {MARKER: "1", "version": 1, **CLOSING})
     case.refresh_from_db()
     assert (case.stage, case.ending) == (Stage.CLOSED, CLOSING["reason"])
     assert reverse("victims:case-act", args=[case.uuid, "reopen"]) in page(as_user("dave").get(case_url(case)))
 
-    as_user("dave").post(reverse("victims:case-act", args=[case.uuid, "reopen"]), {"version": case.version})
+    as_user("dave").post(
+        reverse("victims:case-act", args=[case.uuid, "reopen"]),
+        {MARKER: "1", "version": case.version, "comment": "本人再次求助（虚构）"},
+    )
     case.refresh_from_db()
     assert case.stage == Stage.REGISTERED
 

@@ -34,7 +34,7 @@ from registry import casefile, policy
 from registry.api.cases import CaseRouteViewSet, case_response, envelope_response
 from registry.api.inputs import PAGING_PARAMS, validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
-from registry.api.serializers import EmptySerializer
+from registry.api.serializers import DecisionSerializer
 from registry.audit import AuditAction, log_read
 from registry.errors import NotFound, RegistryError, RuleViolation
 from registry.models import Jurisdiction
@@ -208,12 +208,13 @@ class CaseViewSet(CaseRouteViewSet):
 
     @extend_schema(
         summary="Reopen a closed case, or one handed over out of the province (civil affairs)",
+        description="The body's comment says why (required: 400 comment); history keeps it.",
         parameters=[CASE_ID, IF_MATCH],
-        request=EmptySerializer,
+        request=DecisionSerializer,
         responses={200: CaseEnvelopeSerializer, **VERSIONED_ERRORS},
     )
     def reopen(self, request, *args, **kwargs):
-        return self._stage_action(request, Action.CLOSE_CASE, operations.case_reopen, EmptySerializer)
+        return self._stage_action(request, Action.CLOSE_CASE, operations.case_reopen, DecisionSerializer)
 
     @extend_schema(
         summary="Settle a possible duplicate (civil affairs)",

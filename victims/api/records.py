@@ -8,7 +8,8 @@
 - ``GET/POST /cases/{id}/referrals/`` (``operations.referral_create``).
 - ``POST /referrals/{id}/accept|decline|complete/`` (the receiving organization,
   ``operations.referral_respond``), ``approve/`` (civil affairs, a child's referral,
-  ``referral_approve``), ``revoke/`` (``referral_revoke``). ``If-Match`` is optional here: each
+  ``referral_approve``) or ``reject/`` (``referral_reject``, body ``comment`` required),
+  ``revoke/`` (``referral_revoke``, body ``comment`` required). ``If-Match`` is optional here: each
   step is allowed from one status only, so of two concurrent answers the second is refused
   (409) anyway; sent, it is checked (412 when stale).
 """
@@ -24,7 +25,7 @@ from registry import policy
 from registry.api.cases import CaseRouteViewSet, record_response
 from registry.api.inputs import validated
 from registry.api.schema import CASE_ID, ERRORS, IF_MATCH, VERSIONED_ERRORS, error
-from registry.api.serializers import EmptySerializer
+from registry.api.serializers import DecisionSerializer
 from registry.api.viewsets import RecordRouteViewSet
 from registry.audit import AuditAction, log_read
 from registry.concurrency import version_from_if_match
@@ -158,11 +159,17 @@ class CaseReferralViewSet(CaseRouteViewSet):
 
 
 # What each step of a referral needs beyond seeing it, and the body it takes.
-DECISIONS = ("accept", "decline", "complete", "approve", "revoke")
+DECISIONS = ("accept", "decline", "complete", "approve", "reject", "revoke")
+# Civil affairs' and the referring side's decisions, which take a comment (``registry.decisions``).
+COMMENTED = {
+    "approve": operations.referral_approve,
+    "reject": operations.referral_reject,
+    "revoke": operations.referral_revoke,
+}
 
 
 def _may_take(user, decision: str) -> bool:
-    if decision == "approve":
+    if decision in ("approve", "reject"):
         return policy.may(user, Action.APPROVE_CHILD_REFERRAL)
     if decision == "revoke":
         return policy.may_write(user, Section.REFERRALS)
@@ -179,9 +186,10 @@ class ReferralViewSet(RecordRouteViewSet):
     metadata_class = None
 
     @extend_schema(
-        summary="Answer, approve or revoke a referral",
-        description="accept, decline, complete: the receiving organization (body: optional note). approve: civil "
-        "affairs, for a child's referral. revoke: who may change referrals; the receiver loses access at once.",
+        summary="Answer, approve, reject or revoke a referral",
+        description="accept, decline, complete: the receiving organization (body: optional note). approve, reject: "
+        "civil affairs, for a child's referral (body: comment, required to reject). revoke: who may change "
+        "referrals, with a comment (required); the receiver loses access at once.",
         parameters=[
             OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The referral's id."),
             OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description="Optional: the referral's version."),
@@ -200,10 +208,11 @@ class ReferralViewSet(RecordRouteViewSet):
         require(_may_take(request.user, decision))
         header = request.headers.get("If-Match")
         expected = version_from_if_match(header) if header is not None else None
-        if decision in ("approve", "revoke"):
-            validated(EmptySerializer, request.data)
-            operation = operations.referral_approve if decision == "approve" else operations.referral_revoke
-            referral = operation(actor=request.user, referral=referral, expected_version=expected)
+        if decision in COMMENTED:
+            comment = validated(DecisionSerializer, request.data)["comment"]
+            referral = COMMENTED[decision](
+                actor=request.user, referral=referral, expected_version=expected, comment=comment
+            )
         else:
             note = validated(ReferralAnswerSerializer, request.data)["note"]
             referral = operations.referral_respond(

@@ -108,6 +108,7 @@ class ReferralSerializer(serializers.Serializer):
     status = ChoiceField(choices=ReferralStatus.choices)
     reason = serializers.CharField()
     response_note = serializers.CharField()
+    decision_comment = serializers.CharField(help_text=_("The comment of the last decision: approve, reject, revoke."))
 
 
 class ReferralCreateSerializer(StrictSerializer):

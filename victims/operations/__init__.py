@@ -12,7 +12,8 @@ the field) and a case holds at most ``REGISTRY_MAX_RECORDS_PER_KIND`` records of
 
 Split by action family: :mod:`.registration` (register a person, change the victim's fields),
 :mod:`.records` (records on a case), :mod:`.referrals` (referrals and the receiving
-departments' write rule), :mod:`.case` (the case's stage, duplicates, caseworkers);
+departments' write rule), :mod:`.case` (the case's stage, duplicates, caseworkers),
+:mod:`.void` (voiding a record of any app entered by mistake);
 :mod:`.common` holds what they share (locks, scope check, the victim's fields by section). This
 package exports their public API, so callers import from ``victims.operations``.
 """
@@ -42,11 +43,13 @@ from victims.operations.referrals import (
     SERVICE_DEPARTMENT,
     referral_approve,
     referral_create,
+    referral_reject,
     referral_respond,
     referral_revoke,
     require_referred_write,
 )
 from victims.operations.registration import PROVINCE_ABBREVIATIONS, case_register, victim_update
+from victims.operations.void import may_void, record_void, refuse_in_force
 
 __all__ = [
     "CHILD_CONSENT_AGE",
@@ -66,13 +69,17 @@ __all__ = [
     "caseworker_cases_reassign",
     "lock_case",
     "lock_record",
+    "may_void",
     "record_add",
     "record_amend",
     "record_model",
+    "record_void",
     "referral_approve",
     "referral_create",
+    "referral_reject",
     "referral_respond",
     "referral_revoke",
+    "refuse_in_force",
     "require_referred_write",
     "still_visible",
     "victim_age",

@@ -7,7 +7,8 @@ version the caller read (412 when stale); closing records how the case ended
 (``Case.ending``) and runs every section's close check (``registry.casefile.close_checks``) on
 the locked case; civil affairs' comment on closing (free text that may name people or places)
 goes to an encrypted field, never into the history reason or the audit log (which carries the
-ending's code only).
+ending's code only). Reopening needs a reason (400 ``comment``), kept the same way on the
+case's encrypted ``decision_comment`` (``registry.decisions.decision_comment``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from registry import casefile
 from registry.audit import record_event
 from registry.choices import Role
+from registry.decisions import decision_comment
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -114,16 +116,18 @@ def case_close(*, actor, case: Case, expected_version: int, reason: str | None =
     )  # fmt: skip
 
 
-def case_reopen(*, actor, case: Case, expected_version: int) -> Case:
+def case_reopen(*, actor, case: Case, expected_version: int, comment: str = "") -> Case:
     """Reopen a closed case, or one handed over out of the province (``transferred``: the hand-over
     fell through, or the person came back), as civil affairs (``close_case``), e.g. when the
     person needs help again: the case is ``registered`` and writable again; its ending and the
     comment on closing are cleared (history keeps them; a hand-over stays among its records);
-    the next close records anew. 409 ``invalid_stage_transition`` from any other stage."""
+    the next close records anew. ``comment`` says why (required: 400 ``comment``), kept on the
+    case's ``decision_comment``. 409 ``invalid_stage_transition`` from any other stage."""
     require_action(actor, Action.CLOSE_CASE)
+    comment = decision_comment(Case, comment, required=True)
     return _change_stage(
         actor=actor, case=case, expected_version=expected_version, to=Stage.REGISTERED, reason="case reopened",
-        closed_on=None, ending="", closure_comment="",
+        closed_on=None, ending="", closure_comment="", decision_comment=comment,
     )  # fmt: skip
 
 

@@ -100,8 +100,8 @@ def victim_age(victim: Victim, on: datetime.date | None = None) -> int | None:
 
 
 def first_rescue_of(case: Case) -> datetime.date | None:
-    """The day of the earliest rescue of ``case``, if it has one."""
-    return Rescue.objects.filter(case_id=case.pk).aggregate(day=Min("rescued_on"))["day"]
+    """The day of the earliest rescue of ``case`` (of those not voided), if it has one."""
+    return Rescue.objects.current().filter(case_id=case.pk).aggregate(day=Min("rescued_on"))["day"]
 
 
 def age_band_of(case: Case, birth_date: datetime.date | None) -> str:

@@ -90,7 +90,9 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
 
 
 def _check_record(record: CaseRecord) -> None:
-    """Rules of the plan that a single record must satisfy."""
+    """Rules of the plan that a single record must satisfy, its dates in the order life allows
+    among them (``validation.check_chronology``: not before birth nor, for what follows a
+    rescue, before it; no end before its start)."""
     for name in (
         "rescued_on",
         "identified_on",
@@ -107,6 +109,7 @@ def _check_record(record: CaseRecord) -> None:
         validation.check_not_future(record.withdrawn_on, "withdrawn_on")
         if record.withdrawn_on < record.given_on:
             raise RuleViolation(_("Consent cannot be withdrawn before it was given."), field="withdrawn_on")
+    validation.check_chronology(record, record.case)
 
 
 def check_identification(rescue: Rescue) -> None:

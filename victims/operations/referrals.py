@@ -9,6 +9,12 @@ referral per organization and service (409 ``duplicate_referral``, checked under
 lock, so simultaneous requests create one); a referral's status moves only along its steps
 (409 ``invalid_referral_transition``); only the receiving organization answers it (403); its
 free text is bounded by its field (400 naming it).
+
+Civil affairs approves a child's referral or rejects it (``rejected``: final — the reason goes
+to its author's inbox and stays on the record; a new referral can be made once the reason is
+dealt with); the referring side revokes an open one. Each decision keeps its comment on the
+referral's encrypted ``decision_comment`` (``registry.decisions.decision_comment``), so history
+holds every decision's comment; a reject and a revoke need one (400 ``comment``).
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from inbox.notify import civil_affairs_over, notify, referral_receivers, settle
 from registry import policy
 from registry.audit import record_event
 from registry.choices import Department
+from registry.decisions import decision_comment
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction, Organization
 from registry.operations import clean_value, full_clean, lock_for_change, require_room
 from registry.policy import Action, Section, require_action, require_write
+from victims import validation
 from victims.choices import OPEN_REFERRAL_STATUSES, ConsentGiver, ReferralStatus, Service
 from victims.models import Case, Consent, Referral
 from victims.operations.common import lock_case, victim_age
@@ -61,7 +69,7 @@ def require_referred_write(actor, case: Case, section: Section, *, lock: bool = 
 
 
 def _active_consent(case: Case, service: Service, *, child: bool) -> Consent | None:
-    consents = Consent.objects.filter(case=case, service=service, withdrawn_on__isnull=True).order_by("-id")
+    consents = Consent.objects.current().filter(case=case, service=service, withdrawn_on__isnull=True).order_by("-id")
     if child:
         consents = consents.exclude(given_by=ConsentGiver.PERSON)  # a child's own consent is not enough
     return consents.first()
@@ -82,6 +90,7 @@ def referral_create(
     with transaction.atomic(), recorded_change(actor=actor, reason="referral created"):
         case = lock_case(actor, case)
         age = victim_age(case.victim)
+        validation.check_referral_age(service, age)
         child = age is None or age < CHILD_CONSENT_AGE
         consent = _active_consent(case, service, child=child)
         if consent is None:
@@ -188,13 +197,16 @@ def referral_respond(
     return locked
 
 
-def referral_approve(*, actor, referral: Referral, expected_version: int | None = None) -> Referral:
-    """A civil affairs officer approves a child's referral; the receiver sees the case from now."""
+def referral_approve(*, actor, referral: Referral, expected_version: int | None = None, comment: str = "") -> Referral:
+    """A civil affairs officer approves a child's referral; the receiver sees the case from now.
+    ``comment`` (optional) is kept on the referral."""
     require_action(actor, Action.APPROVE_CHILD_REFERRAL)
+    comment = decision_comment(Referral, comment, required=False)
     with transaction.atomic(), recorded_change(actor=actor, reason="child referral approved"):
         locked = _lock_referral(actor, referral, expected_version)
         _set_status(locked, ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDING)
         locked.approved_by = actor
+        locked.decision_comment = comment
         locked.save()
         settle([NotificationKind.CHILD_REFERRAL_TO_APPROVE], locked)
         notify(
@@ -211,9 +223,33 @@ def referral_approve(*, actor, referral: Referral, expected_version: int | None 
     return locked
 
 
-def referral_revoke(*, actor, referral: Referral, expected_version: int | None = None) -> Referral:
-    """Withdraw a referral that is still open; the receiver loses access at once."""
+def referral_reject(*, actor, referral: Referral, comment: str = "", expected_version: int | None = None) -> Referral:
+    """A civil affairs officer rejects a child's referral awaiting approval, saying why (400
+    ``comment`` without a reason): it is ``rejected`` — final, the receiver never sees the case;
+    a new referral can be made. Its author is told in the inbox and reads the reason on the
+    referral. 409 ``invalid_referral_transition`` unless awaiting approval. Audit
+    ``approval_refused`` (never the reason: it is free text, kept encrypted on the referral)."""
+    require_action(actor, Action.APPROVE_CHILD_REFERRAL)
+    comment = decision_comment(Referral, comment, required=True)
+    with transaction.atomic(), recorded_change(actor=actor, reason="child referral rejected"):
+        locked = _lock_referral(actor, referral, expected_version)
+        _set_status(locked, ReferralStatus.AWAITING_APPROVAL, ReferralStatus.REJECTED)
+        locked.decision_comment = comment
+        locked.save()
+        settle([NotificationKind.CHILD_REFERRAL_TO_APPROVE], locked)
+        notify(NotificationKind.DECISION_REJECTED, [locked.created_by], case=locked.case, subject=locked, actor=actor)
+        record_event(
+            action=AuditAction.APPROVAL_REFUSED, actor=actor, case_uuid=locked.case.uuid,
+            sections=[Section.REFERRALS], detail={"referral": str(locked.uuid)},
+        )  # fmt: skip
+    return locked
+
+
+def referral_revoke(*, actor, referral: Referral, comment: str = "", expected_version: int | None = None) -> Referral:
+    """Withdraw a referral that is still open, saying why (400 ``comment`` without a reason,
+    kept on the referral); the receiver loses access at once."""
     require_write(actor, Section.REFERRALS)
+    comment = decision_comment(Referral, comment, required=True)
     with transaction.atomic(), recorded_change(actor=actor, reason="referral revoked"):
         locked = _lock_referral(actor, referral, expected_version)
         if locked.status not in OPEN_REFERRAL_STATUSES:
@@ -221,6 +257,7 @@ def referral_revoke(*, actor, referral: Referral, expected_version: int | None =
                 _("Only an open referral can be revoked."), field="status", code="invalid_referral_transition"
             )
         locked.status = ReferralStatus.REVOKED
+        locked.decision_comment = comment
         locked.version += 1
         locked.save()
         settle([NotificationKind.CHILD_REFERRAL_TO_APPROVE, NotificationKind.REFERRAL_RECEIVED], locked)

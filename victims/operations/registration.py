@@ -129,6 +129,7 @@ def case_register(
         raise RuleViolation(_("Unknown field."), field=sorted(unknown)[0])
     opened_on = opened_on or validation.today()
     validation.check_opened_on(opened_on)
+    validation.check_reference_codes(victim)
     person = Victim(**validation.clean_victim(victim))
     check_aliases(person.aliases)
     # clean_victim has just enforced the victim's one constraint (a document has a number).
@@ -198,6 +199,7 @@ def victim_update(*, actor, case: Case, expected_version: int, section: Section,
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{section.value} updated"):
         case = lock_case(actor, case, expected_version)
         person = Victim.objects.get(pk=case.victim_id)
+        validation.check_reference_codes({name: new for name, new in changes.items() if getattr(person, name) != new})
         for name, value in changes.items():
             setattr(person, name, value)
         if section in (Section.PERSON, Section.IDENTITY):

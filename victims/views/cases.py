@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from registry import casefile, policy, presentation
 from registry.audit import AuditAction, log_read, search_terms_detail
@@ -28,11 +30,12 @@ from registry.presentation import (
     section_parts,
 )
 from registry.ratelimit import RateLimited, count_search
-from victims import forms, operations, search, selectors
+from victims import filters, forms, operations, search, selectors
 from victims.choices import DocumentType, ReferralStatus, Service, Stage
 from victims.models import Case, Referral, Victim
 from victims.stages import CLOSED_STAGES, TRANSITIONS
 from victims.views.common import EDITABLE_VICTIM_SECTIONS, TIMELINE, may_register, section_data
+from victims.views.void import mark_void
 
 PAGE_SIZE = 25
 
@@ -67,13 +70,13 @@ def _list_rows(user, cases) -> tuple[list[dict], bool, bool]:
     return rows, show_person, show_identity
 
 
-def _listable(user, **filters):
+def _listable(user, **narrowing):
     deferred = list(_LIST_NEVER)
     if not policy.may_read(user, Section.IDENTITY):
         deferred.append("victim__id_number")
     if not policy.may_read(user, Section.PERSON):
         deferred.append("victim__full_name")
-    return selectors.cases_for(user, **filters).defer(*deferred)
+    return selectors.cases_for(user, **narrowing).defer(*deferred)
 
 
 def _page_number(value) -> int:
@@ -88,49 +91,137 @@ def _searchable(user) -> tuple[str, ...]:
     return tuple(field for field in selectors.SEARCH_SECTIONS if selectors.may_search_by(user, field))
 
 
+def _list_page(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
+    """The case list page: ``context`` with the search form, and the filters unless searching."""
+    user = request.user
+    context.setdefault("form", forms.CaseSearchForm())
+    if not context.get("searching"):  # a search's answer shows no filters
+        context.setdefault("filters", filters.CaseFilterForm(user=user))
+    context.setdefault("page", None)
+    context.update(
+        searchable=_searchable(user), may_register=may_register(user), clear_url=f"{reverse('victims:list')}?clear=1"
+    )
+    return render(request, "victims/case_list.html", context, status=status)
+
+
 def _search_refused(request: HttpRequest, form, *, status: int = 200) -> HttpResponse:
     """The search form again, with the reason it was not answered."""
-    context = {"form": form, "page": None, "searching": True, "searchable": _searchable(request.user)}
-    return render(request, "victims/case_list.html", context, status=status)
+    return _list_page(request, {"form": form, "searching": True}, status=status)
+
+
+# The list's filters, sort and page, kept between visits (never a personal value: victims.filters).
+LIST_STATE = "victims.case_list"
+
+
+def _columns(sort: str, show_person: bool, show_identity: bool) -> list[dict]:
+    """The list's column headings: each sortable one with the sort its link asks for (the
+    column ascending, or descending when it is the current ascending sort) and its state."""
+    keys = ["number", *(["name", "sex"] if show_person else []), *(["id_number"] if show_identity else [])]
+    keys += ["stage", "jurisdiction", "opened_on"]
+    columns = []
+    for key in keys:
+        if key == "id_number":
+            columns.append({"label": _("ID document number")})
+            continue
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else None
+        columns.append(
+            {
+                "key": key,
+                "label": filters.SORTS[key][0],
+                "state": state,
+                "next": f"-{key}" if state == "ascending" else key,
+            }
+        )
+    return columns
+
+
+def _filtered_list(request: HttpRequest) -> HttpResponse:
+    """The list as the filters in the URL ask (remembered in the session for the next visit
+    without parameters); an invalid filter is shown on its field, with no list."""
+    user = request.user
+    form = filters.CaseFilterForm(request.GET, user=user)
+    if not form.is_valid():
+        return _list_page(request, {"filters": form})
+    used = form.used()
+    sort = form.cleaned_data.get("sort") or ""
+    state = {**used, **({"sort": sort} if sort else {})}
+    page_number = _page_number(request.GET.get("page"))
+    request.session[LIST_STATE] = urlencode({**state, **({"page": page_number} if page_number > 1 else {})})
+    cases = form.apply(_listable(user))
+    notice = None
+    in_order = filters.ordered(cases, sort)
+    if in_order is None:  # by name, in memory
+        pks = filters.by_name(cases, descending=sort.startswith("-"))
+        if pks is not None:
+            page = Paginator(pks, PAGE_SIZE).get_page(page_number)
+            by_pk = cases.in_bulk(page.object_list)
+            page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+        else:
+            notice = _("More than %(cap)s cases: narrow the list with the filters to sort it by name.") % {
+                "cap": filters.NAME_SORT_CAP
+            }
+            in_order = cases.order_by("-id")
+    if in_order is not None:
+        page = Paginator(in_order, PAGE_SIZE).get_page(page_number)
+    rows, show_person, show_identity = _list_rows(user, page.object_list)
+    sections = [s for s in (Section.PERSON, Section.IDENTITY) if policy.may_read(user, s)]
+    detail: dict[str, Any] = {"count": page.paginator.count, "page": page.number}
+    if used:
+        detail["filters"] = used
+    if sort:
+        detail["sort"] = sort
+    log_read(request, action=AuditAction.CASE_LISTED, sections=sections, detail=detail)
+    return _list_page(
+        request,
+        {
+            "filters": form,
+            "filtered": bool(used),
+            "page": page,
+            "rows": rows,
+            "columns": _columns(sort, show_person, show_identity),
+            "show_person": show_person,
+            "show_identity": show_identity,
+            "notice": notice,
+        },
+    )
 
 
 @case_page("GET", "HEAD", "POST")
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user sees, newest first, filtered by stage. A search is posted (the terms
-    never enter a URL) and answered in the same response: the one box ``q`` (case number, ID
-    number, part of a name or its pinyin: ``selectors.search_cases``, ranked, at most
-    ``search.CAP`` cases on one page, the audit event naming each case shown) and the exact
-    fields by ID number or full name (blind indexes, paginated).
+    """The cases the user sees: a working list filtered, sorted and paged by GET
+    (``victims.filters``: only non-personal values, so they may stand in the URL), the filters
+    remembered in the session and restored when the list is opened without parameters
+    (``?clear=1`` clears them), newest first by default, with the total and numbered pages.
 
-    A search is counted against the account's rate limit first (429 past it,
-    ``registry.ratelimit``); a search by a field of a section the role may not read is the
-    audited 403 page (``selectors.cases_for`` refuses it); a term the normalization refuses
-    is shown on its field."""
+    A search is posted (the terms never enter a URL) and answered in the same response: the one
+    box ``q`` (case number, ID number, part of a name or its pinyin: ``selectors.search_cases``,
+    ranked, at most ``search.CAP`` cases on one page, the audit event naming each case shown)
+    and the exact fields by ID number or full name (blind indexes, paginated). A search is
+    counted against the account's rate limit first (429 past it, ``registry.ratelimit``); a
+    search by a field of a section the role may not read is the audited 403 page
+    (``selectors.cases_for`` refuses it); a term the normalization refuses is shown on its
+    field. Every list and search is audited (``case_listed`` with the filters,
+    ``case_searched``)."""
     user = request.user
     require(works_on_cases(user), _("Your role does not open victims' files."))
-    stages = dict(Stage.choices)
-    searching = False
-    if request.method == "POST":
-        form = forms.CaseSearchForm(request.POST)
-        if not form.is_valid():
-            return _search_refused(request, form)
-        stage = form.cleaned_data["stage"] or None
-        terms = form.terms()
-        if not terms:  # a plain filter: answer with a normal link, so Back and Reload behave
-            url = reverse("victims:list")
-            return HttpResponseRedirect(f"{url}?stage={stage}" if stage else url)
-        searching = True
-        page_number = form.cleaned_data["page"] or 1
-        try:
-            count_search(request)
-        except RateLimited as refused:
-            form.add_error(None, refused.message)
-            return _search_refused(request, form, status=refused.status)
-    else:
-        stage = request.GET.get("stage") if request.GET.get("stage") in stages else None
-        terms = {}
-        page_number = _page_number(request.GET.get("page"))
-        form = forms.CaseSearchForm(initial={"stage": stage or ""})
+    if request.method != "POST":
+        if not request.GET and request.session.get(LIST_STATE):
+            return HttpResponseRedirect(f"{reverse('victims:list')}?{request.session[LIST_STATE]}")
+        return _filtered_list(request)
+    form = forms.CaseSearchForm(request.POST)
+    if not form.is_valid():
+        return _search_refused(request, form)
+    stage = form.cleaned_data["stage"] or None
+    terms = form.terms()
+    if not terms:  # no term: the list as it was, with a normal link, so Back and Reload behave
+        url = reverse("victims:list")
+        return HttpResponseRedirect(f"{url}?stage={stage}" if stage else url)
+    page_number = form.cleaned_data["page"] or 1
+    try:
+        count_search(request)
+    except RateLimited as refused:
+        form.add_error(None, refused.message)
+        return _search_refused(request, form, status=refused.status)
 
     exact = {key: value for key, value in terms.items() if key != "q"}
     found = None
@@ -150,31 +241,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
     detail: dict[str, Any] = {"count": found.total if found else page.paginator.count, "page": page.number}
     if stage:
         detail["filters"] = {"stage": stage}
-    if searching:
-        detail["terms"] = search_terms_detail(terms)
-        if found is not None or page.paginator.count <= 20:  # the cases revealed (a search shows at most CAP)
-            detail["cases"] = [str(row["uuid"]) for row in rows]
-    log_read(
+    detail["terms"] = search_terms_detail(terms)
+    if found is not None or page.paginator.count <= 20:  # the cases revealed (a search shows at most CAP)
+        detail["cases"] = [str(row["uuid"]) for row in rows]
+    log_read(request, action=AuditAction.CASE_SEARCHED, sections=sections, detail=detail)
+    return _list_page(
         request,
-        action=AuditAction.CASE_SEARCHED if searching else AuditAction.CASE_LISTED,
-        sections=sections,
-        detail=detail,
-    )
-    return render(
-        request,
-        "victims/case_list.html",
         {
             "form": form,
             "page": page,
             "rows": rows,
             "show_person": show_person,
             "show_identity": show_identity,
-            "searching": searching,
-            "searchable": _searchable(user),
+            "searching": True,
             "capped": found is not None and found.capped,
             "cap": search.CAP,
-            "stage_label": stages.get(stage) if stage else None,
-            "may_register": may_register(user),
+            "stage_label": dict(Stage.choices).get(stage) if stage else None,
         },
     )
 
@@ -211,7 +293,8 @@ def case_register(request: HttpRequest) -> HttpResponse:
 
 
 def _referral_actions(user, case: Case, referral: dict) -> list[dict]:
-    """The buttons the user gets on one referral, as the policy and its status allow."""
+    """The buttons the user gets on one referral, as the policy and its status allow: the
+    receiver's answers post at once; approve, reject and revoke link to their confirmation page."""
     status = referral["status"]
     actions = []
     if policy.may(user, Action.RESPOND_REFERRAL) and referral["to_organization"] == str(
@@ -222,7 +305,10 @@ def _referral_actions(user, case: Case, referral: dict) -> list[dict]:
         elif status == ReferralStatus.ACCEPTED:
             actions.append(("complete", _("Mark as completed"), "primary", True))
     if policy.may(user, Action.APPROVE_CHILD_REFERRAL) and status == ReferralStatus.AWAITING_APPROVAL:
-        actions.append(("approve", _("Approve"), "primary", False))
+        actions += [
+            ("approve", _("Approve"), "primary", False),
+            ("reject", pgettext("decision", "Reject"), "danger", False),
+        ]
     if policy.may_write(user, Section.REFERRALS) and status in (
         ReferralStatus.AWAITING_APPROVAL,
         ReferralStatus.PENDING,
@@ -235,6 +321,7 @@ def _referral_actions(user, case: Case, referral: dict) -> list[dict]:
             "label": label,
             "style": style,
             "with_note": with_note,
+            "link": verb in ("approve", "reject", "revoke"),
             "url": reverse("victims:referral-act", args=[case.uuid, referral["id"], verb]),
             "version": referral["version"],
         }
@@ -306,13 +393,14 @@ def _tab_blocks(user, case: Case, section, data) -> list[dict]:
 
 def timeline(user, case: Case) -> list[dict]:
     """The case's timeline for ``user`` (``registry.presentation.timeline``), newest first."""
-    sections = casefile.case_sections(user, case)
+    sections = casefile.case_sections(user, case, current=True)
     return list(reversed(presentation.timeline(case, sections, casefile.case_history(user, case))))
 
 
 def _case_actions(user, case: Case) -> list[dict]:
-    """Civil affairs' buttons in the case header: close (a link to its confirmation form, which
-    asks how the case ended), reopen, resolve a possible duplicate."""
+    """Civil affairs' buttons in the case header: close and reopen (links to their confirmation
+    pages, ``registry.decisions`` — reopen a secondary one: a closed case is there to be read),
+    resolve a possible duplicate."""
     actions = []
     if policy.may(user, Action.CLOSE_CASE):
         if Stage.CLOSED in TRANSITIONS[Stage(case.stage)]:
@@ -321,7 +409,7 @@ def _case_actions(user, case: Case) -> list[dict]:
                  "url": reverse("victims:case-close", args=[case.uuid])}
             )  # fmt: skip
         if case.stage in CLOSED_STAGES:
-            actions.append({"verb": "reopen", "label": _("Reopen the case"), "style": "primary"})
+            actions.append({"verb": "reopen", "label": _("Reopen the case"), "style": "secondary", "link": True})
     if policy.may(user, Action.RESOLVE_DUPLICATE) and case.possible_duplicate:
         actions.append({"verb": "resolve-duplicate", "label": "", "style": "duplicate"})
     for action in actions:
@@ -362,6 +450,7 @@ def case_file(request: HttpRequest, case_id) -> HttpResponse:
             context.update(extra)
         else:
             context["blocks"] = _tab_blocks(user, case, section, data)
+        mark_void(context, user, case, section, data)
         context["tab_parts"] = casefile.tab_parts(request, case, section)
         sections = list(dict.fromkeys([s for s in (Section.PERSON, section) if s in shown]))
     # Whether the person may be registered elsewhere is for civil affairs, who resolve it; the

@@ -42,13 +42,13 @@ def _recent_rows(user, cases, limit: int | None = None) -> list[dict]:
     return rows
 
 
-def _referral_rows(user, referrals) -> list[dict]:
+def _referral_rows(user, referrals, limit: int | None = None) -> list[dict]:
     show_person = policy.may_read(user, Section.PERSON)
     fields = ["uuid", "service", "status", "created_at", "case__uuid", "case__number", "to_organization__name"]
     if show_person:
         fields.append("case__victim__full_name")
     rows = []
-    for referral in referrals.select_related("case__victim", "to_organization").only(*fields).order_by("id"):
+    for referral in referrals.select_related("case__victim", "to_organization").only(*fields).order_by("id")[:limit]:
         rows.append(
             {
                 "case_url": case_url(referral.case, Section.REFERRALS.value),
@@ -86,12 +86,16 @@ def dashboard_work(request: HttpRequest) -> dict[str, Any]:
         return {}
     visible = selectors.cases_for(user)
     open_cases = visible.exclude(stage__in=CLOSED_STAGES)
-    work: dict[str, Any] = {"role": role.value, "list_url": reverse("victims:list")}
+    list_url = reverse("victims:list")
+    # Each short list shows its first RECENT_CASES and says how many there are in all, with a
+    # link to the case list filtered the same way (``victims.filters``; ``clear``: no filter).
+    work: dict[str, Any] = {"role": role.value, "list_url": f"{list_url}?clear=1", "shown": RECENT_CASES}
     listed: list[dict] = []
     if policy.scope_of(user) is Scope.ORGANIZATION:
         work["open_assigned"] = open_cases.filter(assigned_caseworkers=user).count()
         work["open_total"] = open_cases.count()
         work["recent"] = listed = _recent_rows(user, visible.order_by("-id"), RECENT_CASES)
+        work["recent_total"] = visible.count() if len(listed) == RECENT_CASES else len(listed)
         work["may_register"] = may_register(user)
     elif policy.scope_of(user) is Scope.JURISDICTION:
         counts = dict(visible.order_by().values_list("stage").annotate(n=models.Count("pk")))
@@ -102,14 +106,18 @@ def dashboard_work(request: HttpRequest) -> dict[str, Any]:
         work["total"] = sum(counts.values())
         work["closed_year"], work["closed_by_ending"] = _closed_by_ending(visible)
         awaiting = Referral.objects.filter(case__in=visible, status=ReferralStatus.AWAITING_APPROVAL)
-        work["awaiting_approval"] = _referral_rows(user, awaiting)
+        work["awaiting_approval"] = _referral_rows(user, awaiting, RECENT_CASES)
+        work["awaiting_total"] = awaiting.count()
         duplicates = visible.filter(possible_duplicate=True)
-        work["duplicates"] = _recent_rows(user, duplicates.order_by("id"))
+        work["duplicates"] = _recent_rows(user, duplicates.order_by("id"), RECENT_CASES)
+        work["duplicates_total"] = duplicates.count()
+        work["duplicates_url"] = f"{list_url}?duplicate=1"
         listed = work["awaiting_approval"] + work["duplicates"]
     else:
         mine = Referral.objects.filter(case__in=visible, to_organization=user.organization_id)
-        work["pending"] = _referral_rows(user, mine.filter(status=ReferralStatus.PENDING))
-        work["active"] = _referral_rows(user, mine.filter(status=ReferralStatus.ACCEPTED))
+        for key, status in (("pending", ReferralStatus.PENDING), ("active", ReferralStatus.ACCEPTED)):
+            work[key] = _referral_rows(user, mine.filter(status=status), RECENT_CASES)
+            work[f"{key}_total"] = mine.filter(status=status).count()
         listed = work["pending"] + work["active"]
     if listed:
         log_read(

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from registry import policy
+from registry import drafts, policy
 from registry.audit import AuditAction, log_read
 from registry.errors import Conflict, NotFound, RuleViolation, StaleVersion
 from registry.forms import show_error
@@ -50,7 +50,9 @@ def record_add(request: HttpRequest, case_id, kind: str) -> HttpResponse:
     model = _record_model(kind)
     case = selectors.case_for(user, case_id)
     require(policy.may_write(user, model.section))
-    form = forms.RecordForm(request.POST or None, model=model)
+    back = drafts.return_path(request, case.uuid)  # e.g. the referral that needed this consent
+    initial = {"service": request.GET["service"]} if "service" in request.GET else None
+    form = forms.RecordForm(request.POST or None, initial=initial, model=model)
     if request.method == "POST" and form.is_valid():
         try:
             operations.record_add(actor=user, case=case, model=model, data=form.values())
@@ -58,7 +60,7 @@ def record_add(request: HttpRequest, case_id, kind: str) -> HttpResponse:
             show_error(form, refused)
         else:
             messages.success(request, _("Saved: %(kind)s.") % {"kind": kind_label(model)})
-            return HttpResponseRedirect(case_url(case, model.section.value))
+            return HttpResponseRedirect(back or case_url(case, model.section.value))
     title = _("Add: %(kind)s") % {"kind": kind_label(model)}
     return form_page(request, case, title=title, form=form, back_tab=model.section.value)
 

@@ -27,6 +27,7 @@ from care.models import CarePlan, Review
 from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.operations import full_clean
 from services.operations.common import audit  # noqa: F401 - shared by the operations
+from victims import validation
 from victims.choices import AgeBand
 from victims.models import Case
 
@@ -83,8 +84,11 @@ def stripped(value) -> str:
 
 
 def check_record(record) -> None:
-    """The model's own rules (``full_clean``: choices, lengths, constraints) over the fields the
-    operation set; foreign keys set by the operation itself are excluded."""
+    """The dates in the order life allows (``validation.check_chronology``: an assessment, a
+    review or a target not before the person's birth), then the model's own rules
+    (``full_clean``: choices, lengths, constraints) over the fields the operation set; foreign
+    keys set by the operation itself are excluded."""
+    validation.check_chronology(record, record.case)
     full_clean(record, exclude=["case", "plan", "owner", "created_by", "reviewer", "approved_by"])
 
 

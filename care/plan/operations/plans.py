@@ -30,6 +30,7 @@ from care.plan.operations.common import (
 )
 from inbox.choices import NotificationKind
 from inbox.notify import civil_affairs_over, notify, settle
+from registry.decisions import decision_comment
 from registry.errors import Conflict, RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -192,12 +193,14 @@ def _apply_needs(plan: CarePlan, needs: dict[str, dict]) -> list[Need]:
     return changed
 
 
-def care_plan_approve(*, actor, plan: CarePlan, expected_version: int) -> CarePlan:
+def care_plan_approve(*, actor, plan: CarePlan, expected_version: int, comment: str = "") -> CarePlan:
     """A civil affairs officer who neither wrote nor amended the plan approves it (four eyes).
     403 without ``approve_care_plan``, 403 ``four_eyes`` for an author, 409
-    ``not_awaiting_approval`` unless the plan awaits approval, 412 when stale. Audit
+    ``not_awaiting_approval`` unless the plan awaits approval, 412 when stale. ``comment``
+    (optional) is kept, encrypted, on the plan (``registry.decisions``). Audit
     ``approval_granted``."""
     require_action(actor, Action.APPROVE_CARE_PLAN)
+    comment = decision_comment(CarePlan, comment, required=False)
     with transaction.atomic(), recorded_change(actor=actor, reason="care plan approved"):
         locked = lock_record(actor, plan, expected_version)
         approve(
@@ -205,6 +208,7 @@ def care_plan_approve(*, actor, plan: CarePlan, expected_version: int) -> CarePl
             locked,
             _("A child's care plan is approved by a civil affairs officer who did not write or change it."),
         )
+        locked.decision_comment = comment
         locked.version += 1
         locked.save()
         settle([NotificationKind.CARE_PLAN_TO_APPROVE], locked)

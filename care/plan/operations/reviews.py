@@ -28,6 +28,7 @@ from care.plan.operations.common import (
 )
 from inbox.choices import NotificationKind
 from inbox.notify import civil_affairs_over, notify, settle
+from registry.decisions import decision_comment
 from registry.errors import RuleViolation
 from registry.history import recorded_change
 from registry.models import AuditAction
@@ -80,14 +81,17 @@ def review_create(*, actor, plan: CarePlan, data: dict) -> Review:
     return review
 
 
-def review_approve(*, actor, review: Review, expected_version: int) -> Review:
+def review_approve(*, actor, review: Review, expected_version: int, comment: str = "") -> Review:
     """A civil affairs officer who did not write the review approves it (four eyes). 403
     without ``approve_care_plan``, 403 ``four_eyes`` for its author, 409
-    ``not_awaiting_approval``, 412 when stale. Audit ``approval_granted``."""
+    ``not_awaiting_approval``, 412 when stale. ``comment`` (optional) is kept, encrypted, on
+    the review (``registry.decisions``). Audit ``approval_granted``."""
     require_action(actor, Action.APPROVE_CARE_PLAN)
+    comment = decision_comment(Review, comment, required=False)
     with transaction.atomic(), recorded_change(actor=actor, reason="care plan review approved"):
         locked = lock_record(actor, review, expected_version)
         approve(actor, locked, _("A child's review is approved by a civil affairs officer who did not write it."))
+        locked.decision_comment = comment
         locked.version += 1
         locked.save()
         settle([NotificationKind.CARE_PLAN_TO_APPROVE], locked)
