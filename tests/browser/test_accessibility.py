@@ -66,10 +66,17 @@ def _menu_keys(page) -> list[str]:
 
 
 def _walk_case(page, findings) -> None:
-    """The first case of the list, each section of its file and the first form a section offers."""
+    """The first case of the list, the confirmation page of its first decision (if the role takes
+    one), each section of its file and the first form a section offers."""
     page.locator("#cases tbody a").first.click()
     expect(page.locator("#case-sections")).to_be_visible()
     _check(page, findings)
+    decision = page.locator("#case-actions a")  # civil affairs: the confirmation page of a decision
+    if decision.count():
+        decision.first.click()
+        expect(page.locator("#decision-form")).to_be_visible()
+        _check(page, findings)
+        page.go_back()
     tabs = page.locator("#case-tabs a[id^='tab-link-']").evaluate_all("(links) => links.map((a) => a.id)")
     form_seen = False
     for tab in tabs:

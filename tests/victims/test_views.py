@@ -16,7 +16,7 @@ from registry.models import AuditAction, AuditEvent
 from registry.presentation import mask_id_number
 from tests.factories import UserFactory
 from tests.helpers import zh
-from tests.victims.conftest import CLOSING, TODAY, person
+from tests.victims.conftest import CLOSING, RESCUE, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, ReferralStatus, Service, Stage
 from victims.models import Case, Consent, Referral, Rescue
@@ -382,6 +382,28 @@ def test_duplicate_registration_names_the_existing_case(as_user, register, place
         r'<div class="alert[^"]*" role="alert" id="form-errors"[^>]*>(.*?)</div>', page(response), re.DOTALL
     )
     assert errors and existing.number in errors.group(1)
+    assert f'<a href="{case_url(existing)}">' in page(response)  # the case within reach, linked
+
+
+@pytest.mark.parametrize(("first", "second"), [("alice", "carol"), ("carol", "alice")])
+def test_a_person_registered_in_the_other_city_gets_the_same_words_in_both_and_is_flagged(
+    as_user, cast, places, first, second
+):
+    """Fuzhou then Xiamen, and Xiamen then Fuzhou: the second caseworker's case is registered
+    and flagged for civil affairs, and she reads 已登记，请联系民政部门 — nothing of the other case."""
+    city = {"alice": places.gulou, "carol": places.xiamen}
+    earlier = operations.case_register(
+        actor=getattr(cast, first), victim=person(24), jurisdiction=city[first], rescue=dict(RESCUE)
+    )
+    body = registration_body(places, seed=25, id_number=earlier.victim.id_number, jurisdiction=city[second].pk)
+
+    response = as_user(second).post(reverse("victims:register"), body, follow=True)
+
+    later = Case.objects.exclude(pk=earlier.pk).get()
+    assert later.possible_duplicate and later.duplicate_of == earlier
+    html = page(response)
+    assert zh("Already registered: please contact civil affairs.") in html
+    assert earlier.number not in html and str(earlier.uuid) not in html and earlier.victim.full_name not in html
 
 
 # --- the case file ----------------------------------------------------------------------------

@@ -48,11 +48,12 @@ from victims.operations.referrals import (
     referral_revoke,
     require_referred_write,
 )
-from victims.operations.registration import PROVINCE_ABBREVIATIONS, case_register, victim_update
+from victims.operations.registration import PROVINCE_ABBREVIATIONS, DuplicateVictim, case_register, victim_update
 from victims.operations.void import may_void, record_void, refuse_in_force
 
 __all__ = [
     "CHILD_CONSENT_AGE",
+    "DuplicateVictim",
     "MAX_ALIASES",
     "MAX_NAME_LENGTH",
     "PROVINCE_ABBREVIATIONS",

@@ -102,6 +102,16 @@ def _rescue_day(rescue: dict | None) -> datetime.date | None:
         return None
 
 
+class DuplicateVictim(Conflict):
+    """409 ``duplicate_victim``: the person is already registered in ``case``, a case within the
+    actor's reach (pages link to it)."""
+
+    def __init__(self, case: Case) -> None:
+        message = _("This person is already registered in case %(number)s.") % {"number": case.number}
+        super().__init__(message, code="duplicate_victim")
+        self.case = case
+
+
 def case_register(
     *,
     actor,
@@ -144,10 +154,7 @@ def case_register(
             # A case within the actor's reach is named even when a newer one lies outside it.
             within_reach = Case.objects.visible_to(actor).filter(pk__in=earlier).order_by("-id").first()
             if within_reach is not None:
-                raise Conflict(
-                    _("This person is already registered in case %(number)s.") % {"number": within_reach.number},
-                    code="duplicate_victim",
-                )
+                raise DuplicateVictim(within_reach)
         person.save()
         case = Case(
             victim=person,

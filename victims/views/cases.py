@@ -266,10 +266,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @case_page("GET", "HEAD", "POST")
 def case_register(request: HttpRequest) -> HttpResponse:
-    """Register a rescued person (caseworkers): victim, responsible jurisdiction, rescue."""
+    """Register a rescued person (caseworkers): victim, responsible jurisdiction, rescue. A person
+    already registered within the caseworker's reach is refused with a link to that case; one
+    registered outside it is registered, flagged for civil affairs, and the caseworker reads the
+    same words wherever the other case is ("已登记，请联系民政部门"), nothing of that case."""
     user = request.user
     require(may_register(user), _("Only shelter caseworkers register victims."))
     form = forms.RegistrationForm(request.POST or None, organization=user.organization)
+    duplicate = None  # the case within reach that already holds the person
     if request.method == "POST" and form.is_valid():
         try:
             case = operations.case_register(
@@ -281,12 +285,17 @@ def case_register(request: HttpRequest) -> HttpResponse:
             )
         except RuleViolation as refused:
             show_error(form, refused, forms.identity_error_aliases(form.cleaned_data.get("document_type")))
+        except operations.DuplicateVictim as refused:
+            form.add_error(None, refused.message)
+            duplicate = refused.case
         except Conflict as refused:
             form.add_error(None, refused.message)
         else:
             messages.success(request, _("Case %(number)s is registered.") % {"number": case.number})
+            if case.possible_duplicate:  # registered outside the caseworker's reach: the same words everywhere
+                messages.warning(request, _("Already registered: please contact civil affairs."))
             return HttpResponseRedirect(case_url(case))
-    return render(request, "victims/case_register.html", {"form": form})
+    return render(request, "victims/case_register.html", {"form": form, "duplicate": duplicate})
 
 
 # --- the case file ----------------------------------------------------------------------------
