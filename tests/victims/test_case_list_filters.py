@@ -19,6 +19,7 @@ from tests.services.conftest import TODAY, days_ago, plan_data
 from tests.victims.conftest import CLOSING, RESCUE, person
 from victims import filters, operations
 from victims.choices import AgeBand, DocumentType, Sex, Stage
+from victims.views.cases import LIST_STATE
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +223,18 @@ def test_the_filters_are_kept_in_the_session_and_cleared_on_request(lists, clien
     assert numbers(client.get(back["Location"])) == [closed.number]
     assert len(numbers(client.get(LIST, {"clear": "1"}))) == 2
     assert client.get(LIST).status_code == 200  # nothing left to restore
+
+
+def test_a_saved_filter_that_no_longer_holds_is_forgotten_not_a_trap(lists, client, places):
+    lists("dave", stage=Stage.REGISTERED)
+    session = client.session
+    session[LIST_STATE] = f"organization={places.xm_shelter.uuid}"  # e.g. no longer within reach
+    session.save()
+
+    refused = client.get(client.get(LIST)["Location"])
+
+    assert refused.status_code == 200 and 'id="cases"' not in refused.content.decode()
+    assert client.get(LIST).status_code == 200  # the next visit opens the list, unfiltered
 
 
 def test_a_listing_is_audited_with_its_filters(lists, make_case):

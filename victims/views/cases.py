@@ -137,10 +137,13 @@ def _columns(sort: str, show_person: bool, show_identity: bool) -> list[dict]:
 
 def _filtered_list(request: HttpRequest) -> HttpResponse:
     """The list as the filters in the URL ask (remembered in the session for the next visit
-    without parameters); an invalid filter is shown on its field, with no list."""
+    without parameters); an invalid filter is shown on its field, with no list, and forgotten
+    (a saved filter that no longer holds — an organization since left, say — never traps the
+    list: the next visit opens it unfiltered)."""
     user = request.user
     form = filters.CaseFilterForm(request.GET, user=user)
     if not form.is_valid():
+        request.session.pop(LIST_STATE, None)
         return _list_page(request, {"filters": form})
     used = form.used()
     sort = form.cleaned_data.get("sort") or ""
