@@ -57,7 +57,7 @@ lint: $(VENV)/.installed-dev devenv
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations scaffold --check --dry-run
 
 pytest: $(VENV)/.installed-dev sysdeps-test
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint pytest
 

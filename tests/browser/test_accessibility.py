@@ -4,16 +4,13 @@ phone without scrolling sideways.
 
 axe-core is vendored from the npm registry (``tests/browser/assets``, see its README). The walk
 opens each entry of the role's menu; a role that reads cases also opens a case from the case
-list, each section of its file, and the first form a section offers. The pages are the
-database's business only through their data, so the walk runs in the SQLite pass alone (CI's
-PostgreSQL pass runs every other browser journey)."""
+list, each section of its file, and the first form a section offers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from tests.browser.test_care_journey import DESKTOP, PHONE
@@ -22,10 +19,7 @@ from tests.victims.conftest import RESCUE, TODAY, person
 from victims import operations
 from victims.choices import ConsentGiver, Service
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="markup does not depend on the database"),
-]
+pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
