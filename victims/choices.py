@@ -190,3 +190,16 @@ OPEN_REFERRAL_STATUSES = (ReferralStatus.AWAITING_APPROVAL, ReferralStatus.PENDI
 # A referral lets the receiving organization see the case while pending (to decide), accepted
 # or completed (read-only then); never while awaiting approval, declined or revoked.
 REFERRAL_VISIBLE_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)
+
+
+# The statutory bases on which a child's file is shared without a consent (a consent "given by"
+# statute): civil affairs' guardianship of a child rescued from trafficking, and the duties the
+# personal information law names. Stored as the citation itself, as typed before the picker was
+# offered: a citation typed then stays on its record (and offered by its form), while a new
+# or changed basis must be one of these (``victims.operations.records``).
+STATUTORY_BASES = (
+    "《中华人民共和国未成年人保护法》第九十二条：民政部门临时监护",
+    "《中华人民共和国未成年人保护法》第九十四条：民政部门长期监护",
+    "《中华人民共和国个人信息保护法》第十三条第一款第三项：为履行法定职责或者法定义务所必需",
+    "《中华人民共和国个人信息保护法》第十三条第一款第四项：紧急情况下为保护自然人的生命健康和财产安全所必需",
+)

@@ -31,7 +31,15 @@ from registry.forms import (
 )
 from registry.models import Jurisdiction, Organization
 from victims import validation
-from victims.choices import CLOSURE_REASONS, ConsentGiver, DisabilityCategory, DocumentType, Ending, Stage
+from victims.choices import (
+    CLOSURE_REASONS,
+    STATUTORY_BASES,
+    ConsentGiver,
+    DisabilityCategory,
+    DocumentType,
+    Ending,
+    Stage,
+)
 from victims.models import Case, Consent, DNASample, Rescue, Victim
 from victims.search import MAX_TERM
 from victims.sections import FORM_KINDS, RESCUE
@@ -310,17 +318,6 @@ class RegistrationForm(forms.Form):
 
 
 # --- records on a case ------------------------------------------------------------------------
-
-# The statutory bases on which a child's file is shared without a consent (a consent "given by"
-# statute): civil affairs' guardianship of a child rescued from trafficking, and the duties the
-# personal information law names. Stored as the citation itself, as typed before the picker was
-# offered; a citation typed then stays offered on its record (``RecordForm``).
-STATUTORY_BASES = (
-    "《中华人民共和国未成年人保护法》第九十二条：民政部门临时监护",
-    "《中华人民共和国未成年人保护法》第九十四条：民政部门长期监护",
-    "《中华人民共和国个人信息保护法》第十三条第一款第三项：为履行法定职责或者法定义务所必需",
-    "《中华人民共和国个人信息保护法》第十三条第一款第四项：紧急情况下为保护自然人的生命健康和财产安全所必需",
-)
 
 
 def statutory_basis_field(label, current: str | None) -> forms.ChoiceField:

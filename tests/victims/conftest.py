@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from victims import operations, synthetic
-from victims.choices import ConsentGiver, DocumentType, Ending, ExploitationType, Service, Sex
+from victims.choices import STATUTORY_BASES, ConsentGiver, DocumentType, Ending, ExploitationType, Service, Sex
 
 TODAY = timezone.localdate()
 
@@ -67,7 +67,7 @@ def consent(cast):
         if given_by == ConsentGiver.GUARDIAN:
             data.setdefault("guardian_name", "监护人（虚构）")
         if given_by == ConsentGiver.STATUTORY:
-            data.setdefault("statutory_basis", "《未成年人保护法》第九十二条")
+            data.setdefault("statutory_basis", STATUTORY_BASES[0])
         return operations.record_add(actor=cast.alice, case=case, model="consent", data=data)
 
     return make

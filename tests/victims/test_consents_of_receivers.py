@@ -11,12 +11,12 @@ from django.urls import reverse
 from tests.victims.conftest import TODAY
 from tests.victims.test_api_matrix import register_case
 from victims import operations
-from victims.choices import ConsentGiver, Service
+from victims.choices import STATUTORY_BASES, ConsentGiver, Service
 
 pytestmark = pytest.mark.django_db
 
 GUARDIAN = "监护人（虚构）甲"
-BASIS = "《法律援助法》第三十二条（虚构）"
+BASIS = STATUTORY_BASES[2]
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from registry.history import recorded_change
 from tests.victims.conftest import TODAY
 from tests.victims.test_views import page, registration_body
 from victims import operations
-from victims.choices import Service
-from victims.forms import STATUTORY_BASES
-from victims.models import Case, Referral, Victim
+from victims.choices import STATUTORY_BASES, Service
+from victims.models import Case, Consent, Referral, Victim
 
 
 @pytest.fixture
@@ -208,13 +207,33 @@ def test_after_a_refused_form_the_error_summary_links_to_each_field(as_user, pla
     assert "registry/forms.js" in body  # what moves the focus to the summary
 
 
-def test_the_statutory_basis_is_picked_from_the_list_and_an_older_one_stays_readable(as_user, register, consent):
+OLDER_CITATION = "《未成年人保护法》第九十二条"  # typed before the list was offered
+
+
+def test_the_statutory_basis_is_picked_from_the_list_and_an_older_one_stays_readable(
+    as_user, register, consent, monkeypatch
+):
     case = register(age=10)
     body = page(as_user("alice").get(reverse("victims:record-add", args=[case.uuid, "consent"])))
     assert [value for value, _ in options(body, "statutory_basis")] == ["", *STATUTORY_BASES]
-    older = consent(case, Service.LEGAL_AID, given_by="statutory", statutory_basis="《未成年人保护法》第九十二条")
+    with monkeypatch.context() as before_the_list:
+        before_the_list.setattr("victims.operations.records.STATUTORY_BASES", (*STATUTORY_BASES, OLDER_CITATION))
+        older = consent(case, Service.LEGAL_AID, given_by="statutory", statutory_basis=OLDER_CITATION)
     edit = page(as_user("alice").get(reverse("victims:record-edit", args=[case.uuid, "consent", older.uuid])))
-    assert ("《未成年人保护法》第九十二条", "《未成年人保护法》第九十二条") in options(edit, "statutory_basis")
+    assert (OLDER_CITATION, OLDER_CITATION) in options(edit, "statutory_basis")
+    amended = operations.record_amend(
+        actor=case.created_by, record=older, expected_version=older.version, changes={"withdrawn_on": TODAY}
+    )
+    assert amended.statutory_basis == OLDER_CITATION  # kept while it is not changed
+
+
+@pytest.mark.parametrize("basis", ["", "《某某法》第一条（虚构）", None])
+def test_a_statutory_basis_not_from_the_list_is_refused_by_the_operation(register, consent, basis):
+    case = register(age=10)
+    with pytest.raises(RuleViolation) as refused:
+        consent(case, Service.LEGAL_AID, given_by="statutory", statutory_basis=basis)
+    assert refused.value.field == "statutory_basis"
+    assert not Consent.objects.filter(case=case).exists()
 
 
 # --- consent on the way to a referral -------------------------------------------------------------

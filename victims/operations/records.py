@@ -24,7 +24,7 @@ from registry.models import AuditAction
 from registry.operations import full_clean, require_room
 from registry.policy import require_write
 from victims import validation
-from victims.choices import DECIDED_IDENTIFICATION
+from victims.choices import DECIDED_IDENTIFICATION, STATUTORY_BASES, ConsentGiver
 from victims.models import Case, CaseRecord, Consent, Referral, Rescue
 from victims.operations.common import lock_case, lock_record, refresh_rescue_facts
 
@@ -55,6 +55,7 @@ def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) ->
     require_room(model, case)
     record = model(case=case, **data)
     _check_record(record)
+    _check_statutory_basis(record)
     full_clean(record, exclude=["case"])
     record.save()
     if isinstance(record, Rescue):
@@ -77,6 +78,8 @@ def record_amend(*, actor, record: CaseRecord, expected_version: int, changes: d
                 raise RuleViolation(_("This field cannot be changed."), field=name)
             setattr(locked, name, value)
         _check_record(locked)
+        if "statutory_basis" in changes:
+            _check_statutory_basis(locked)
         full_clean(locked, exclude=["case"])
         locked.version += 1
         locked.save()
@@ -110,6 +113,15 @@ def _check_record(record: CaseRecord) -> None:
         if record.withdrawn_on < record.given_on:
             raise RuleViolation(_("Consent cannot be withdrawn before it was given."), field="withdrawn_on")
     validation.check_chronology(record, record.case)
+
+
+def _check_statutory_basis(record: CaseRecord) -> None:
+    """400 ``statutory_basis`` unless a consent given by statute cites one of
+    :data:`~victims.choices.STATUTORY_BASES` — checked when the basis is written, so a citation
+    typed before the list stays on its record until it is changed."""
+    if isinstance(record, Consent) and record.given_by == ConsentGiver.STATUTORY:
+        if record.statutory_basis not in STATUTORY_BASES:
+            raise RuleViolation(_("Choose the statutory basis from the list."), field="statutory_basis")
 
 
 def check_identification(rescue: Rescue) -> None:

@@ -14,6 +14,7 @@ import random
 from victims import operations, synthetic
 from victims.choices import (
     DECIDED_IDENTIFICATION,
+    STATUTORY_BASES,
     ConsentGiver,
     DecidingUnit,
     DisabilityCategory,
@@ -56,7 +57,7 @@ FICTION = "（演示数据，情节虚构）"
 PHYSICAL = ("身体状况良好", "轻度营养不良", "有陈旧性外伤，已处理", "患皮肤病，正在治疗", "贫血，需补充营养")
 PSYCHOLOGICAL = ("情绪基本稳定", "焦虑、失眠，需心理疏导", "警惕性高，不愿交流", "有创伤后应激表现，已安排心理咨询")
 NEEDS = ("定期体检", "心理辅导", "营养补充", "陪同就医")
-STATUTORY_BASIS = "《中华人民共和国未成年人保护法》第九十二条：民政部门临时监护"
+STATUTORY_BASIS = STATUTORY_BASES[0]
 REFERRAL_REASONS = {
     Service.SCHOOLING: "学龄儿童，需安排就近入学",
     Service.TRAINING: "本人有就业意愿，需职业技能培训及就业推荐",
