@@ -33,7 +33,7 @@ from django.db import models
 from django.utils.module_loading import import_string
 
 from registry import policy
-from registry.operations import is_voidable
+from registry.operations import has_void_fields
 
 Builder = Callable[[Any, Any], Any]  # (case, user) -> a section's content
 Narrow = Callable[[Any, models.QuerySet], models.QuerySet]  # (user, rows) -> the reader's rows
@@ -371,7 +371,7 @@ VOID_FIELDS = ("voided_at", "void_reason")
 def _void_fields(model) -> tuple[str, ...]:
     """The fields of a record's voiding its history shows (when and why; who is the change's
     actor), for a kind that may be voided; a record's creation never shows them (empty)."""
-    return VOID_FIELDS if is_voidable(model) else ()
+    return VOID_FIELDS if has_void_fields(model) else ()
 
 
 def _history_entries(model, sections_of: dict[str, Any], rows) -> list[dict]:

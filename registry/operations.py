@@ -88,8 +88,9 @@ def lock_for_change(
     return locked
 
 
-def is_voidable(model: type[models.Model]) -> bool:
-    """Whether rows of ``model`` can be voided (a case record: ``voided_at`` and the rest)."""
+def has_void_fields(model: type[models.Model]) -> bool:
+    """Whether ``model`` carries the void fields (``voided_at`` and the rest: a case record); which
+    kinds a user may void is ``victims.operations.may_void``."""
     return any(field.name == "voided_at" for field in model._meta.concrete_fields)
 
 
@@ -109,7 +110,7 @@ def require_room(model: type[models.Model], case: models.Model, *, adding: int =
     a record entered by mistake leaves room for the right one."""
     limit = settings.REGISTRY_MAX_RECORDS_PER_KIND
     rows = model._base_manager.filter(case=case)
-    if is_voidable(model):
+    if has_void_fields(model):
         rows = rows.filter(voided_at__isnull=True)
     if rows.count() + adding > limit:
         raise Conflict(

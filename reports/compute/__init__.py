@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from registry.errors import RegistryError
 from registry.models import Jurisdiction
-from registry.operations import is_voidable
+from registry.operations import has_void_fields
 from registry.scope import code_within
 from reports.catalogue import Indicator, Measure
 from reports.compute.sources import SOURCES, Source
@@ -167,7 +167,7 @@ def _divisions(jurisdiction: Jurisdiction) -> dict[int, Division]:
 def _in_force(model):
     """The rows of ``model`` a report counts: a case's records only while not voided
     (``CaseRecordQuerySet.current``); the case itself, always."""
-    return model.objects.current() if is_voidable(model) else model._base_manager.all()
+    return model.objects.current() if has_void_fields(model) else model._base_manager.all()
 
 
 def _rows(source: Source, *, period: Period, divisions: dict[int, Division], today: date):
