@@ -46,14 +46,16 @@ def configure(database_url: str | None) -> None:
 
 
 def fill(count: int, batch: int = 5_000) -> None:
-    from registry.audit.chain import CHAINED_FIELDS, GENESIS, chain_hash
-    from registry.models import AuditEvent
+    """``count`` events of 40 organizations, each chained in its organization's partition as
+    ``record_event`` chains them, with the partitions' heads."""
+    from registry.audit.chain import CHAINED_FIELDS, chain_hash, genesis_of, partition_of
+    from registry.models import AuditChainHead, AuditEvent
 
     if AuditEvent.objects.exists():
         raise SystemExit("the benchmark database already holds audit events; give it an empty one")
     actions = ["case_viewed", "case_listed", "case_searched", "login", "record_updated"]
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    prev = GENESIS
+    heads: dict[str, AuditChainHead] = {}
     pending = []
     for number in range(count):
         values = {
@@ -72,14 +74,18 @@ def fill(count: int, batch: int = 5_000) -> None:
             "outcome": "success",
             "detail": {"count": number % 50, "page": 1},
         }
-        digest = chain_hash(prev, values)
-        pending.append(AuditEvent(**{name: values[name] for name in CHAINED_FIELDS}, prev_hash=prev, hash=digest))
-        prev = digest
-        if len(pending) == batch:
+        values["partition"] = partition_of(values)
+        head = heads.setdefault(values["partition"], AuditChainHead(partition=values["partition"]))
+        prev = head.hash or genesis_of(head.partition)
+        head.hash = chain_hash(prev, values)
+        fields = {name: values[name] for name in (*CHAINED_FIELDS, "partition")}
+        pending.append(AuditEvent(**fields, prev_hash=prev, hash=head.hash))
+        if len(pending) == batch or number == count - 1:
             AuditEvent._base_manager.bulk_create(pending)  # the plain manager: a benchmark shortcut
+            for event in pending:
+                heads[event.partition].last_event_id = event.pk
             pending.clear()
-    if pending:
-        AuditEvent._base_manager.bulk_create(pending)
+    AuditChainHead.objects.bulk_create(heads.values())
 
 
 def main() -> None:

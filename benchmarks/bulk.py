@@ -40,10 +40,10 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
-from registry.audit.chain import GENESIS, chain_hash, lock_chain
+from registry.audit.chain import chain_hash, lock_head, partition_of
 from registry.audit.context import actor_fields
 from registry.fields import BlindIndexField, EncryptedField
-from registry.models import AuditAction, AuditEvent, AuditOutcome
+from registry.models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
 from registry.policy import Section
 
 HISTORY_FIELDS = frozenset({"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"})
@@ -189,7 +189,6 @@ class Writer:
         self.counts = Counts()
         self._next_id: dict[type[models.Model], int] = {}
         self._actors: dict[int, Actor] = {}
-        self._head: str | None = None
         self._fields: dict[type[models.Model], list[models.Field]] = {}
         self.written_models: set[type[models.Model]] = set()
         self._histories: dict = {}
@@ -311,22 +310,26 @@ class Writer:
             }
         )
 
-    def _chain(self) -> None:
-        if self._head is None:
-            last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-            self._head = last or GENESIS
+    def _chain(self) -> list[AuditChainHead]:
+        """Chain the held events onto their partitions' heads, locked as ``record_event`` locks
+        them; return the heads, advanced, for :meth:`flush` to write back."""
+        heads: dict[str, AuditChainHead] = {}
         for values in self.events:
-            values["id"] = self.new_id(AuditEvent)
-            values["prev_hash"] = self._head
-            values["hash"] = self._head = chain_hash(self._head, values)
+            partition = values["partition"] = partition_of(values)
+            if partition not in heads:
+                heads[partition] = lock_head(partition)
+            head = heads[partition]
+            values["id"] = head.last_event_id = self.new_id(AuditEvent)
+            values["prev_hash"] = head.hash
+            values["hash"] = head.hash = chain_hash(head.hash, values)
+        return list(heads.values())
 
     # --- writing -----------------------------------------------------------------------------
 
     def flush(self) -> Counts:
         """Insert everything held, in one transaction; return the running counts."""
         with transaction.atomic():
-            lock_chain()  # the generator appends to the audit chain: hold it as record_event does
-            self._chain()
+            heads = self._chain()
             self.written_models |= set(self.rows) | set(self.history)
             for model, rows in self.rows.items():
                 n = table_of(model).insert(rows)
@@ -337,6 +340,7 @@ class Writer:
                 self.counts.history += n
                 self.counts.by_table[model._meta.label_lower] += n
             self.counts.events += table_of(AuditEvent).insert(self.events)
+            AuditChainHead.objects.bulk_update(heads, ["hash", "last_event_id"])
         self.rows.clear()
         self.history.clear()
         self.events.clear()

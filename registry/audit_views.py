@@ -232,6 +232,7 @@ CSV_COLUMNS = (
     ("ip_address", "IP地址", lambda event: event.ip_address),
     ("request_id", "请求编号", lambda event: event.request_id),
     ("detail", "详情", lambda event: canonical_json(event.detail) if event.detail else ""),
+    ("chain", "所属链", lambda event: event.partition),
     ("prev_hash", "前一条哈希值", lambda event: event.prev_hash),
     ("hash", "哈希值", lambda event: event.hash),
 )  # fmt: skip

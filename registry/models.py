@@ -282,7 +282,12 @@ class AuditEvent(models.Model):
     ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=AuditOutcome.choices)
     detail = CanonicalJSONField(_("detail"), default=dict, blank=True)
+    # The chain the event belongs to (``registry.audit.chain.partition_of``: one per organization
+    # of the actor), so writers of different offices never wait on one lock. Covered by the hash.
+    # Empty for the events written before the chain was partitioned: one chain of their own.
+    partition = models.CharField(_("chain"), max_length=32, default="", blank=True)
     # Unique: two writers that read the same last hash cannot both append (no fork of the chain).
+    # Each partition starts from a genesis hash of its own name, so they never share a value.
     prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -332,6 +337,55 @@ class AuditEvent(models.Model):
         from registry.policy import Section
 
         return [Section(value).label if value in Section.values else value for value in self.sections]
+
+
+class AuditChainHead(models.Model):
+    """Where one partition of the audit chain ends: its last event and that event's hash.
+
+    ``registry.audit.record_event`` locks this row (``SELECT … FOR UPDATE``), reads the hash it
+    chains from, inserts the event and advances the row, all in the event's transaction: the lock
+    is per partition, so only writers of the same partition wait on each other. Not append-only
+    (it moves with every event); ``verify_audit`` checks it against the events it walks, and the
+    checkpoints (:class:`AuditCheckpoint`) pin where every head was.
+    """
+
+    partition = models.CharField(_("chain"), max_length=32, primary_key=True)
+    last_event_id = models.BigIntegerField(_("last event id"), null=True, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"{self.partition or '-'} @ {self.last_event_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """Every partition's head at one moment, hashed into a chain of checkpoints of its own.
+
+    ``hash`` = H(``prev_hash`` ‖ canonical JSON of ``{"at": …, "heads": …}``) with ``heads`` =
+    ``{partition: [last event id, its hash]}``, so a checkpoint removed or changed breaks the
+    checkpoint chain, and an event a checkpoint names that is later removed, changed or moved is
+    caught by ``verify_audit`` however its own partition was rewritten. Recorded periodically
+    (``manage.py audit_checkpoint``, Celery beat); append-only like the events (migration
+    ``0008_audit_partitions``'s triggers).
+    """
+
+    created_at = models.DateTimeField(_("time"))
+    heads = CanonicalJSONField(_("heads"), default=dict)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.hash[:12]}"
 
 
 class ApiToken(models.Model):

@@ -67,11 +67,11 @@ def history_raw_values(model, field_name: str) -> list[str | None]:
 def _audit_migration():
     import importlib
 
-    return importlib.import_module("registry.migrations.0002_audit_event")
+    return importlib.import_module("registry.migrations.0008_audit_partitions")
 
 
 def audit_trigger_statements(vendor: str) -> tuple[list[str], list[str]]:
-    """(lift, restore): the statements that drop the audit table's triggers and put them back,
+    """(lift, restore): the statements that drop the audit tables' triggers and put them back,
     taken from the migration that created them, so a restored trigger is the production one."""
     migration = _audit_migration()
     return migration.drop_statements(vendor), migration.create_statements(vendor)

@@ -164,10 +164,13 @@ _LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
 def api_token_lookup(raw: str) -> ApiToken | None:
-    """The live token ``raw`` stands for — not expired, of an active account — or ``None``."""
+    """The live token ``raw`` stands for — not expired, of an active account — or ``None``.
+
+    One query brings the account with its organization and jurisdiction, which scope checks and
+    the audit event of the request read: neither queries again."""
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__organization", "user__jurisdiction")
         .filter(digest=token_digest(raw), expires_at__gt=now, user__is_active=True)
         .first()
     )

@@ -39,7 +39,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_ip_address, get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.backends import ModelBackend, UserModel
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
@@ -265,6 +265,12 @@ class PasswordBackend(ModelBackend):
         if user is not None and turn is not None:
             _give_back(turn)
         return user
+
+    def get_user(self, user_id):
+        """The signed-in account of a session, with its organization and jurisdiction in the same
+        query: scope checks and each request's audit event read them, and query nothing more."""
+        user = UserModel._default_manager.select_related("organization", "jurisdiction").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def count_failed_sign_in(request, username: str) -> None:

@@ -39,6 +39,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
     case_id = serializers.UUIDField(source="case_uuid", read_only=True)
     sections = serializers.JSONField(read_only=True)
     detail = serializers.JSONField(read_only=True)
+    chain = serializers.CharField(source="partition", read_only=True)
 
     class Meta:
         model = AuditEvent
@@ -58,6 +59,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "request_id",
             "ip_address",
             "detail",
+            "chain",
             "prev_hash",
             "hash",
         )

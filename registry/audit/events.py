@@ -2,9 +2,9 @@
 event's ``detail``.
 
 - :func:`record_event` writes one :class:`~registry.models.AuditEvent` inside the caller's
-  transaction (a savepoint of it), so an operation's event commits or rolls back with the
-  change it describes. Call it *last* in an operation, after the rows it changes are locked:
-  on PostgreSQL it takes the audit chain's advisory lock, held until the transaction ends.
+  transaction, so an operation's event commits or rolls back with the change it describes.
+  Call it *last* in an operation, after the rows it changes are locked: it locks the head of
+  the actor's partition of the chain until the transaction ends.
 - Nothing personal is written: ``detail`` is a small, shape-checked JSON object; search terms
   and attempted usernames go in only as keyed HMACs (:func:`keyed_digest`), whose key is derived
   from the keyring's blind-index master key and never stored with the log.
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import policy
-from registry.audit.chain import chain_hash, last_hash, lock_chain
+from registry.audit.chain import advance_head, chain_hash, lock_head, partition_of
 from registry.audit.context import actor_fields, ip_address_of, request_id_of
 from registry.models import AuditAction, AuditEvent, AuditOutcome
 from registry.policy import Section
@@ -98,7 +98,11 @@ def record_event(
     request id are copied from them. ``sections`` are the sections of the case involved (for a
     view: the sections shown). ``detail`` is a small JSON object that must never hold a personal
     value — pass search terms through :func:`search_terms_detail`. Runs inside the caller's
-    transaction (as a savepoint); on PostgreSQL the chain stays locked until it commits.
+    transaction (no savepoint of its own: an event that cannot be written fails the whole
+    transaction, as it must); the head of the actor's partition stays locked until it commits,
+    and only writers of that partition wait on it. Three queries once the partition exists:
+    lock and read the head, insert the event, advance the head — none for the actor, whose
+    organization the authentication brought along (``actor_fields``).
     """
     action = AuditAction(action)
     outcome = AuditOutcome(outcome)
@@ -119,14 +123,15 @@ def record_event(
     for name, value in values.items():
         if isinstance(value, str) and "\x00" in value:
             raise ValueError(f"audit field {name} holds a NUL character")
-    with transaction.atomic():
-        lock_chain()
-        prev_hash = last_hash()
-        # The time is taken under the lock, so it never decreases along the chain.
+    values["partition"] = partition_of(values)
+    with transaction.atomic(savepoint=False):
+        head = lock_head(values["partition"])
+        # The time is taken under the lock, so it never decreases along a partition's chain.
         values["occurred_at"] = timezone.now()
-        event = AuditEvent(**values, prev_hash=prev_hash, hash=chain_hash(prev_hash, values))
+        event = AuditEvent(**values, prev_hash=head.hash, hash=chain_hash(head.hash, values))
         event._chained = True
         event.save(force_insert=True)
+        advance_head(head, event)
     return event
 
 
