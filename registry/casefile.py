@@ -13,7 +13,10 @@ Everything that shows a case reads this registry, and nothing else: the API's ca
 history, the case file's tabs and timeline, dossiers and dashboards. The reads here go through
 the policy: a section the user's role may not read is never built (so its values are never
 decrypted), and history shows only fields of readable sections. The caller passes a case it got
-through the one scoped path (``victims.selectors.case_for``) and logs what it shows.
+through the one scoped path (``victims.selectors.case_for``) and logs what it shows. The
+records of every kind the sections list are read in one query however many kinds there are
+(:func:`kinds_records`: each kind's query as :meth:`RecordKind.queryset` makes it, sent
+together by ``registry.union``); a section that builds its content itself reads its own.
 
 Views and panels are named by dotted path (``"services.views.tabs.shelter_tab"``) so that a
 declaration imports models and operations only, never views: the views may then read the
@@ -34,6 +37,7 @@ from django.utils.module_loading import import_string
 
 from registry import policy
 from registry.operations import has_void_fields
+from registry.union import union_rows
 
 Builder = Callable[[Any, Any], Any]  # (case, user) -> a section's content
 Narrow = Callable[[Any, models.QuerySet], models.QuerySet]  # (user, rows) -> the reader's rows
@@ -111,8 +115,8 @@ class RecordKind:
             return record_dict(row, self.fields)
         return {**self.to_dict(row), **void_mark(row)}
 
-    def rows(self, case, user) -> list:
-        """The rows of this kind on ``case`` that ``user`` sees, in order — one query."""
+    def queryset(self, case, user) -> models.QuerySet:
+        """The rows of this kind on ``case`` that ``user`` sees, unordered (:meth:`rows` sorts)."""
         rows = self.model.objects.filter(case=case).order_by()
         related = self.related
         if related is None:
@@ -121,10 +125,26 @@ class RecordKind:
             rows = rows.select_related(*related)
         if self.narrow is not None:
             rows = self.narrow(user, rows)
-        return by_key(rows, *self.order)
+        return rows
 
-    def records(self, case, user) -> list[dict[str, Any]]:
-        return [self.as_dict(row) for row in self.rows(case, user)]
+    def rows(self, case, user) -> list:
+        """The rows of this kind on ``case`` that ``user`` sees, in order — one query."""
+        return by_key(self.queryset(case, user), *self.order)
+
+    def records(self, case, user, rows: list | None = None) -> list[dict[str, Any]]:
+        """The records of this kind on ``case`` that ``user`` sees, in order: of ``rows`` (this
+        kind's rows as :meth:`queryset` reads them, e.g. by :func:`kinds_records`) when given."""
+        rows = self.rows(case, user) if rows is None else by_key(rows, *self.order)
+        return [self.as_dict(row) for row in rows]
+
+
+def kinds_records(kinds: Iterable[RecordKind], case, user) -> dict[int, list[dict[str, Any]]]:
+    """The records of each of ``kinds`` on ``case`` that ``user`` sees, by ``id(kind)``: what
+    :meth:`RecordKind.records` gives, read in one query however many kinds there are
+    (``registry.union``: each kind's own narrowing and related rows, one UNION ALL)."""
+    kinds = list(kinds)
+    found = union_rows([kind.queryset(case, user) for kind in kinds])
+    return {id(kind): kind.records(case, user, rows) for kind, rows in zip(kinds, found, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -166,16 +186,24 @@ class CaseSection:
     def section(self):
         return policy.section_named(self.key)
 
-    def content(self, case, user) -> Any:
+    @property
+    def listed_kinds(self) -> tuple[RecordKind, ...]:
+        """The kinds whose records :meth:`content` lists itself (none when ``build`` does)."""
+        return () if self.build is not None else self.records
+
+    def content(self, case, user, records: dict[int, list[dict[str, Any]]] | None = None) -> Any:
         """The section's content for ``user``: the facts and each kind's list in a dict, or the
-        list alone when the section is one list."""
+        list alone when the section is one list. ``records`` holds the lists of its kinds
+        already read (:func:`kinds_records`); without it, they are read here, in one query."""
         if self.build is not None:
             return self.build(case, user)
+        if records is None:
+            records = kinds_records(self.records, case, user)
         if self.facts is None and len(self.records) == 1 and self.records[0].key is None:
-            return self.records[0].records(case, user)
+            return records[id(self.records[0])]
         data = dict(self.facts(case, user)) if self.facts is not None else {}
         for kind in self.records:
-            data[kind.key] = kind.records(case, user)
+            data[kind.key] = records[id(kind)]
         return data
 
 
@@ -321,7 +349,9 @@ def case_sections(user, case, only=None, *, current: bool = False) -> dict[str, 
     if only is not None:
         only = {policy.section_named(key) for key in only}
         wanted = tuple(key for key in wanted if key in only)
-    built = {key.value: _SECTIONS[key].content(case, user) for key in wanted}
+    # The records of every kind the sections list, in one query (not one per kind).
+    records = kinds_records((kind for key in wanted for kind in _SECTIONS[key].listed_kinds), case, user)
+    built = {key.value: _SECTIONS[key].content(case, user, records) for key in wanted}
     return _current(built) if current else built
 
 
