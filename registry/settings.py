@@ -67,12 +67,18 @@ REGISTRY_FIELD_CIPHER = env_choice("REGISTRY_FIELD_CIPHER", "aes-256-gcm", ("aes
 # Digest of the audit hash chain: SHA-256, or SM3 for commercial-cryptography deployments.
 # Chosen once per deployment: verify_audit checks the whole chain with this digest.
 REGISTRY_AUDIT_HASH = env_choice("REGISTRY_AUDIT_HASH", "sha256", ("sha256", "sm3"))
+# How often Celery beat records a checkpoint of every partition of the audit chain (cron does
+# it without a broker: deploy/audit_checkpoint.cron).
+REGISTRY_AUDIT_CHECKPOINT_MINUTES = env_int("REGISTRY_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1)
 
 # Follow-up visits after a return home, in months after the handover (services; checked at start-up).
 REGISTRY_FOLLOW_UP_MONTHS = env_list("REGISTRY_FOLLOW_UP_MONTHS", ("1", "3", "6", "12"))
 # Most records of one kind (rescues, consents, placements, activities …) one case may hold; one
 # more is refused with 409 too_many_records (registry.operations.require_room).
 REGISTRY_MAX_RECORDS_PER_KIND = env_int("REGISTRY_MAX_RECORDS_PER_KIND", 200, minimum=1)
+# Rows a paged list counts at most (beyond the page asked for) before it says "more than" this
+# many instead of counting them all (registry.paging): exact below it and on the last page.
+REGISTRY_LIST_COUNT_LIMIT = env_int("REGISTRY_LIST_COUNT_LIMIT", 1000, minimum=1)
 # Days between two reviews of a care plan (care.plan): a child's, an adult's.
 CARE_PLAN_REVIEW_DAYS_CHILD = env_int("CARE_PLAN_REVIEW_DAYS_CHILD", 30, minimum=1)
 CARE_PLAN_REVIEW_DAYS_ADULT = env_int("CARE_PLAN_REVIEW_DAYS_ADULT", 90, minimum=1)
@@ -394,7 +400,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=REMINDERS_INTERVAL_SECONDS)
         if REMINDERS_INTERVAL_SECONDS
         else crontab(hour=int(_reminders_at[1]), minute=int(_reminders_at[2])),
-    }
+    },
+    # A checkpoint of every partition of the audit chain (registry.audit.checkpoints).
+    "audit-checkpoint": {
+        "task": "registry.audit_checkpoint",
+        "schedule": timedelta(minutes=REGISTRY_AUDIT_CHECKPOINT_MINUTES),
+    },
 }
 # Beat's record of its last runs: a file it rewrites, under var/ beside the other state.
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))

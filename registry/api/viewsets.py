@@ -119,6 +119,8 @@ class ScopedViewSet(
         data = response.data
         results = data.get("results", []) if isinstance(data, dict) else data
         detail = {"count": data.get("count") if isinstance(data, dict) else len(results)}
+        if isinstance(data, dict) and data.get("count_exact") is False:
+            detail["count_exact"] = False  # the count is a lower bound (registry.paging)
         page = request.query_params.get(self.paginator.page_query_param) if self.paginator is not None else None
         if page and page.isdigit() and len(page) < 10:
             detail["page"] = int(page)

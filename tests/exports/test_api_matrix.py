@@ -21,7 +21,7 @@ from tests.factories import TEST_PASSWORD
 from tests.policy_matrix import PolicyMatrix
 from tests.victims.test_api_matrix import case_scope_facts, referred_case
 
-ENVELOPE = frozenset({"count", "next", "previous", "results"})
+ENVELOPE = frozenset({"count", "count_exact", "next", "previous", "results"})
 
 
 JOB_KEYS = frozenset(

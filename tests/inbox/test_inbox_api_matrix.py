@@ -18,7 +18,7 @@ ITEM_KEYS = frozenset(
     {"id", "kind", "kind_label", "text", "case_number", "case_id", "subject_id", "due_on", "created_at", "read_at",
      "url"}
 )  # fmt: skip
-ENVELOPE = frozenset({"count", "next", "previous", "results"})
+ENVELOPE = frozenset({"count", "count_exact", "next", "previous", "results"})
 
 
 def item_for(user) -> Notification:

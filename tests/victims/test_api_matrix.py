@@ -30,7 +30,7 @@ from victims.api.serializers import RECORD_KINDS
 from victims.choices import ConsentGiver, Service
 from victims.models import Case, Referral
 
-ENVELOPE = frozenset({"count", "next", "previous", "results"})
+ENVELOPE = frozenset({"count", "count_exact", "next", "previous", "results"})
 RECEIVERS = (  # service, the organization's attribute on ``places``, the receiver in ``cast``
     (Service.SCHOOLING, "fz_education", "bob"),
     (Service.LEGAL_AID, "fz_legal_aid", "erin"),

@@ -2,8 +2,8 @@
 
 The body is ``{"q": "…"}`` — a case number or its last digits, an ID number, or part of a name
 or its pinyin (``victims.search``; ``selectors.search_cases``) — posted so the term never enters
-a URL or an access log. The answer is the case list's page (``count``, ``next``, ``previous``,
-``results`` of ``CaseSummarySerializer``, paged as the list is), best match first, at most
+a URL or an access log. The answer is the case list's page (``count``, ``count_exact``, ``next``,
+``previous``, ``results`` of ``CaseSummarySerializer``, paged as the list is), best match first, at most
 ``victims.search.CAP`` cases in all: ``count`` is how many are answered and ``more`` says that
 others matched too (refine the term). Counted against the account's search rate limit (429
 ``search_rate_limited``) before anything is read; audited as ``case_searched`` with the term
@@ -51,6 +51,7 @@ class CaseSearchViewSet(ScopedViewSet):
                 "CaseSearchPage",
                 {
                     "count": serializers.IntegerField(),
+                    "count_exact": serializers.BooleanField(),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "more": serializers.BooleanField(help_text=_("More cases matched than are returned.")),

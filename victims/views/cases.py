@@ -18,6 +18,7 @@ from registry.audit import AuditAction, log_read, search_terms_detail
 from registry.errors import Conflict, RuleViolation
 from registry.forms import show_error
 from registry.pages import case_page, works_on_cases
+from registry.paging import CappedPaginator
 from registry.policy import Action, Section, require
 from registry.presentation import (
     case_url,
@@ -156,7 +157,7 @@ def _filtered_list(request: HttpRequest) -> HttpResponse:
     if in_order is None:  # by name, in memory
         pks = filters.by_name(cases, descending=sort.startswith("-"))
         if pks is not None:
-            page = Paginator(pks, PAGE_SIZE).get_page(page_number)
+            page = CappedPaginator(pks, PAGE_SIZE).get_page(page_number)
             by_pk = cases.in_bulk(page.object_list)
             page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
         else:
@@ -164,11 +165,13 @@ def _filtered_list(request: HttpRequest) -> HttpResponse:
                 "cap": filters.NAME_SORT_CAP
             }
             in_order = cases.order_by("-id")
-    if in_order is not None:
-        page = Paginator(in_order, PAGE_SIZE).get_page(page_number)
+    if in_order is not None:  # counted only so far on a long list (registry.paging)
+        page = CappedPaginator(in_order, PAGE_SIZE).get_page(page_number)
     rows, show_person, show_identity = _list_rows(user, page.object_list)
     sections = [s for s in (Section.PERSON, Section.IDENTITY) if policy.may_read(user, s)]
     detail: dict[str, Any] = {"count": page.paginator.count, "page": page.number}
+    if not page.paginator.count_exact:
+        detail["count_exact"] = False
     if used:
         detail["filters"] = used
     if sort:
@@ -194,7 +197,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user sees: a working list filtered, sorted and paged by GET
     (``victims.filters``: only non-personal values, so they may stand in the URL), the filters
     remembered in the session and restored when the list is opened without parameters
-    (``?clear=1`` clears them), newest first by default, with the total and numbered pages.
+    (``?clear=1`` clears them), newest first by default, with the total and numbered pages (a
+    long list is counted only so far: "more than" ``REGISTRY_LIST_COUNT_LIMIT`` cases, exact on
+    its last page, ``registry.paging``).
 
     A search is posted (the terms never enter a URL) and answered in the same response: the one
     box ``q`` (case number, ID number, part of a name or its pinyin: ``selectors.search_cases``,
