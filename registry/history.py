@@ -8,6 +8,10 @@ Guarantees:
 - ``QuerySet.update()``, ``bulk_update()`` and a bare ``bulk_create()`` write no history (the
   first two also skip blind indexes), so the tracked queryset refuses them; batch inserts go
   through :func:`bulk_create_with_history`, which writes the history rows alongside.
+- Inside :func:`batched_history`, each saved row's history row is taken when it is saved (its
+  values, user, reason and time then) and inserted when the block ends, one INSERT per history
+  table instead of one per row; a block that raises leaves its transaction to roll back, so no
+  row it saved can commit without its history.
 - The check happens before the row is written (``pre_save``), so a refused save leaves nothing.
 - Blind-index columns are never copied into history tables.
 - ``Model.history`` builds its manager class once per model, not on every access (simple-history
@@ -17,11 +21,14 @@ Guarantees:
 from __future__ import annotations
 
 import contextvars
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models, transaction
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history as _simple_history_bulk_create
@@ -44,6 +51,10 @@ _current_change: contextvars.ContextVar[ChangeContext | None] = contextvars.Cont
     "registry_current_change", default=None
 )
 _bulk_with_history: contextvars.ContextVar[bool] = contextvars.ContextVar("registry_bulk_with_history", default=False)
+# The rows saved inside batched_history(), each a snapshot taken at its save, with its history type.
+_pending_history: contextvars.ContextVar[list[tuple[models.Model, str]] | None] = contextvars.ContextVar(
+    "registry_pending_history", default=None
+)
 
 
 @contextmanager
@@ -94,6 +105,35 @@ def bulk_create_with_history(objs, model, *, batch_size: int = 500) -> list:
         )
     finally:
         _bulk_with_history.reset(token)
+
+
+@contextmanager
+def batched_history() -> Iterator[None]:
+    """Write the history rows of the tracked saves inside the block together, when it ends.
+
+    Each save (an insert or a change; a deletion is written at once) keeps a snapshot of the
+    row as saved, with the user, reason and time its history row would have had then, so the
+    history is the same as without the block — only written later: one INSERT per history
+    table (``bulk_history_create``) rather than one per row. Call inside
+    ``transaction.atomic()`` and before the operation's audit event, which should come last.
+    If the block raises, nothing is written and the surrounding atomic block is marked for
+    rollback: no row saved in it can commit without its history row."""
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("batched_history() writes when the block ends: call it in atomic()")
+    pending: list[tuple[models.Model, str]] = []
+    token = _pending_history.set(pending)
+    try:
+        yield
+    except BaseException:
+        transaction.set_rollback(True)
+        raise
+    finally:
+        _pending_history.reset(token)
+    groups: dict[tuple[type[models.Model], str], list[models.Model]] = {}
+    for snapshot, history_type in pending:
+        groups.setdefault((type(snapshot), history_type), []).append(snapshot)
+    for (model, history_type), snapshots in groups.items():
+        model.history.bulk_history_create(snapshots, update=history_type == "~")
 
 
 class TrackedQuerySet(models.QuerySet):
@@ -162,6 +202,18 @@ class RegistryHistory(HistoricalRecords):
 
     def get_change_reason_for_object(self, instance, history_type, using):
         return _reason_for(instance)
+
+    def create_historical_record(self, instance, history_type, using=None):
+        pending = _pending_history.get()
+        if pending is None or history_type == "-":
+            return super().create_historical_record(instance, history_type, using=using)
+        # What simple-history would write now, kept for batched_history (bulk_history_create
+        # reads the user, reason and time from these attributes of each row).
+        snapshot = copy.copy(instance)
+        snapshot._history_date = getattr(instance, "_history_date", None) or timezone.now()
+        snapshot._history_user = self.get_history_user(instance)
+        snapshot._change_reason = self.get_change_reason_for_object(instance, history_type, using)
+        pending.append((snapshot, history_type))
 
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)

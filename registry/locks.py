@@ -8,10 +8,11 @@ of an ID number — :func:`lock_keys` serializes every transaction that names th
 
 - **PostgreSQL**: a transaction-level advisory lock per key (``pg_advisory_xact_lock``), released
   when the transaction commits or rolls back. The key is 64 bits of SHA-256 over the namespace
-  and the value, given as two 32-bit halves: that key space never meets the single 64-bit key of
-  the audit chain's lock (``registry.audit.chain``). Two different values that happened to share
-  64 bits would only wait for each other. The keys are taken in ascending order, so two
-  transactions that lock overlapping sets never wait on each other in a circle.
+  and the value, given as two 32-bit halves. Two different values that happened to share 64 bits
+  would only wait for each other. The keys are taken in ascending order, so two
+  transactions that lock overlapping sets never wait on each other in a circle — all of them in
+  one statement, whose outer query locks the rows of a sorted subquery (fenced by ``OFFSET 0``)
+  one by one in that order: an ``ORDER BY`` beside the lock calls would not fix their order.
 - **SQLite**: nothing to do — every transaction begins with ``BEGIN IMMEDIATE`` (the
   ``transaction_mode`` of ``registry.settings``) and so holds the database's single write lock
   until it ends. A deployment that changed that mode is refused loudly rather than left racy.
@@ -50,8 +51,11 @@ def lock_keys(namespace: str, *keys: str | None) -> None:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for high, low in wanted:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [high, low])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(k.high, k.low) FROM (SELECT high, low FROM "
+                "unnest(%s::int4[], %s::int4[]) AS v(high, low) ORDER BY high, low OFFSET 0) AS k",
+                [[high for high, _ in wanted], [low for _, low in wanted]],
+            )
     elif connection.vendor == "sqlite":
         if connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":
             raise ImproperlyConfigured(

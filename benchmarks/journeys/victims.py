@@ -148,10 +148,15 @@ def register(journey: Journey, writer: Writer, generation: Generation) -> None:
     for digest in digests:
         state.registered.setdefault(digest, []).append((case.pk, worker.organization_id))
     journey.victim, journey.case = victim, case
+    rescue = writer.add(Rescue, {"case": case, **plan.rescue}, actor=worker, reason="rescue added")
+    # case_register writes one event for the case and the rescue registered with it
     writer.event(
-        AuditAction.RECORD_CREATED, actor=worker, case=case, sections=REGISTRATION_SECTIONS, detail={"model": "case"}
+        AuditAction.RECORD_CREATED,
+        actor=worker,
+        case=case,
+        sections=[*REGISTRATION_SECTIONS, Rescue.section],
+        detail={"model": "case", "records": {"rescue": str(rescue["uuid"])}},
     )
-    _record_add(writer, journey, worker, Rescue, plan.rescue)
 
     # victim_update of the health section
     if plan.disability:

@@ -46,24 +46,27 @@ def record_add(*, actor, case: Case, model: str | type[CaseRecord], data: dict) 
     require_write(actor, model.section)
     with transaction.atomic(), recorded_change(actor=actor, reason=f"{model._meta.model_name} added"):
         case = lock_case(actor, case)
-        return record_add_locked(actor, case, model, data)
+        require_room(model, case)
+        record = record_build(case, model, data)
+        record.save()
+        if isinstance(record, Rescue):
+            refresh_rescue_facts(case, case.victim.birth_date)
+        record_event(
+            action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
+            detail={"model": model._meta.model_name, "record": str(record.uuid)},
+        )  # fmt: skip
+    return record
 
 
-def record_add_locked(actor, case: Case, model: type[CaseRecord], data: dict) -> CaseRecord:
-    """The rest of :func:`record_add`, inside its transaction and history block, on a case that
-    is locked (or new) and within the actor's reach."""
-    require_room(model, case)
+def record_build(case: Case, model: type[CaseRecord], data: dict) -> CaseRecord:
+    """A new record of ``model`` on ``case``, not saved, checked as :func:`record_add` checks it:
+    the record's own rules and dates (:func:`_check_record`), a statutory basis from the list,
+    ``full_clean``. ``case`` is locked by the caller, or not yet written (``case_register``
+    checks the rescue before its transaction): its victim and dates are read, never its id."""
     record = model(case=case, **data)
     _check_record(record)
     _check_statutory_basis(record)
     full_clean(record, exclude=["case"])
-    record.save()
-    if isinstance(record, Rescue):
-        refresh_rescue_facts(case, case.victim.birth_date)
-    record_event(
-        action=AuditAction.RECORD_CREATED, actor=actor, case_uuid=case.uuid, sections=[model.section],
-        detail={"model": model._meta.model_name, "record": str(record.uuid)},
-    )  # fmt: skip
     return record
 
 

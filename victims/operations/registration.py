@@ -12,6 +12,11 @@ registrations that share an ID-number or name-and-birth-date digest are serializ
 person exactly one creates a case in each scope. A case holds the band of the person's age at
 its earliest rescue (``Case.age_band``), recomputed when the birth date changes (registration
 makes a new person for each case, so a person has one case).
+
+A registration costs a fixed number of queries (``tests/victims/test_registration_queries.py``):
+everything is checked before the transaction, which then takes the person's locks, looks for
+earlier cases in one query, writes the rows with their history rows batched
+(``registry.history.batched_history``) and one audit event naming every section written.
 """
 
 from __future__ import annotations
@@ -19,13 +24,13 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from registry.audit import record_event
 from registry.errors import Conflict, RuleViolation
-from registry.history import recorded_change
+from registry.history import batched_history, recorded_change
 from registry.locks import lock_keys
 from registry.models import AuditAction, Jurisdiction
 from registry.operations import full_clean
@@ -40,7 +45,7 @@ from victims.operations.common import (
     lock_case,
     still_visible,
 )
-from victims.operations.records import record_add_locked
+from victims.operations.records import record_build
 
 PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
     "11": "BJ", "12": "TJ", "13": "HE", "14": "SX", "15": "NM", "21": "LN", "22": "JL", "23": "HL",
@@ -53,20 +58,31 @@ PROVINCE_ABBREVIATIONS = {  # ISO 3166-2:CN, by the GB/T 2260 province code
 def _allocate_number(jurisdiction: Jurisdiction, year: int) -> str:
     """The next case number for the jurisdiction and year, e.g. ``FJ-350102-2026-00042``.
 
-    Race-free: the counter row is locked for the rest of the transaction, so two registrations
-    at the same moment get consecutive numbers, never the same one."""
+    Race-free: the counter row is incremented in place and so locked for the rest of the
+    transaction, so two registrations at the same moment get consecutive numbers, never the
+    same one. One query, but the first of a prefix (which creates the counter)."""
     code = jurisdiction.code.ljust(6, "0")
     prefix = f"{PROVINCE_ABBREVIATIONS.get(code[:2], code[:2])}-{code}-{year}"
-    counter = CaseNumberCounter.objects.select_for_update().filter(prefix=prefix).first()
-    if counter is None:
+    last = _next_in_counter(prefix)
+    if last is None:
         try:
             with transaction.atomic():
-                counter = CaseNumberCounter.objects.create(prefix=prefix)
+                CaseNumberCounter.objects.create(prefix=prefix)
         except IntegrityError:  # created by a concurrent registration a moment ago
-            counter = CaseNumberCounter.objects.select_for_update().get(prefix=prefix)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{prefix}-{counter.last:05d}"
+            pass
+        last = _next_in_counter(prefix)
+    return f"{prefix}-{last:05d}"
+
+
+def _next_in_counter(prefix: str) -> int | None:
+    """Add one to the counter of ``prefix`` and return it (``None`` when there is no such
+    counter): ``UPDATE … RETURNING``, which the ORM does not offer, on SQLite and PostgreSQL."""
+    quote = connection.ops.quote_name
+    table, last, key = quote(CaseNumberCounter._meta.db_table), quote("last"), quote("prefix")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {key} = %s RETURNING {last}", [prefix])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # Blind indexes by which a person registered twice is recognised (DESIGN §2 rule 10).
@@ -82,15 +98,17 @@ def _identity_digests(victim: Victim) -> dict[str, str]:
     return {name: digest for name, digest in digests.items() if digest}
 
 
-def _earlier_cases(digests: dict[str, str]) -> list[int]:
-    """Ids of the cases, newest first, of a person with the same ID number, or the same name and
-    birth date (every case, in scope or not: the caller narrows). Usually none."""
+def _earlier_cases(actor, digests: dict[str, str]) -> list[tuple[int, bool]]:
+    """``(id, within the actor's reach)`` of the cases, newest first, of a person with the same
+    ID number, or the same name and birth date — every case, in scope or not. Usually none.
+    One query: reach is the actor's scope (``visible_to``) probed for each case found."""
     if not digests:
         return []
     same_person = Q()
     for name, digest in digests.items():
         same_person |= Q(**{f"victim__{name}": digest})
-    return list(Case._base_manager.filter(same_person).order_by("-id").values_list("pk", flat=True))
+    within_reach = Exists(Case.objects.visible_to(actor).filter(pk=OuterRef("pk")))
+    return list(Case._base_manager.filter(same_person).order_by("-id").values_list("pk", within_reach))
 
 
 def _rescue_day(rescue: dict | None) -> datetime.date | None:
@@ -120,15 +138,20 @@ def case_register(
     opened_on: datetime.date | None = None,
     rescue: dict | None = None,
 ) -> Case:
-    """Register a rescued person and open their case in the actor's organization.
+    """Register a rescued person and open their case in the actor's organization, with the
+    rescue when one is given.
 
     A person already registered (same ID number, or same name and birth date) inside the
     actor's scope is refused with 409 naming that case; outside it, the case is registered and
     flagged as a possible duplicate for civil affairs to resolve — the actor learns nothing of
     the other case. Registrations of the same person wait for each other (see the module), so
-    this holds for simultaneous ones too.
+    this holds for simultaneous ones too. Every field is checked before anything is locked: the
+    person's, then the case's, then the rescue's (400 naming the first wrong one). History says
+    ``registration`` for the person and the case, ``rescue added`` for the rescue; one audit
+    event (``record_created``, model ``case``) names the sections written and the rescue.
     """
-    for section in REGISTRATION_SECTIONS:
+    sections = (*REGISTRATION_SECTIONS, Rescue.section) if rescue else REGISTRATION_SECTIONS
+    for section in sections:
         require_write(actor, section)
     organization = actor.organization
     if organization is None or not jurisdiction.code.startswith(organization.jurisdiction.code):
@@ -144,52 +167,57 @@ def case_register(
     check_aliases(person.aliases)
     # clean_victim has just enforced the victim's one constraint (a document has a number).
     full_clean(person, exclude=["full_name_index", "name_birth_index", "id_number_index"], constraints=False)
+    rescued_on = _rescue_day(rescue)
+    case = Case(
+        victim=person,
+        jurisdiction=jurisdiction,
+        lead_organization=organization,
+        opened_on=opened_on,
+        created_by=actor,
+        # The day of the rescue registered with it and the band of the age then (else at
+        # opening): what refresh_rescue_facts would set, so the rescue changes no case row.
+        rescued_on=rescued_on,
+        age_band=validation.age_band(person.birth_date, rescued_on or opened_on),
+    )
+    # The number and the duplicate mark are the registry's, set below; the victim, organization
+    # and creator are rows in hand; the jurisdiction was checked above (the database's foreign
+    # key refuses one that is gone); the case's one constraint (an ending only when closed)
+    # holds for a new case.
+    full_clean(
+        case,
+        exclude=["number", "duplicate_of", "victim", "jurisdiction", "lead_organization", "created_by"],
+        constraints=False,
+    )
+    rescue_record = record_build(case, Rescue, rescue) if rescue else None
     digests = _identity_digests(person)
     with transaction.atomic(), recorded_change(actor=actor, reason="registration"):
-        # Registrations of the same person queue here until the first commits, so the next one
-        # finds its case: the check below and the insert after it are one step.
-        lock_keys(DUPLICATE_LOCK, *digests.values())
-        earlier = _earlier_cases(digests)
-        if earlier:
-            # A case within the actor's reach is named even when a newer one lies outside it.
-            within_reach = Case.objects.visible_to(actor).filter(pk__in=earlier).order_by("-id").first()
-            if within_reach is not None:
-                raise DuplicateVictim(within_reach)
-        person.save()
-        case = Case(
-            victim=person,
-            jurisdiction=jurisdiction,
-            lead_organization=organization,
-            number=_allocate_number(jurisdiction, opened_on.year),
-            opened_on=opened_on,
-            created_by=actor,
-            possible_duplicate=bool(earlier),
-            duplicate_of_id=earlier[0] if earlier else None,
-            # The day of the rescue added below and the band of the age then (else at opening):
-            # what refresh_rescue_facts would set, so adding the rescue changes no case row.
-            rescued_on=_rescue_day(rescue),
-            age_band=validation.age_band(person.birth_date, _rescue_day(rescue) or opened_on),
-        )
-        # The lead organization and the creator are the actor's own (the database holds them);
-        # the jurisdiction is the caller's choice and is checked.
-        full_clean(case, exclude=["victim", "duplicate_of", "lead_organization", "created_by"])
-        case.save()
-        case.assigned_caseworkers.add(actor)
-        # Every fact scope depends on is set now (a rescue changes none): the actor must see it.
-        still_visible(actor, case)
+        with batched_history():
+            # Registrations of the same person queue here until the first commits, so the next
+            # one finds its case: the check below and the inserts after it are one step.
+            lock_keys(DUPLICATE_LOCK, *digests.values())
+            earlier = _earlier_cases(actor, digests)
+            within_reach = [pk for pk, reachable in earlier if reachable]
+            if within_reach:  # named even when a newer case lies outside the actor's reach
+                raise DuplicateVictim(Case.objects.get(pk=within_reach[0]))
+            person.save()
+            case.number = _allocate_number(jurisdiction, opened_on.year)
+            case.possible_duplicate = bool(earlier)
+            case.duplicate_of_id = earlier[0][0] if earlier else None
+            case.save()
+            case.assigned_caseworkers.add(actor)
+            # Every fact scope depends on is set now (a rescue changes none): the actor must see it.
+            still_visible(actor, case)
+            if rescue_record is not None:
+                # No require_room: a new case holds no record yet, and the bound is at least one.
+                with recorded_change(actor=actor, reason="rescue added"):
+                    rescue_record.save()
         record_event(
             action=AuditAction.RECORD_CREATED,
             actor=actor,
             case_uuid=case.uuid,
-            sections=REGISTRATION_SECTIONS,
-            detail={"model": "case"},
+            sections=sections,
+            detail={"model": "case", **({"records": {"rescue": str(rescue_record.uuid)}} if rescue_record else {})},
         )
-        if rescue:
-            # record_add without its lock_case: the case row was inserted by this transaction, so
-            # no one else can see or lock it, and it was just checked to be within reach.
-            require_write(actor, Rescue.section)
-            with recorded_change(actor=actor, reason="rescue added"):
-                record_add_locked(actor, case, Rescue, rescue)
     return case
 
 
