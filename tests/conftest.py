@@ -14,12 +14,17 @@ Province (35):
 - **heidi** — system administrator; reads no case.
 """
 
+from contextlib import ExitStack
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from registry.choices import Department, OrganizationKind, Role
+from registry.management.commands.seed_demo import DEFAULT_SEED, DEFAULT_VICTIMS
 from tests.factories import TEST_PASSWORD, JurisdictionFactory, OrganizationFactory, UserFactory
 
 JOINT_OFFICE = "福建省反对拐卖人口工作联席会议办公室"
@@ -124,3 +129,93 @@ def _flush_lifts_audit_triggers():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(flush, "sql_flush", sql_flush)
         yield
+
+
+# --- the demo of ``make run``, seeded once for every module that only reads it ---------------------
+
+DEMO_GROUP = "seed-demo"  # the xdist group of the tests that read it: one worker seeds it, once
+DEMO_PASSWORD = "demo-password-123"
+
+
+class SharedDemo:
+    """``seed_demo`` as ``make run`` runs it (its default victims and seed), in an open
+    transaction that the tests asking for ``seeded_demo`` read, each in a savepoint of it.
+
+    Guarantees: seeded once for a run of consecutive readers (collection puts the readers
+    together, in one xdist group); rolled back, never committed, as soon as the next test does
+    not read it, so no other test sees a row of it; seeded again, never stale, if a reader
+    comes after that."""
+
+    def __init__(self, blocker):
+        self._blocker = blocker
+        self._open: ExitStack | None = None
+        self._output = ""
+
+    def open(self) -> str:
+        """The demo in the database (seeded now unless it is already); ``seed_demo``'s output."""
+        if self._open is None:
+            with ExitStack() as stack:
+                stack.enter_context(self._blocker.unblock())
+                stack.enter_context(transaction.atomic())
+                stack.callback(transaction.set_rollback, True)
+                out = StringIO()
+                call_command(
+                    "seed_demo", password=DEMO_PASSWORD, victims=DEFAULT_VICTIMS, seed=DEFAULT_SEED,
+                    stdout=out, stderr=StringIO(),
+                )  # fmt: skip
+                self._open = stack.pop_all()
+            self._output = out.getvalue()
+        return self._output
+
+    def close(self) -> None:
+        """Roll the demo back (nothing to do when it is not seeded)."""
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+
+
+_SHARED_DEMO = pytest.StashKey[SharedDemo]()
+
+
+@pytest.fixture(scope="session")
+def _shared_demo(request, django_db_setup, django_db_blocker):
+    demo = SharedDemo(django_db_blocker)
+    request.config.stash[_SHARED_DEMO] = demo
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(_shared_demo) -> str:
+    """The demo of ``make run`` in the database (shared by every module that asks for it; see
+    :class:`SharedDemo`) — a test reading it also asks for ``db``; ``seed_demo``'s output."""
+    return _shared_demo.open()
+
+
+def _reads_demo(item) -> bool:
+    return "seeded_demo" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The tests that read the shared demo run one after another, where the first of them was
+    collected, and in one xdist group, so one worker seeds the demo, once."""
+    readers = [item for item in items if _reads_demo(item)]
+    if not readers:
+        return
+    for item in readers:
+        item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
+    first = items.index(readers[0])
+    others = [item for item in items if not _reads_demo(item)]
+    items[:] = [*others[:first], *readers, *others[first:]]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last of consecutive readers of the shared demo, the demo is rolled back."""
+    try:
+        return (yield)
+    finally:
+        demo = item.config.stash.get(_SHARED_DEMO, None)
+        if demo is not None and _reads_demo(item) and (nextitem is None or not _reads_demo(nextitem)):
+            demo.close()

@@ -1,12 +1,8 @@
 """``seed_demo``'s case notes step (``care.notes.seed``): service logs of every kind written
 through the operations, corrections, case conferences whose decisions create goals, and open
-cases left without contact for the dashboard's alert."""
+cases left without contact for the dashboard's alert — in the demo of ``make run``, seeded once
+for every module that reads it (``seeded_demo``, tests/conftest.py)."""
 
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 
 from care.choices import NoteKind
@@ -20,22 +16,8 @@ from registry.models import User
 from registry.policy import Section
 from victims.validation import today
 
-# One worker runs this module, so its module-wide seed is made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("seed-case-notes")
 
-COUNT = 60
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One seeding of ``COUNT`` victims for the module (each test in a savepoint of it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", password="demo-password-123", stdout=StringIO(), stderr=StringIO(), victims=COUNT)
-        yield
-        transaction.set_rollback(True)
-
-
-def test_the_demo_holds_notes_of_every_kind_corrections_and_conferences_with_goals(seeded, db):
+def test_the_demo_holds_notes_of_every_kind_corrections_and_conferences_with_goals(seeded_demo, db):
     kinds = set(CaseNote.objects.values_list("kind", flat=True))
     assert kinds == set(NoteKind.values)
     assert CaseNote.objects.filter(corrects__isnull=False).exists()
@@ -44,7 +26,7 @@ def test_the_demo_holds_notes_of_every_kind_corrections_and_conferences_with_goa
         assert note.organizations.exists()
 
 
-def test_the_seeded_notes_obey_the_rules(seeded, db):
+def test_the_seeded_notes_obey_the_rules(seeded_demo, db):
     day = today()
     for note in CaseNote.objects.select_related("case", "created_by"):
         note.full_clean()
@@ -58,12 +40,12 @@ def test_the_seeded_notes_obey_the_rules(seeded, db):
     assert not twice.exists()
 
 
-def test_caseworkers_see_open_cases_without_contact_on_their_dashboard(seeded, db):
+def test_caseworkers_see_open_cases_without_contact_on_their_dashboard(seeded_demo, db):
     caseworker = User.objects.get(username="caseworker_fz")
     assert cases_without_contact(caseworker, today()).exists()
 
 
-def test_a_second_run_adds_nothing(seeded, db):
+def test_a_second_run_adds_nothing(seeded_demo, db):
     before = CaseNote.objects.count()
     result = seed_notes(seed=DEFAULT_SEED)
     assert CaseNote.objects.count() == before and result.notes == 0

@@ -1,11 +1,6 @@
 """``seed_demo``'s legal aid step (``legal_aid.seed``): matters of the accepted legal aid
-referrals, recorded through the operations by the receiving centre's worker."""
-
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
-from django.db import transaction
+referrals, recorded through the operations by the receiving centre's worker — in the demo of
+``make run``, seeded once for every module that reads it (``seeded_demo``, tests/conftest.py)."""
 
 from legal_aid.choices import MatterStatus
 from legal_aid.models import LegalAidActivity, LegalAidMatter
@@ -15,27 +10,12 @@ from victims.choices import ReferralStatus, Service
 from victims.models import Referral
 from victims.validation import today
 
-# One worker runs this module, so its module-wide seed is made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("seed-legal-aid")
 
-COUNT = 80
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One seeding of ``COUNT`` victims for the module (each test in a savepoint of it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("seed_demo", password="demo-password-123", stdout=out, stderr=StringIO(), victims=COUNT, seed=1)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-
-
-def test_most_accepted_legal_aid_referrals_get_a_matter_of_their_centre(seeded, db):
+def test_most_accepted_legal_aid_referrals_get_a_matter_of_their_centre(seeded_demo, db):
     matters = list(LegalAidMatter.objects.select_related("referral", "opened_by", "lawyer"))
     accepted = Referral.objects.filter(service=Service.LEGAL_AID, status=ReferralStatus.ACCEPTED)
     assert 0 < len(matters) <= accepted.count()
-    assert f"legal aid matters: {len(matters)} opened" in seeded
+    assert f"legal aid matters: {len(matters)} opened" in seeded_demo
     for matter in matters:
         assert matter.referral.status == ReferralStatus.ACCEPTED and matter.referral.case_id == matter.case_id
         assert matter.centre_id == matter.referral.to_organization_id
@@ -44,7 +24,7 @@ def test_most_accepted_legal_aid_referrals_get_a_matter_of_their_centre(seeded, 
         assert matter.history.earliest("history_id").history_user == matter.opened_by
 
 
-def test_the_seeded_matters_obey_the_rules(seeded, db):
+def test_the_seeded_matters_obey_the_rules(seeded_demo, db):
     day = today()
     for matter in LegalAidMatter.objects.all():
         matter.full_clean()
@@ -59,7 +39,7 @@ def test_the_seeded_matters_obey_the_rules(seeded, db):
         assert activity.next_step_due is None or activity.next_step_due >= activity.occurred_on
 
 
-def test_a_second_run_adds_nothing(seeded, db):
+def test_a_second_run_adds_nothing(seeded_demo, db):
     before = LegalAidMatter.objects.count(), LegalAidActivity.objects.count()
     result = seed_legal_aid(seed=1)
     assert (result.opened, result.present) == (0, before[0])

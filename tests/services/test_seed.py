@@ -1,19 +1,15 @@
 """``seed_demo``'s services step (``services.seed``): stays in shelters, schooling, training, return
 plans in every status and follow-up visits, recorded through the operations by the demo users
 whose job they are — and the demo (the default 200 victims of ``make run``) shows every alert on
-the Fuzhou dashboards."""
+the Fuzhou dashboards. The tests read the demo seeded once for every module that reads it
+(``seeded_demo``, tests/conftest.py)."""
 
 import re
-from io import StringIO
 
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Q
 from django.test import Client
 
 from registry.choices import Role
-from registry.management.commands.seed_demo import DEFAULT_VICTIMS
 from registry.models import AuditAction, AuditEvent, User
 from services.choices import Pathway, ReturnPlanStatus, TrainingOutcome, Wish
 from services.models import (
@@ -30,22 +26,7 @@ from victims.models import Case, DNASample, Referral
 from victims.operations import victim_age
 from victims.validation import today
 
-# One worker runs this module, so its module-wide seed is made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("seed-services")
-
 MODELS = (ShelterPlacement, SchoolEnrollment, VocationalTraining, EmploymentPlacement, ReturnPlan, FollowUpVisit)
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One seeding of the demo's default victims for the module (each test in a savepoint of it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command(
-            "seed_demo", password="demo-password-123", stdout=out, stderr=StringIO(), victims=DEFAULT_VICTIMS, seed=1
-        )
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 def city(case) -> str:
@@ -55,7 +36,7 @@ def city(case) -> str:
 SUFFIX = {"3501": "fz", "3502": "xm"}
 
 
-def test_the_fuzhou_dashboards_show_every_alert(seeded, db):
+def test_the_fuzhou_dashboards_show_every_alert(seeded_demo, db):
     panels = {
         "caseworker_fz": ("overdue-count", "upcoming-count", "not-enrolled-count", "nearly-full-count"),
         "civil_affairs_fz": ("overdue-count", "return-approvals-count", "not-enrolled-count", "nearly-full-count"),
@@ -70,7 +51,7 @@ def test_the_fuzhou_dashboards_show_every_alert(seeded, db):
             assert found and int(found.group(1)) > 0, (username, ident)
 
 
-def test_no_shelter_holds_more_than_its_beds_and_each_stay_is_in_the_cases_city(seeded, db):
+def test_no_shelter_holds_more_than_its_beds_and_each_stay_is_in_the_cases_city(seeded_demo, db):
     stays = ShelterPlacement.objects.select_related("shelter__jurisdiction", "case__jurisdiction")
     assert stays.count() > 50
     for stay in stays:
@@ -82,13 +63,13 @@ def test_no_shelter_holds_more_than_its_beds_and_each_stay_is_in_the_cases_city(
         assert row["n"] <= shelter.capacity, shelter.name
 
 
-def test_children_stay_in_the_childrens_welfare_institution(seeded, db):
+def test_children_stay_in_the_childrens_welfare_institution(seeded_demo, db):
     for stay in ShelterPlacement.objects.select_related("shelter", "case__victim"):
         if victim_age(stay.case.victim, on=stay.admitted_on) < 18:
             assert stay.shelter.kind == "children_welfare"
 
 
-def test_each_write_is_the_job_of_the_citys_demo_user(seeded, db):
+def test_each_write_is_the_job_of_the_citys_demo_user(seeded_demo, db):
     expected = {
         ShelterPlacement: Role.CASEWORKER,
         SchoolEnrollment: Role.EDUCATION,
@@ -107,7 +88,7 @@ def test_each_write_is_the_job_of_the_citys_demo_user(seeded, db):
             ).exists()
 
 
-def test_return_plans_in_every_status_in_each_city(seeded, db):
+def test_return_plans_in_every_status_in_each_city(seeded_demo, db):
     for code in SUFFIX:
         statuses = set(
             ReturnPlan.objects.filter(case__jurisdiction__code__startswith=code).values_list("status", flat=True)
@@ -119,7 +100,7 @@ def test_return_plans_in_every_status_in_each_city(seeded, db):
     assert {plan.created_by.username for plan in waiting} == {"caseworker_fz"}  # for civil_affairs_fz to approve
 
 
-def test_the_seeded_plans_obey_the_rules(seeded, db):
+def test_the_seeded_plans_obey_the_rules(seeded_demo, db):
     plans = ReturnPlan.objects.select_related("case__victim", "case__jurisdiction", "household", "approved_by")
     for plan in plans:
         plan.full_clean()
@@ -147,7 +128,7 @@ def test_the_seeded_plans_obey_the_rules(seeded, db):
     assert {plan.pathway for plan in plans} >= {Pathway.INSTITUTIONAL_CARE, Pathway.FAMILY_REUNIFICATION}
 
 
-def test_in_each_city_a_case_is_closed_as_returned_home_once_its_visits_are_done_or_waived(seeded, db):
+def test_in_each_city_a_case_is_closed_as_returned_home_once_its_visits_are_done_or_waived(seeded_demo, db):
     for code in SUFFIX:
         closed = Case.objects.filter(jurisdiction__code__startswith=code, ending=Ending.RETURNED_HOME)
         assert closed.exists(), code
@@ -156,7 +137,7 @@ def test_in_each_city_a_case_is_closed_as_returned_home_once_its_visits_are_done
             assert not FollowUpVisit.objects.filter(case=case, visited_on__isnull=True, waived_on__isnull=True)
 
 
-def test_follow_up_visits_are_overdue_done_and_waived_in_fuzhou(seeded, db):
+def test_follow_up_visits_are_overdue_done_and_waived_in_fuzhou(seeded_demo, db):
     visits = FollowUpVisit.objects.filter(case__jurisdiction__code__startswith="3501").select_related("waived_by")
     day = today()
     assert visits.filter(due_on__lt=day, visited_on__isnull=True, waived_on__isnull=True).exists()
@@ -167,7 +148,7 @@ def test_follow_up_visits_are_overdue_done_and_waived_in_fuzhou(seeded, db):
     assert all(visit.waived_by.username == "civil_affairs_fz" and visit.waiver_reason for visit in waived)
 
 
-def test_enrolments_and_trainings_follow_accepted_referrals_and_the_age_rules(seeded, db):
+def test_enrolments_and_trainings_follow_accepted_referrals_and_the_age_rules(seeded_demo, db):
     for enrollment in SchoolEnrollment.objects.select_related("case__victim"):
         assert victim_age(enrollment.case.victim, on=enrollment.started_on) < 18
         assert Referral.objects.filter(
@@ -185,7 +166,7 @@ def test_enrolments_and_trainings_follow_accepted_referrals_and_the_age_rules(se
     assert EmploymentPlacement.objects.filter(verified_by__isnull=False).exists()
 
 
-def test_the_children_in_shelter_longer_than_30_days_are_not_all_enrolled(seeded, db):
+def test_the_children_in_shelter_longer_than_30_days_are_not_all_enrolled(seeded_demo, db):
     # the "not enrolled" alert has something to show, and enrolment did happen for others
     assert SchoolEnrollment.objects.exists()
     sheltered_children = ShelterPlacement.objects.filter(
@@ -194,13 +175,13 @@ def test_the_children_in_shelter_longer_than_30_days_are_not_all_enrolled(seeded
     assert sheltered_children.exists()
 
 
-def test_a_second_run_adds_nothing(seeded, db):
+def test_a_second_run_adds_nothing(seeded_demo, db):
     before = [model.objects.count() for model in MODELS]
     result = seed_services(seed=1)
     assert [model.objects.count() for model in MODELS] == before
     assert result.admitted == 0 and not result.plans and result.present > 0
 
 
-def test_the_output_counts_the_services(seeded, db):
+def test_the_output_counts_the_services(seeded_demo, db):
     admitted = ShelterPlacement.objects.filter(transferred_from__isnull=True).count()
-    assert f"services: {admitted} admitted to shelters, {ReturnPlan.objects.count()} return plans" in seeded
+    assert f"services: {admitted} admitted to shelters, {ReturnPlan.objects.count()} return plans" in seeded_demo
