@@ -61,9 +61,10 @@ pytest: $(VENV)/.installed-dev sysdeps-test
 
 test: lint pytest
 
-# DESIGN §8's targets on SQLite and, when it answers, PostgreSQL (benchmarks/README.md);
-# BENCH_CASES=2000 make bench for a quick run.
-bench: sysdeps
+# DESIGN §8's targets on SQLite and, when it answers, PostgreSQL, then the load benchmark
+# (gunicorn driven by Locust; benchmarks/README.md). BENCH_CASES=2000 make bench for a quick run;
+# BENCH_ONLY=load BENCH_LOAD_SHORT=1 make bench for the load benchmark alone, in a few minutes.
+bench: $(VENV)/.installed-dev sysdeps
 	$(PY) benchmarks/run.py
 
 messages: $(VENV)/.installed

@@ -334,6 +334,61 @@ def rotate_keys(bench: Bench) -> list[Result]:
     ]
 
 
+def _append_rate(actors: list, per_writer: int) -> float:
+    """Audit events per second appended by one thread per actor at once, each on its own
+    database connection, ``per_writer`` events each (``record_event``, one transaction each)."""
+    import threading
+
+    from django.db import connections
+
+    from registry.audit import AuditAction, record_event
+
+    start = threading.Barrier(len(actors) + 1)
+
+    def write(actor) -> None:
+        try:
+            start.wait()
+            for _ in range(per_writer):
+                record_event(action=AuditAction.CASE_LISTED, actor=actor)
+        finally:
+            connections.close_all()
+
+    writers = [threading.Thread(target=write, args=(actor,)) for actor in actors]
+    for writer in writers:
+        writer.start()
+    start.wait()
+    started = time.perf_counter()
+    for writer in writers:
+        writer.join()
+    return len(actors) * per_writer / (time.perf_counter() - started)
+
+
+@measurement(85)
+def audit_append(bench: Bench) -> list[Result]:
+    """One audited request's append to the audit log (``record_event``, its own transaction), one
+    after another; then two writers at once on the same partition of the chain (two caseworkers
+    of Fuzhou's shelter) against two on different partitions (Fuzhou's and Xiamen's shelters)."""
+    from registry.audit import AuditAction, record_event
+    from registry.models import User
+
+    seconds = timed(lambda: record_event(action=AuditAction.CASE_LISTED, actor=bench.caseworker), bench.repeat * 4)
+    colleague = User.objects.filter(organization=bench.caseworker.organization).exclude(pk=bench.caseworker.pk)
+    xiamen = User.objects.select_related("organization").get(username="caseworker_xm")
+    same = [bench.caseworker, colleague.first() or bench.caseworker]
+    per_writer = bench.repeat * 4
+    rates = {"same": _append_rate(same, per_writer), "apart": _append_rate([bench.caseworker, xiamen], per_writer)}
+    return [
+        timing("audit_append", "audit event appended (lock the chain's head, insert, advance)", seconds, target="—"),
+        Result(
+            key="audit_two_writers",
+            label="audit events per second, two writers at once: same chain / different chains",
+            target="different chains do not wait on each other",
+            value=f"{rates['same']:,.0f} / {rates['apart']:,.0f}",
+            note="SQLite has one writer at a time whatever the chain" if connection.vendor == "sqlite" else "",
+        ),
+    ]
+
+
 @measurement(90)
 def verify_audit(bench: Bench) -> list[Result]:
     """``verify_audit``'s walk of the whole chain (every event the generator and the

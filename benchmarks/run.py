@@ -21,6 +21,10 @@ new key in front and retires the old one, as an operator would). Other knobs: ``
 the measurements of those names, to iterate on one), ``BENCH_DIR`` (another directory than
 ``var/bench/`` for the databases and results, e.g. to run beside someone else's run).
 
+Then the load benchmark (``benchmarks/load.py``: gunicorn driven by Locust at 1, 8 and 32 users,
+its own small databases; ``BENCH_LOAD_*`` knobs there) adds its tables. ``BENCH_ONLY=load`` runs
+it alone; a ``BENCH_ONLY`` that does not name ``load`` leaves it out.
+
 Nothing personal is printed: the data are synthetic, and results are timings and counts.
 """
 
@@ -54,6 +58,11 @@ NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 # --- the worker: one database, in its own process ---------------------------------------------
+
+
+def bench_only() -> set[str]:
+    """The names ``BENCH_ONLY`` lists (measurements, or ``load``); empty: everything."""
+    return {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 
 
 def _log(message: str) -> None:
@@ -167,7 +176,7 @@ def run_worker(result_path: Path) -> None:
                 raise
     bench = Bench(seed=DEFAULT_SEED)
     results = []
-    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+    only = bench_only()
     for item in MEASUREMENTS:
         if only and item.name not in only:
             continue
@@ -343,13 +352,21 @@ def main() -> None:
     started, clock = datetime.datetime.now().astimezone(), time.perf_counter()
     stamp = started.strftime("%Y%m%d-%H%M%S")
     wanted = [name for name in os.environ.get("BENCH_DATABASES", ",".join(DATABASES)).split(",") if name]
-    outcomes: dict[str, dict | str | None] = {}
-    _log(f"{cases_wanted():,} cases per database (BENCH_CASES); databases: {', '.join(wanted)}")
-    if "sqlite" in wanted:
-        outcomes["sqlite"] = run_sqlite(stamp) or "the run failed (see its log above)"
-    if "postgresql" in wanted:
-        outcomes["postgresql"] = run_postgresql(stamp) or "the run failed (see its log above)"
-    table = render(outcomes, started, time.perf_counter() - clock)
+    only = bench_only()
+    tables = []
+    if not only or only - {"load"}:
+        outcomes: dict[str, dict | str | None] = {}
+        _log(f"{cases_wanted():,} cases per database (BENCH_CASES); databases: {', '.join(wanted)}")
+        if "sqlite" in wanted:
+            outcomes["sqlite"] = run_sqlite(stamp) or "the run failed (see its log above)"
+        if "postgresql" in wanted:
+            outcomes["postgresql"] = run_postgresql(stamp) or "the run failed (see its log above)"
+        tables.append(render(outcomes, started, time.perf_counter() - clock))
+    if not only or "load" in only:  # the load benchmark, its own phase (benchmarks/load.py)
+        from benchmarks import load
+
+        tables.append(load.run(wanted, BENCH_DIR, machine()))
+    table = "\n".join(tables)
     (BENCH_DIR / f"results-{stamp}.md").write_text(table)
     sys.stdout.write("\n" + table)
     sys.stdout.write(f"\n(saved to {BENCH_DIR / f'results-{stamp}.md'})\n")
