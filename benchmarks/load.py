@@ -299,6 +299,10 @@ class Deployment:
         if not stats.exists() or not outcome.exists():
             raise RuntimeError(f"Locust failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
         counted = json.loads(outcome.read_text())
+        if counted["ready_users"] < scenario.users:  # the statistics were never reset: set-up would be counted
+            raise RuntimeError(
+                f"only {counted['ready_users']} of {scenario.users} users set themselves up:\n{done.stderr[-2000:]}"
+            )
         failures_csv = Path(f"{prefix}_failures.csv")
         failures = read_failures(failures_csv.read_text()) if failures_csv.exists() else []
         rows = read_stats(stats.read_text())

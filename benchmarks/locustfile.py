@@ -7,8 +7,8 @@ time, and only on cases in its own scope: it lists them first, then draws from :
 
 - ``case list``: ``GET /api/v1/cases/?page=N``, pages spread over the user's whole list;
 - ``case file``: ``GET /api/v1/cases/{id}/`` of one of its cases;
-- ``search``: ``GET /api/v1/cases/?id_number=…``, the exact search, for an ID number read from
-  one of its case files (kept in memory only, never written anywhere);
+- ``search``: ``POST /api/v1/cases/search/`` with ``{"q": ID number}``, the search box, for an ID
+  number read from one of its case files (posted, so it never enters a URL; kept in memory only);
 - ``history``: ``GET /api/v1/cases/{id}/history/``;
 - ``registration``: ``POST /api/v1/cases/`` with a rescue: a synthetic person whose resident ID
   number is unique by construction (:func:`resident_id`), so a 409 is a failure, not chance.
@@ -81,7 +81,8 @@ def _write_outcome(environment, **kwargs) -> None:
     if environment.parsed_options.outcome:
         total = environment.stats.total  # start_time: when the statistics were last reset
         measured = max(0.0, (total.last_request_timestamp or total.start_time) - total.start_time)
-        Path(environment.parsed_options.outcome).write_text(json.dumps({**created, "measured_seconds": measured}))
+        outcome = {**created, "measured_seconds": measured, "ready_users": _ready["users"]}
+        Path(environment.parsed_options.outcome).write_text(json.dumps(outcome))
 
 
 def resident_id(serial: int) -> str:
@@ -122,7 +123,7 @@ def case_file(user: Caseworker) -> None:
 
 
 def search(user: Caseworker) -> None:
-    user.client.get(f"/api/v1/cases/?id_number={user.rng.choice(user.id_numbers)}", name="search")
+    user.client.post("/api/v1/cases/search/", json={"q": user.rng.choice(user.id_numbers)}, name="search")
 
 
 def history(user: Caseworker) -> None:

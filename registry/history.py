@@ -51,8 +51,8 @@ _current_change: contextvars.ContextVar[ChangeContext | None] = contextvars.Cont
     "registry_current_change", default=None
 )
 _bulk_with_history: contextvars.ContextVar[bool] = contextvars.ContextVar("registry_bulk_with_history", default=False)
-# The rows saved inside batched_history(), each a snapshot taken at its save, with its history type.
-_pending_history: contextvars.ContextVar[list[tuple[models.Model, str]] | None] = contextvars.ContextVar(
+# The batch of the batched_history() block around a save, if any (its snapshots, its depth).
+_pending_history: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar(
     "registry_pending_history", default=None
 )
 
@@ -107,6 +107,20 @@ def bulk_create_with_history(objs, model, *, batch_size: int = 500) -> list:
         _bulk_with_history.reset(token)
 
 
+@dataclass
+class _Batch:
+    """The snapshots a :func:`batched_history` block holds, and how many savepoints deep it began."""
+
+    depth: int
+    pending: list[tuple[models.Model, str]]
+
+    def takes(self) -> bool:
+        """Whether a save now belongs to the batch: not inside a savepoint opened in the block,
+        which could be rolled back (and the error caught) without the batch knowing — such a
+        save's history row is written at once, inside that savepoint."""
+        return all(savepoint is None for savepoint in transaction.get_connection().savepoint_ids[self.depth :])
+
+
 @contextmanager
 def batched_history() -> Iterator[None]:
     """Write the history rows of the tracked saves inside the block together, when it ends.
@@ -117,11 +131,15 @@ def batched_history() -> Iterator[None]:
     table (``bulk_history_create``) rather than one per row. Call inside
     ``transaction.atomic()`` and before the operation's audit event, which should come last.
     If the block raises, nothing is written and the surrounding atomic block is marked for
-    rollback: no row saved in it can commit without its history row."""
-    if not transaction.get_connection().in_atomic_block:
+    rollback: no row saved in it can commit without its history row. A save inside a savepoint
+    opened within the block has its history row written at once, inside that savepoint, so a
+    rollback of it takes both. JSON values are copied when saved, so a later change in the
+    block does not reach the snapshot."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise TransactionManagementError("batched_history() writes when the block ends: call it in atomic()")
     pending: list[tuple[models.Model, str]] = []
-    token = _pending_history.set(pending)
+    token = _pending_history.set(_Batch(len(connection.savepoint_ids), pending))
     try:
         yield
     except BaseException:
@@ -204,16 +222,20 @@ class RegistryHistory(HistoricalRecords):
         return _reason_for(instance)
 
     def create_historical_record(self, instance, history_type, using=None):
-        pending = _pending_history.get()
-        if pending is None or history_type == "-":
+        batch = _pending_history.get()
+        if batch is None or history_type == "-" or not batch.takes():
             return super().create_historical_record(instance, history_type, using=using)
         # What simple-history would write now, kept for batched_history (bulk_history_create
         # reads the user, reason and time from these attributes of each row).
         snapshot = copy.copy(instance)
+        for field in instance._meta.concrete_fields:
+            value = field.value_from_object(instance)
+            if isinstance(value, dict | list):
+                setattr(snapshot, field.attname, copy.deepcopy(value))
         snapshot._history_date = getattr(instance, "_history_date", None) or timezone.now()
         snapshot._history_user = self.get_history_user(instance)
         snapshot._change_reason = self.get_change_reason_for_object(instance, history_type, using)
-        pending.append((snapshot, history_type))
+        batch.pending.append((snapshot, history_type))
 
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)

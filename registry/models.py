@@ -191,27 +191,28 @@ class AuditOutcome(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
-    """The audit log only grows: no queryset path changes or removes a row.
+    """The audit log only grows: no queryset path changes or removes an event or a checkpoint.
 
-    The database triggers of migration ``0002_audit_event`` refuse the same at the SQL level;
-    this refusal only makes the mistake loud earlier, in Python. New rows come only from
-    ``registry.audit.record_event`` (which chains their hashes).
+    The database triggers of migrations ``0002_audit_event`` and ``0008_audit_partitions``
+    refuse the same at the SQL level; this refusal only makes the mistake loud earlier, in
+    Python. New events come only from ``registry.audit.record_event`` (which chains their
+    hashes), new checkpoints only from ``registry.audit.checkpoint_record``.
     """
 
     def update(self, **kwargs):
-        raise AuditLogImmutableError("audit events are append-only; update() is refused")
+        raise AuditLogImmutableError("the audit log is append-only; update() is refused")
 
     def delete(self):
-        raise AuditLogImmutableError("audit events are append-only; delete() is refused")
+        raise AuditLogImmutableError("the audit log is append-only; delete() is refused")
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise AuditLogImmutableError("audit events are append-only; bulk_update() is refused")
+        raise AuditLogImmutableError("the audit log is append-only; bulk_update() is refused")
 
     def bulk_create(self, objs, *args, **kwargs):
-        raise AuditLogImmutableError("audit events are written one by one by registry.audit.record_event")
+        raise AuditLogImmutableError("the audit log is written one row at a time by registry.audit")
 
     def update_or_create(self, *args, **kwargs):
-        raise AuditLogImmutableError("audit events are append-only; update_or_create() is refused")
+        raise AuditLogImmutableError("the audit log is append-only; update_or_create() is refused")
 
 
 class AuditLogImmutableError(RuntimeError):

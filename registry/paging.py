@@ -29,7 +29,7 @@ class CappedPaginator(Paginator):
     - otherwise one count query reads at most ``max(limit, end of the page asked for) + 1`` primary
       keys (no join of ``select_related``, no ordering): ``count_exact`` is true when that is
       every row, and otherwise ``count`` is a lower bound (``limit`` + 1: more rows may exist),
-      ``num_pages`` counts the pages known to hold rows — always one past the page asked for, so
+      ``num_pages`` counts the pages known to hold rows — at least one past the page asked for, so
       that page ``has_next``;
     - a list (``len``) and a sliced queryset are counted whole, as by ``Paginator``;
     - a page past the end is ``EmptyPage``; ``get_page`` then answers the last page, exactly.
@@ -43,8 +43,12 @@ class CappedPaginator(Paginator):
         self.limit: int | None = settings.REGISTRY_LIST_COUNT_LIMIT if capped else None
 
     def page(self, number):
-        if "count" in self.__dict__:  # counted already: Paginator's way
-            return super().page(number)
+        if "count" in self.__dict__:
+            if self.count_exact:  # counted already: Paginator's way
+                return super().page(number)
+            # A lower bound counted before this page was asked for: count again, past this page.
+            self.__dict__.pop("count")
+            self.__dict__.pop("num_pages", None)
         number = self._page_number(number)
         if self.limit is not None:
             self.limit = max(self.limit, number * self.per_page)  # the count reaches past this page

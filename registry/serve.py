@@ -2,7 +2,8 @@
 
 Starts gunicorn (``deploy/gunicorn.conf.py``) and, when ``CELERY_BROKER_URL`` is set, Celery
 workers for batch work (dossier archival) and Celery beat, which runs the daily reminders
-(``inbox.tasks``, at ``REMINDERS_AT``), and keeps them together: a signal (Ctrl-C, SIGTERM)
+(``inbox.tasks``, at ``REMINDERS_AT``) and the audit log's checkpoints (``registry.tasks``,
+every ``REGISTRY_AUDIT_CHECKPOINT_MINUTES``), and keeps them together: a signal (Ctrl-C, SIGTERM)
 stops them all, and if one exits the others are stopped too, so a supervisor (systemd, a
 container runtime) sees one process that lives or dies as a whole.
 
@@ -12,7 +13,8 @@ at ``var/serve.env``) decides here too — the broker, and ``SERVE_BIND`` and
 ``CELERY_CONCURRENCY`` — and the processes started inherit it. A configuration error stops
 start-up with the settings' message. Several app servers and workers may run on different hosts
 against one PostgreSQL and one Redis: start this module on each, with ``--no-beat`` on all but
-one (a second beat would only repeat runs that write nothing twice), or gunicorn,
+one (a second beat would only repeat reminder runs that write nothing twice and record
+checkpoints twice as often), or gunicorn,
 ``celery -A registry worker`` and ``celery -A registry beat`` apart.
 """
 

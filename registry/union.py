@@ -57,8 +57,12 @@ class _Branch:
 
 def _compiled(queryset: QuerySet) -> tuple[SQLCompiler, list[str], str, tuple] | None:
     """The queryset compiled as for its own evaluation, split into its columns and the rest;
-    None when it can match nothing."""
-    compiler = queryset.query.get_compiler(using=queryset.db)
+    None when it can match nothing. A queryset ordered, sliced, locked or combined is refused:
+    none of those may stand inside a branch of a UNION ALL."""
+    query = queryset.query
+    if query.order_by or query.is_sliced or query.select_for_update or query.combinator:
+        raise ValueError(f"Only unordered, unsliced, unlocked querysets are read together, not {query}.")
+    compiler = query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:

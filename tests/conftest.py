@@ -185,10 +185,11 @@ def _shared_demo(request, django_db_setup, django_db_blocker):
     demo.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def seeded_demo(_shared_demo) -> str:
-    """The demo of ``make run`` in the database (shared by every module that asks for it; see
-    :class:`SharedDemo`) — a test reading it also asks for ``db``; ``seed_demo``'s output."""
+    """The demo of ``make run`` in the database (shared by every test that asks for it; see
+    :class:`SharedDemo`) — a test reading it also asks for ``db``; ``seed_demo``'s output.
+    Function-scoped, so each reader finds it open, whatever ran before."""
     return _shared_demo.open()
 
 

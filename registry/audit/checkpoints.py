@@ -17,7 +17,7 @@ held up by a checkpoint.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.audit.chain import GENESIS, hasher
@@ -35,8 +35,16 @@ def checkpoint_hash(prev_hash: str, created_at, heads: dict, *, digest=None) -> 
 def checkpoint_record() -> AuditCheckpoint:
     """Record a checkpoint of every partition's head now and return it.
 
-    Two at once cannot both chain from the same checkpoint: ``prev_hash`` is unique, so the
-    later one fails and can simply be run again."""
+    Two at once (two beats, or cron beside a manual run) cannot both chain from the same
+    checkpoint: ``prev_hash`` is unique, so the later one fails and is made again once, chained
+    from the checkpoint that won."""
+    try:
+        return _checkpoint_insert()
+    except IntegrityError:
+        return _checkpoint_insert()  # another checkpoint won the race: chain from it
+
+
+def _checkpoint_insert() -> AuditCheckpoint:
     heads = {
         partition: [last_event_id, head_hash]
         for partition, last_event_id, head_hash in AuditChainHead.objects.filter(last_event_id__isnull=False)

@@ -126,21 +126,38 @@ def _one_snapshot() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _writers_paused() -> Iterator[None]:
+    """On SQLite, outside a transaction: hold the write lock (``BEGIN IMMEDIATE``) for a moment,
+    so that what is read inside agrees. PostgreSQL's snapshot already does that."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        yield
+
+
 def verify_chain(*, batch_size: int = 10_000, anchors: Iterable[str] = (), digest: str | None = None) -> ChainReport:
     """Check the whole log and report what is wrong (see the module's guarantees). ``anchors``
     are hashes recorded earlier — a checkpoint's, or an event's — each of which must still be
-    there: that catches checkpoints or events cut off the end."""
+    there: that catches checkpoints or events cut off the end.
+
+    The checkpoints, the heads and the last event's id are read together (one snapshot, or on
+    SQLite with writers paused for that moment); the walk then stops at that id, so an append
+    committed meanwhile is never half seen."""
     compute = hasher(digest)
     report = ChainReport(missing_triggers=missing_triggers())
     wanted = set(anchors)
     with _one_snapshot():
-        claims = _check_checkpoints(report, compute, wanted)
-        head_rows = list(
-            AuditChainHead.objects.exclude(last_event_id=None).values_list("partition", "last_event_id", "hash")
-        )
+        with _writers_paused():
+            claims = _check_checkpoints(report, compute, wanted)
+            head_rows = list(
+                AuditChainHead.objects.exclude(last_event_id=None).values_list("partition", "last_event_id", "hash")
+            )
+            last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for partition, last_event_id, head_hash in head_rows:
             claims.setdefault(last_event_id, []).append(_Claim(partition, head_hash, None))
-        walked = _walk_events(report, compute, claims, wanted, batch_size)
+        walked = _walk_events(report, compute, claims, wanted, batch_size, last_id)
     if report.broken is None:
         _unmet_claims(report, claims)
         headless = walked - {partition for partition, _, _ in head_rows}
@@ -174,15 +191,15 @@ def _check_checkpoints(report: ChainReport, compute, wanted: set[str]) -> dict[i
 
 
 def _walk_events(
-    report: ChainReport, compute, claims: dict[int, list[_Claim]], wanted: set[str], batch_size: int
+    report: ChainReport, compute, claims: dict[int, list[_Claim]], wanted: set[str], batch_size: int, last_id: int
 ) -> set[str]:
-    """The one walk over every event (see the module's guarantees); stops at the first broken.
-    Returns the partitions it met."""
+    """The one walk over every event up to ``last_id`` (see the module's guarantees); stops at
+    the first broken. Returns the partitions it met."""
     heads: dict[str, str] = {}
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     query = (
         f'SELECT id, "partition", prev_hash, hash, {canonical_sql(connection.vendor)} '  # noqa: S608 (no user input)
-        f"FROM {table} WHERE id > %s ORDER BY id LIMIT %s"
+        f"FROM {table} WHERE id > %s AND id <= {int(last_id)} ORDER BY id LIMIT %s"
     )
     with closing(_batches(query, batch_size)) as batches:
         for batch in batches:
@@ -199,6 +216,7 @@ def _walk_events(
                 if reason is not None:
                     batches.close()  # stop the fetching thread before using the connection again
                     report.checked += position
+                    report.partitions = len(heads)
                     report.broken = _broken(row_id, reason)
                     return set(heads)
                 heads[partition] = row_hash

@@ -125,23 +125,27 @@ def restore_sqlite_event_triggers(apps, schema_editor):
             schema_editor.execute(statement, params=None)
 
 
+def _new_triggers(vendor):
+    """(create, drop): the statements of what this migration adds — on SQLite every trigger of
+    both tables (the events' went with the rebuilt table), on PostgreSQL the checkpoints' only."""
+    if vendor == "sqlite":
+        return create_statements(vendor), drop_statements(vendor)
+    return (
+        [POSTGRESQL_FUNCTION, *POSTGRESQL_TRIGGERS.values()],
+        [
+            *(f'DROP TRIGGER IF EXISTS "{name}" ON "{CHECKPOINTS}"' for name in POSTGRESQL_TRIGGERS),
+            "DROP FUNCTION IF EXISTS registry_auditcheckpoint_refuse_change()",
+        ],
+    )
+
+
 def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = create_statements(vendor)
-    if vendor == "postgresql":  # the events' triggers of 0002 are still there
-        statements = [POSTGRESQL_FUNCTION, *POSTGRESQL_TRIGGERS.values()]
-    for statement in statements:
+    for statement in _new_triggers(schema_editor.connection.vendor)[0]:
         schema_editor.execute(statement, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        statements = [f'DROP TRIGGER IF EXISTS "{name}"' for name in SQLITE_TRIGGERS]
-    else:
-        statements = [f'DROP TRIGGER IF EXISTS "{name}" ON "{CHECKPOINTS}"' for name in POSTGRESQL_TRIGGERS]
-        statements.append("DROP FUNCTION IF EXISTS registry_auditcheckpoint_refuse_change()")
-    for statement in statements:
+    for statement in _new_triggers(schema_editor.connection.vendor)[1]:
         schema_editor.execute(statement, params=None)
 
 

@@ -243,3 +243,37 @@ def test_writers_of_different_organizations_append_at_once_without_forking(cast)
     assert errors == []
     report = verify_chain()
     assert report.ok and report.checked == threads * per_thread and report.partitions == 2
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_periodic_task_record_a_checkpoint_chained_to_the_last(cast):
+    from registry.tasks import audit_checkpoint
+
+    interleaved(cast, rounds=1)
+    out = StringIO()
+    call_command("audit_checkpoint", stdout=out)
+    first = AuditCheckpoint.objects.get()
+    assert f"checkpoint #{first.pk} of 3 chains: hash {first.hash}" in out.getvalue()
+    second = AuditCheckpoint.objects.get(pk=audit_checkpoint())
+    assert second.prev_hash == first.hash and verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_that_loses_the_race_is_chained_again_from_the_winner(cast, monkeypatch):
+    from registry.audit import checkpoints
+
+    interleaved(cast, rounds=1)
+    insert = checkpoints._checkpoint_insert
+    calls = []
+
+    def racing_insert():
+        if not calls:  # another process records its checkpoint between our read and our insert
+            calls.append(insert())
+            from django.db import IntegrityError
+
+            raise IntegrityError("duplicate key value violates unique constraint (prev_hash)")
+        return insert()
+
+    monkeypatch.setattr(checkpoints, "_checkpoint_insert", racing_insert)
+    ours = checkpoint_record()
+    assert ours.prev_hash == calls[0].hash and verify_chain().ok

@@ -7,6 +7,7 @@ what they read is exactly what reading each kind on its own gives."""
 from __future__ import annotations
 
 import pytest
+from django.db.models import Count
 from django.urls import reverse
 
 from care.plan.operations import goal_create, review_create
@@ -113,3 +114,23 @@ def test_the_case_file_costs_the_same_queries_with_one_or_fourteen_kinds(
         # The same records as each kind read alone: narrowed, decrypted, related rows, order.
         assert built == each_kind_alone(user, case)
         assert set(built) <= set(response.json())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda rows: rows.order_by("code"),
+        lambda rows: rows[:5],
+        lambda rows: rows.select_for_update(),
+        lambda rows: rows.union(rows),
+        lambda rows: rows.annotate(n=Count("children")),
+    ],
+    ids=["ordered", "sliced", "locked", "combined", "annotated"],
+)
+def test_union_rows_refuses_a_queryset_that_cannot_stand_in_a_branch(shape):
+    from registry.models import Jurisdiction
+    from registry.union import union_rows
+
+    with pytest.raises(ValueError, match="read together"):
+        union_rows([shape(Jurisdiction.objects.order_by())])

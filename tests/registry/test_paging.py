@@ -63,6 +63,15 @@ def test_a_page_past_the_limit_counts_to_its_end_and_knows_the_next(seven):
     assert [row.code for row in page] == ["9905", "9906"]
 
 
+def test_a_lower_bound_counted_before_a_later_page_is_counted_again_past_it(seven):
+    with override_settings(REGISTRY_LIST_COUNT_LIMIT=2):
+        paginator = CappedPaginator(seven, 2)
+        assert (paginator.count, paginator.count_exact) == (3, False)
+        page = paginator.page(3)
+
+    assert [row.code for row in page] == ["9905", "9906"] and page.has_next()
+
+
 def test_the_last_page_is_exact_without_a_count(seven):
     page, no_count = page_of(seven, 4, limit=2)
 

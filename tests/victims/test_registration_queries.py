@@ -181,3 +181,22 @@ def test_a_batched_block_that_raises_rolls_its_rows_back(places, cast):
         assert transaction.get_rollback()
     assert not Victim.objects.filter(pk=victim.pk).exists()
     assert not Victim.history.filter(id=victim.pk).exists()
+
+
+def test_a_save_in_a_savepoint_rolled_back_inside_the_block_leaves_no_history(places, cast):
+    """The savepoint's rollback takes the row and its history row together; the batch never
+    writes history for a row that does not exist."""
+    kept = Victim(**{**person(11), "document_type": "none", "id_number": None})
+    dropped = Victim(**{**person(12), "document_type": "none", "id_number": None})
+    with transaction.atomic(), recorded_change(actor=cast.alice, reason="registration"):
+        with batched_history():
+            kept.save()
+            try:
+                with transaction.atomic():
+                    dropped.save()
+                    raise RuntimeError("refused inside a savepoint")
+            except RuntimeError:
+                pass
+    assert Victim.history.filter(id=kept.pk).count() == 1
+    assert not Victim.objects.filter(pk=dropped.pk).exists()
+    assert not Victim.history.filter(id=dropped.pk).exists()
