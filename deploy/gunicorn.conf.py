@@ -9,7 +9,16 @@ import multiprocessing
 import os
 
 bind = os.environ.get("SERVE_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Workers: cores + 1, not gunicorn's usual 2 × cores + 1. A request here is CPU work in Python
+# (ORM, decryption, templates) with short waits on the database, so a core rarely idles with
+# one worker on it; more workers only take turns on the same cores, and a worker descheduled
+# while it holds its audit chain's head lock holds up the others of that chain. Measured with
+# `BENCH_ONLY=load make bench` on 2 cores, PostgreSQL, the caseworkers' mix (README
+# "Throughput under load"): 8 / 32 users served 76.9 / 73.6 requests per second with 2 workers,
+# 73.4 / 75.2 with 3, 68.5 / 68.4 with 5, whose p95 was also the worst. 2 and 3 are level within
+# the noise; the one worker over the cores covers the database waits where the database runs
+# on another host. Set WEB_CONCURRENCY to override.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
