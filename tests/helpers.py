@@ -106,3 +106,30 @@ def zh(message: str, **params) -> str:
     with translation.override("zh-hans"):
         text = translation.gettext(message)
     return text % params if params else text
+
+
+def at_once(threads: int, work) -> list[str]:
+    """Run ``work(number)`` in ``threads`` threads released together, each on its own database
+    connection (closed when it ends); the errors they raised, as text (none: ``[]``)."""
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(threads)
+    errors: list[str] = []
+
+    def run(number):
+        try:
+            start.wait()
+            work(number)
+        except Exception as error:  # noqa: BLE001 (handed to the caller)
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run, args=(number,)) for number in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors

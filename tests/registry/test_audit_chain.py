@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -11,14 +10,14 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import RequestFactory, override_settings
 
 from registry.audit import AuditAction, AuditOutcome, canonical_form, chain_hash, genesis_of, record_event, verify_chain
 from registry.audit.chain import CHAINED_FIELDS, canonical_sql, hasher
 from registry.models import AuditEvent, AuditLogImmutableError
 from tests.factories import UserFactory
-from tests.helpers import audit_triggers_lifted
+from tests.helpers import at_once, audit_triggers_lifted
 
 TABLE = AuditEvent._meta.db_table
 
@@ -362,25 +361,12 @@ def test_deleting_an_account_keeps_its_events_and_the_chain(cast):
 def test_concurrent_writers_leave_one_unbroken_chain(cast):
     """Eight threads, each with its own database connection, append 25 events each at once."""
     threads, per_thread = 8, 25
-    start = threading.Barrier(threads)
-    errors = []
 
     def write(number):
-        try:
-            start.wait()
-            for _ in range(per_thread):
-                record_event(action=AuditAction.CASE_VIEWED, actor=cast.alice, detail={"writer": number})
-        except Exception as error:  # noqa: BLE001 (reported below)
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        for _ in range(per_thread):
+            record_event(action=AuditAction.CASE_VIEWED, actor=cast.alice, detail={"writer": number})
 
-    workers = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
+    errors = at_once(threads, write)
     assert errors == []
     assert AuditEvent.objects.count() == threads * per_thread
     assert AuditEvent.objects.values("prev_hash").distinct().count() == threads * per_thread

@@ -4,7 +4,6 @@ checkpoints, and names the first broken event or checkpoint. On SQLite and Postg
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -12,14 +11,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection
 
 from registry.audit import AuditAction, chain_hash, checkpoint_record, genesis_of, record_event, verify_chain
 from registry.audit.chain import CHAINED_FIELDS, GENESIS
 from registry.choices import Role
 from registry.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from tests.factories import UserFactory
-from tests.helpers import audit_triggers_lifted
+from tests.helpers import at_once, audit_triggers_lifted
 
 EVENTS = AuditEvent._meta.db_table
 CHECKPOINTS = AuditCheckpoint._meta.db_table
@@ -221,25 +220,12 @@ def test_events_from_before_partitions_keep_their_chain_beside_the_new_ones(cast
 def test_writers_of_different_organizations_append_at_once_without_forking(cast):
     """Eight threads of two organizations, each with its own connection, append 20 events each."""
     threads, per_thread = 8, 20
-    start = threading.Barrier(threads)
-    errors = []
 
     def write(number):
-        try:
-            start.wait()
-            for _ in range(per_thread):
-                record_event(action=AuditAction.CASE_VIEWED, actor=(cast.alice, cast.carol)[number % 2])
-        except Exception as error:  # noqa: BLE001 (reported below)
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        for _ in range(per_thread):
+            record_event(action=AuditAction.CASE_VIEWED, actor=(cast.alice, cast.carol)[number % 2])
 
-    workers = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
+    errors = at_once(threads, write)
     assert errors == []
     report = verify_chain()
     assert report.ok and report.checked == threads * per_thread and report.partitions == 2
