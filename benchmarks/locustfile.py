@@ -93,12 +93,22 @@ def resident_id(serial: int) -> str:
     return number + ric.calc_check_digit(number + "0")  # the function reads 17 digits and a placeholder
 
 
-def registration_body(serial: int, rng: random.Random) -> dict:
+def registrant_name(serial: int) -> str:
+    """A synthetic name, distinct among the registrations born on one day (those of one day's
+    serials): the duplicate check also matches a name with a birth date, so two equal names
+    born the same day would be answered 409 by right."""
+    number = serial % SERIALS_PER_DAY
+    surname, number = synthetic.SURNAMES[number % len(synthetic.SURNAMES)], number // len(synthetic.SURNAMES)
+    first, second = divmod(number, len(synthetic.GIVEN))
+    return surname + synthetic.GIVEN[first % len(synthetic.GIVEN)] + synthetic.GIVEN[second]
+
+
+def registration_body(serial: int) -> dict:
     """A synthetic woman rescued two days ago, as ``POST /api/v1/cases/`` takes her."""
     rescued_on = datetime.date.today() - datetime.timedelta(days=2)  # noqa: DTZ011 - a day, any zone
     return {
         "victim": {
-            "full_name": synthetic.chinese_name(rng),
+            "full_name": registrant_name(serial),
             "sex": "female",
             "document_type": "resident_id",
             "id_number": resident_id(serial),
@@ -132,7 +142,7 @@ def history(user: Caseworker) -> None:
 
 def registration(user: Caseworker) -> None:
     serial = user.environment.parsed_options.serial_base + next(_serials)
-    body = registration_body(serial, user.rng)
+    body = registration_body(serial)
     created["registrations"] += 1
     with user.client.post("/api/v1/cases/", json=body, name="registration", catch_response=True) as answer:
         if answer.status_code == 201:

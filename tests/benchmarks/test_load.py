@@ -111,7 +111,9 @@ counts = {}
 for task in f.Caseworker.tasks:
     counts[task.__name__.replace("_", " ")] = counts.get(task.__name__.replace("_", " "), 0) + 1
 serials = [*range(1500), 99_999, 100_000, 599_999]  # several days, three scenarios' bases
-print(json.dumps({"tasks": counts, "ids": [f.resident_id(s) for s in serials]}))
+bodies = [f.registration_body(s)["victim"] for s in serials]
+print(json.dumps({"tasks": counts, "ids": [f.resident_id(s) for s in serials],
+                  "people": [[b["full_name"], b["id_number"][6:14]] for b in bodies]}))
 """
 
 
@@ -126,3 +128,5 @@ def test_locustfile_imports_draws_the_mix_and_registers_valid_distinct_id_number
     assert all(ric.is_valid(number) for number in ids), ids
     assert len(set(ids)) == len(ids)
     assert all(int(number[16]) % 2 == 0 for number in ids)  # women, as the bodies say
+    # nor a name with a birth date twice, which the duplicate check would answer 409
+    assert len({tuple(person) for person in probe["people"]}) == len(ids)
