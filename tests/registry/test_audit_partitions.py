@@ -10,8 +10,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connection
 
 from registry.audit import AuditAction, chain_hash, checkpoint_record, genesis_of, record_event, verify_chain
 from registry.audit.chain import CHAINED_FIELDS, GENESIS
@@ -19,23 +17,10 @@ from registry.choices import Role
 from registry.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from tests.factories import UserFactory
 from tests.helpers import at_once, audit_triggers_lifted
+from tests.registry.test_audit_chain import raw, verify
 
 EVENTS = AuditEvent._meta.db_table
 CHECKPOINTS = AuditCheckpoint._meta.db_table
-
-
-def verify(*args) -> tuple[bool, str]:
-    out = StringIO()
-    try:
-        call_command("verify_audit", *args, stdout=out)
-    except CommandError as error:
-        return False, str(error)
-    return True, out.getvalue()
-
-
-def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def interleaved(cast, rounds=3) -> list[AuditEvent]:
