@@ -175,6 +175,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=2147418112;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        # Parameters travel apart from the statement, so a statement run again on the same
+        # connection is parsed and planned once: psycopg prepares it from its sixth run. A
+        # pooler in transaction mode (PgBouncer before 1.21) cannot keep prepared statements:
+        # DB_PREPARED_STATEMENTS=off turns them off.
+        "server_side_binding": True,
+        "prepare_threshold": 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------------
