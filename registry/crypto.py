@@ -227,13 +227,16 @@ DOCUMENT_CONFUSABLES = {
 }  # fmt: skip
 
 
+# The ranges above as one character class: a match is one C call, not a Python loop per range.
+_DEFAULT_IGNORABLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in DEFAULT_IGNORABLE_RANGES) + "]"
+)
+
+
 def is_invisible(char: str) -> bool:
     """Whether ``char`` is a control, format or surrogate code point, or default-ignorable:
     characters that change a value's bytes but not what a person sees."""
-    if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
-        return True
-    code = ord(char)
-    return any(first <= code <= last for first, last in DEFAULT_IGNORABLE_RANGES)
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES or _DEFAULT_IGNORABLE.match(char) is not None
 
 
 def first_invisible(value: str) -> str | None:
