@@ -140,6 +140,21 @@ def _case_condition(user, route: _Route) -> Q | None:
     return None
 
 
+def sees_new_case(user, *, jurisdiction_code: str) -> bool:
+    """Whether ``user`` will see a case they are about to open — led by their organization, in
+    the division ``jurisdiction_code``, assigned to them, with no referral yet — answered from
+    the facts in hand, without a query: :func:`_case_condition` read on those facts.
+    ``tests/victims/test_scope_filter.py`` holds the two to the same answer for every reader."""
+    if role_of(user) is None:
+        return False
+    scope = scope_of(user)
+    if scope is Scope.ORGANIZATION:
+        return bool(user.organization_id)
+    if scope is Scope.JURISDICTION:
+        return jurisdiction_code.startswith(user.jurisdiction.code)
+    return False  # a referral's receiver: a new case has no referral yet
+
+
 def scope_filter(user, paths: ScopePaths, model) -> Q | Exists | None:
     """The filter selecting the rows of ``model`` that ``user`` may see, or ``None`` when they
     may see nothing. It never duplicates a row: it joins nothing into the query it filters."""

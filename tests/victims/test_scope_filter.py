@@ -8,6 +8,8 @@ specification the faster form must agree with."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
@@ -17,7 +19,7 @@ from registry.choices import Role
 from registry.history import recorded_change
 from registry.models import Jurisdiction, User
 from registry.policy import Scope, role_of, scope_of
-from registry.scope import ScopedQuerySet, code_within
+from registry.scope import ScopedQuerySet, code_within, sees_new_case
 from tests.factories import JurisdictionFactory, UserFactory
 from tests.victims.conftest import RESCUE
 from victims import operations
@@ -162,6 +164,36 @@ def test_the_cases_each_reader_sees(registry_rows, cast, places):
     assert numbers(cast.erin) == ["350102"]  # two visible referrals, one case
     assert numbers(cast.frank) == ["3501"]  # the declined referral shows nothing
     assert numbers(cast.grace) == numbers(cast.heidi) == []
+
+
+@pytest.mark.parametrize("where", ["gulou", "fuzhou", "xiamen", "province"])
+def test_whether_a_reader_will_see_a_case_they_open_is_what_visible_to_says_once_it_exists(
+    register, cast, places, where
+):
+    """``sees_new_case`` answers before a case exists, without a query, what ``visible_to``
+    answers after: for every reader, a case led by their organization, in the division, assigned
+    to them, with no referral yet (what a registration opens)."""
+    person = register(seed=1).victim
+    jurisdiction = getattr(places, where)
+    answers = set()
+    for index, user in enumerate(readers(cast, places)):
+        foreseen = sees_new_case(user, jurisdiction_code=jurisdiction.code)
+        if user.pk is None:  # anonymous, or a role the database would refuse: nothing to open
+            assert not foreseen and not Case.objects.visible_to(user).exists()
+            continue
+        with recorded_change(actor=None, reason="test: a case opened by the reader"):
+            case = Case.objects.create(
+                victim=person,
+                jurisdiction=jurisdiction,
+                lead_organization=user.organization,
+                number=f"FJ-TEST-{where}-{index:05d}",
+                opened_on=datetime.date(2026, 1, 5),
+                created_by=user,
+            )
+            case.assigned_caseworkers.add(user)
+        assert foreseen == Case.objects.visible_to(user).filter(pk=case.pk).exists(), user.username
+        answers.add(foreseen)
+    assert answers == {True, False}  # some readers see their new case, some do not
 
 
 def test_the_scope_filter_joins_nothing_into_the_query_it_filters(registry_rows, cast, places):
