@@ -6,7 +6,8 @@ for the rest of the transaction, which rolls the number back if the registration
 person already registered within the actor's scope is refused (409 naming that case), one
 registered outside it is registered again and flagged as a possible duplicate — the actor
 learns nothing of the other case; the new case is within the actor's reach when the
-transaction commits. Duplicate detection holds under concurrency on SQLite and PostgreSQL:
+transaction commits (``registry.scope.sees_new_case``, asked before anything is written: a
+case the actor would not see is never opened). Duplicate detection holds under concurrency on SQLite and PostgreSQL:
 registrations that share an ID-number or name-and-birth-date digest are serialized
 (``registry.locks.lock_keys`` on the digests), so of twenty simultaneous registrations of one
 person exactly one creates a case in each scope. A case holds the band of the person's age at
@@ -15,8 +16,9 @@ makes a new person for each case, so a person has one case).
 
 A registration costs a fixed number of queries (``tests/victims/test_registration_queries.py``):
 everything is checked before the transaction, which then takes the person's locks, looks for
-earlier cases in one query, writes the rows with their history rows batched
-(``registry.history.batched_history``) and one audit event naming every section written.
+earlier cases in one query (a second asks which are within reach, when there are some), writes
+the rows with their history rows batched (``registry.history.batched_history``) and one audit
+event naming every section written.
 """
 
 from __future__ import annotations
@@ -25,16 +27,16 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from registry.audit import record_event
-from registry.errors import Conflict, RuleViolation
+from registry.errors import Conflict, PermissionDenied, RuleViolation
 from registry.history import batched_history, recorded_change
 from registry.locks import lock_keys
 from registry.models import AuditAction, Jurisdiction
 from registry.operations import full_clean
 from registry.policy import Section, require_write
+from registry.scope import sees_new_case
 from victims import validation
 from victims.models import Case, CaseNumberCounter, Rescue, Victim
 from victims.operations.common import (
@@ -43,7 +45,6 @@ from victims.operations.common import (
     age_band_of,
     check_aliases,
     lock_case,
-    still_visible,
 )
 from victims.operations.records import record_build
 
@@ -100,15 +101,27 @@ def _identity_digests(victim: Victim) -> dict[str, str]:
 
 def _earlier_cases(actor, digests: dict[str, str]) -> list[tuple[int, bool]]:
     """``(id, within the actor's reach)`` of the cases, newest first, of a person with the same
-    ID number, or the same name and birth date — every case, in scope or not. Usually none.
-    One query: reach is the actor's scope (``visible_to``) probed for each case found."""
+    ID number, or the same name and birth date — every case, in scope or not. Usually none,
+    found by one fixed statement on the blind indexes (every registration runs it: no ORM
+    compiling, planned once per connection); only when there are some does a second query ask
+    which of them the actor's scope (``visible_to``) reaches."""
     if not digests:
         return []
-    same_person = Q()
-    for name, digest in digests.items():
-        same_person |= Q(**{f"victim__{name}": digest})
-    within_reach = Exists(Case.objects.visible_to(actor).filter(pk=OuterRef("pk")))
-    return list(Case._base_manager.filter(same_person).order_by("-id").values_list("pk", within_reach))
+    quote = connection.ops.quote_name
+    cases, people = quote(Case._meta.db_table), quote(Victim._meta.db_table)
+    person_key = quote(Case._meta.get_field("victim").column)
+    same_person = " OR ".join(f"v.{quote(Victim._meta.get_field(name).column)} = %s" for name in digests)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM {cases} c JOIN {people} v ON v.id = c.{person_key} "  # noqa: S608
+            f"WHERE {same_person} ORDER BY c.id DESC",
+            list(digests.values()),
+        )
+        found = [pk for (pk,) in cursor.fetchall()]
+    if not found:
+        return []
+    reachable = set(Case.objects.visible_to(actor).filter(pk__in=found).values_list("pk", flat=True))
+    return [(pk, pk in reachable) for pk in found]
 
 
 def _rescue_day(rescue: dict | None) -> datetime.date | None:
@@ -156,6 +169,8 @@ def case_register(
     organization = actor.organization
     if organization is None or not jurisdiction.code.startswith(organization.jurisdiction.code):
         raise RuleViolation(_("Choose a jurisdiction within your organization's."), field="jurisdiction")
+    if not sees_new_case(actor, jurisdiction_code=jurisdiction.code):
+        raise PermissionDenied(_("This change would put the case outside your reach."))
     allowed = {name for section in REGISTRATION_SECTIONS for name in VICTIM_SECTION_FIELDS[section]}
     unknown = set(victim) - allowed
     if unknown:
@@ -205,8 +220,6 @@ def case_register(
             case.duplicate_of_id = earlier[0][0] if earlier else None
             case.save()
             case.assigned_caseworkers.add(actor)
-            # Every fact scope depends on is set now (a rescue changes none): the actor must see it.
-            still_visible(actor, case)
             if rescue_record is not None:
                 # No require_room: a new case holds no record yet, and the bound is at least one.
                 with recorded_change(actor=actor, reason="rescue added"):
