@@ -25,6 +25,7 @@ from datetime import UTC
 
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
+from django.db import connection
 
 from registry.models import AuditChainHead, canonical_json
 
@@ -191,9 +192,10 @@ def lock_head(partition: str) -> AuditChainHead:
     partition's genesis) on its first event. One query once the partition exists: the lock and
     the hash to chain from come in the same ``SELECT … FOR UPDATE``. On SQLite the transaction
     began with ``BEGIN IMMEDIATE`` (settings), so it already holds the database's single write
-    lock and the ``FOR UPDATE`` is left out by Django."""
-    heads = AuditChainHead.objects.select_for_update()
-    head = heads.filter(partition=partition).first()
+    lock and there is no ``FOR UPDATE``. The statement is fixed text, as is :func:`advance_head`'s:
+    every audited request runs both, so they skip the ORM's compiling, and PostgreSQL plans them
+    once per connection."""
+    head = _locked_head(partition)
     if head is not None:
         return head
     # Two first writers may race here: one inserts, the other's insert is ignored, both then
@@ -201,9 +203,32 @@ def lock_head(partition: str) -> AuditChainHead:
     AuditChainHead.objects.bulk_create(
         [AuditChainHead(partition=partition, hash=genesis_of(partition))], ignore_conflicts=True
     )
-    return heads.get(partition=partition)
+    return _locked_head(partition)
+
+
+def _head_columns() -> tuple[str, str, str, str]:
+    """The quoted table and columns of :class:`AuditChainHead`: table, partition, last event, hash."""
+    quote, meta = connection.ops.quote_name, AuditChainHead._meta
+    return (
+        quote(meta.db_table),
+        *(quote(meta.get_field(name).column) for name in ("partition", "last_event_id", "hash")),
+    )
+
+
+def _locked_head(partition: str) -> AuditChainHead | None:
+    table, key, last, digest = _head_columns()
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {last}, {digest} FROM {table} WHERE {key} = %s{lock}", [partition])  # noqa: S608
+        row = cursor.fetchone()
+    return None if row is None else AuditChainHead(partition=partition, last_event_id=row[0], hash=row[1])
 
 
 def advance_head(head: AuditChainHead, event) -> None:
     """Move the locked ``head`` to ``event``, just appended after it."""
-    AuditChainHead.objects.filter(pk=head.pk).update(hash=event.hash, last_event_id=event.pk)
+    table, key, last, digest = _head_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {digest} = %s, {last} = %s WHERE {key} = %s",  # noqa: S608
+            [event.hash, event.pk, head.partition],
+        )
