@@ -310,9 +310,9 @@ class Writer:
             }
         )
 
-    def _chain(self) -> list[AuditChainHead]:
+    def _chain(self) -> None:
         """Chain the held events onto their partitions' heads, locked as ``record_event`` locks
-        them; return the heads, advanced, for :meth:`flush` to write back."""
+        them (the database advances each head as the events are inserted)."""
         heads: dict[str, AuditChainHead] = {}
         for values in self.events:
             partition = values["partition"] = partition_of(values)
@@ -322,14 +322,13 @@ class Writer:
             values["id"] = head.last_event_id = self.new_id(AuditEvent)
             values["prev_hash"] = head.hash
             values["hash"] = head.hash = chain_hash(head.hash, values)
-        return list(heads.values())
 
     # --- writing -----------------------------------------------------------------------------
 
     def flush(self) -> Counts:
         """Insert everything held, in one transaction; return the running counts."""
         with transaction.atomic():
-            heads = self._chain()
+            self._chain()
             self.written_models |= set(self.rows) | set(self.history)
             for model, rows in self.rows.items():
                 n = table_of(model).insert(rows)
@@ -340,7 +339,6 @@ class Writer:
                 self.counts.history += n
                 self.counts.by_table[model._meta.label_lower] += n
             self.counts.events += table_of(AuditEvent).insert(self.events)
-            AuditChainHead.objects.bulk_update(heads, ["hash", "last_event_id"])
         self.rows.clear()
         self.history.clear()
         self.events.clear()

@@ -344,10 +344,11 @@ class AuditChainHead(models.Model):
     """Where one partition of the audit chain ends: its last event and that event's hash.
 
     ``registry.audit.record_event`` locks this row (``SELECT … FOR UPDATE``), reads the hash it
-    chains from, inserts the event and advances the row, all in the event's transaction: the lock
-    is per partition, so only writers of the same partition wait on each other. Not append-only
-    (it moves with every event); ``verify_audit`` checks it against the events it walks, and the
-    checkpoints (:class:`AuditCheckpoint`) pin where every head was.
+    chains from and inserts the event, which advances the row in the same statement (a trigger,
+    migration 0009), all in the event's transaction: the lock is per partition, so only writers
+    of the same partition wait on each other. Not append-only (it moves with every event);
+    ``verify_audit`` checks it against the events it walks, and the checkpoints
+    (:class:`AuditCheckpoint`) pin where every head was.
     """
 
     partition = models.CharField(_("chain"), max_length=32, primary_key=True)

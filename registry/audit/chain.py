@@ -33,7 +33,6 @@ __all__ = [
     "CHAINED_FIELDS",
     "GENESIS",
     "HASHERS",
-    "advance_head",
     "canonical_form",
     "canonical_sql",
     "chain_hash",
@@ -192,9 +191,9 @@ def lock_head(partition: str) -> AuditChainHead:
     partition's genesis) on its first event. One query once the partition exists: the lock and
     the hash to chain from come in the same ``SELECT … FOR UPDATE``. On SQLite the transaction
     began with ``BEGIN IMMEDIATE`` (settings), so it already holds the database's single write
-    lock and there is no ``FOR UPDATE``. The statement is fixed text, as is :func:`advance_head`'s:
-    every audited request runs both, so they skip the ORM's compiling, and PostgreSQL plans them
-    once per connection."""
+    lock and there is no ``FOR UPDATE``. The statement is fixed text: every audited request runs
+    it, so it skips the ORM's compiling, and PostgreSQL plans it once per connection. The head
+    moves with the event's insert: the database advances it (registry migration 0009)."""
     head = _locked_head(partition)
     if head is not None:
         return head
@@ -206,29 +205,11 @@ def lock_head(partition: str) -> AuditChainHead:
     return _locked_head(partition)
 
 
-def _head_columns() -> tuple[str, str, str, str]:
-    """The quoted table and columns of :class:`AuditChainHead`: table, partition, last event, hash."""
-    quote, meta = connection.ops.quote_name, AuditChainHead._meta
-    return (
-        quote(meta.db_table),
-        *(quote(meta.get_field(name).column) for name in ("partition", "last_event_id", "hash")),
-    )
-
-
 def _locked_head(partition: str) -> AuditChainHead | None:
-    table, key, last, digest = _head_columns()
+    quote, meta = connection.ops.quote_name, AuditChainHead._meta
+    table, key, last, digest = quote(meta.db_table), quote("partition"), quote("last_event_id"), quote("hash")
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {last}, {digest} FROM {table} WHERE {key} = %s{lock}", [partition])  # noqa: S608
         row = cursor.fetchone()
     return None if row is None else AuditChainHead(partition=partition, last_event_id=row[0], hash=row[1])
-
-
-def advance_head(head: AuditChainHead, event) -> None:
-    """Move the locked ``head`` to ``event``, just appended after it."""
-    table, key, last, digest = _head_columns()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {digest} = %s, {last} = %s WHERE {key} = %s",  # noqa: S608
-            [event.hash, event.pk, head.partition],
-        )

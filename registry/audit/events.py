@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import policy
-from registry.audit.chain import advance_head, chain_hash, lock_head, partition_of
+from registry.audit.chain import chain_hash, lock_head, partition_of
 from registry.audit.context import actor_fields, ip_address_of, request_id_of
 from registry.models import AuditAction, AuditEvent, AuditOutcome
 from registry.policy import Section
@@ -100,9 +100,10 @@ def record_event(
     value — pass search terms through :func:`search_terms_detail`. Runs inside the caller's
     transaction (no savepoint of its own: an event that cannot be written fails the whole
     transaction, as it must); the head of the actor's partition stays locked until it commits,
-    and only writers of that partition wait on it. Three queries once the partition exists:
-    lock and read the head, insert the event, advance the head — none for the actor, whose
-    organization the authentication brought along (``actor_fields``).
+    and only writers of that partition wait on it. Two queries once the partition exists: lock
+    and read the head, insert the event — which advances the head in the same statement (a
+    trigger: registry migration 0009) — and none for the actor, whose organization the
+    authentication brought along (``actor_fields``).
     """
     action = AuditAction(action)
     outcome = AuditOutcome(outcome)
@@ -131,7 +132,6 @@ def record_event(
         event = AuditEvent(**values, prev_hash=head.hash, hash=chain_hash(head.hash, values))
         event._chained = True
         event.save(force_insert=True)
-        advance_head(head, event)
     return event
 
 

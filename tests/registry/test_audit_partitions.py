@@ -201,6 +201,47 @@ def test_events_from_before_partitions_keep_their_chain_beside_the_new_ones(cast
     assert report.ok and report.checked == 6 and report.partitions == 4
 
 
+def chained_after(event: AuditEvent, number: int) -> AuditEvent:
+    """An event of ``event``'s chain, chained after it, as ``record_event`` would write it."""
+    values = {name: getattr(event, name) for name in CHAINED_FIELDS} | {
+        "uuid": uuid.uuid4(),
+        "occurred_at": event.occurred_at + timedelta(seconds=number),
+        "partition": event.partition,
+    }
+    return AuditEvent(**values, prev_hash=event.hash, hash=chain_hash(event.hash, values))
+
+
+@pytest.mark.django_db
+def test_the_database_moves_a_chains_head_with_every_event_inserted(cast):
+    """The head moves in the insert's own statement (migration 0009): after ``record_event``;
+    after events of two chains inserted by one statement, to the last of each; and not for an
+    event of the chain from before partitions."""
+    alice, carol = (
+        record_event(action=AuditAction.CASE_VIEWED, actor=actor, case_uuid=uuid.uuid4())
+        for actor in (cast.alice, cast.carol)
+    )
+    head = AuditChainHead.objects.get(partition=alice.partition)
+    assert (head.last_event_id, head.hash) == (alice.pk, alice.hash)
+
+    second = chained_after(alice, 1)
+    third = chained_after(second, 2)
+    carols = chained_after(carol, 1)
+    inserted = AuditEvent._base_manager.bulk_create([second, carols, third])  # one INSERT: a test shortcut
+    assert len({event.pk for event in inserted}) == 3
+    heads = dict(AuditChainHead.objects.values_list("partition", "hash"))
+    assert (heads[alice.partition], heads[carol.partition]) == (third.hash, carols.hash)
+    assert AuditChainHead.objects.get(partition=alice.partition).last_event_id == third.pk
+
+    before = AuditChainHead.objects.create(partition="", last_event_id=None, hash=GENESIS)
+    values = {name: getattr(alice, name) for name in CHAINED_FIELDS} | {"uuid": uuid.uuid4()}
+    AuditEvent._base_manager.bulk_create(
+        [AuditEvent(**values, partition="", prev_hash=GENESIS, hash=chain_hash(GENESIS, values))]
+    )
+    before.refresh_from_db()
+    assert (before.last_event_id, before.hash) == (None, GENESIS)
+    assert dict(AuditChainHead.objects.values_list("partition", "hash")) == {**heads, "": GENESIS}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_writers_of_different_organizations_append_at_once_without_forking(cast):
     """Eight threads of two organizations, each with its own connection, append 20 events each."""

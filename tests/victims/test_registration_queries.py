@@ -25,8 +25,8 @@ from victims.models import Case, Rescue, Victim
 pytestmark = pytest.mark.django_db
 
 # record_event's cost once the actor's partition of the chain exists: lock and read its head,
-# insert the event, advance the head (registry.audit.events.record_event).
-AUDIT_EVENT = 3
+# insert the event, which advances the head in the database (registry.audit.events.record_event).
+AUDIT_EVENT = 2
 # The registration's own statements: earlier cases (1); person, case, caseworker, rescue
 # inserted (4); the case number (1); the history rows of the person, the case and the rescue
 # (3) — plus, on PostgreSQL, the person's locks (1). Whether the actor will see the new case
