@@ -34,7 +34,6 @@ from victims.operations.common import (
     VICTIM_SECTION_FIELDS,
     lock_case,
     lock_record,
-    still_visible,
     victim_age,
 )
 from victims.operations.records import record_add, record_amend, record_model
@@ -82,7 +81,6 @@ __all__ = [
     "referral_revoke",
     "refuse_in_force",
     "require_referred_write",
-    "still_visible",
     "victim_age",
     "victim_update",
 ]

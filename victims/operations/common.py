@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
-from registry.errors import Conflict, PermissionDenied, RuleViolation
+from registry.errors import Conflict, RuleViolation
 from registry.operations import lock_for_change
 from registry.policy import REGISTRATION_SECTIONS as REGISTRATION_SECTIONS  # the policy's, re-exported
 from registry.policy import Section
@@ -85,12 +85,6 @@ def lock_record(actor, record: CaseRecord, expected_version: int | None = None) 
         expected_version=expected_version,
         case=lambda: lock_case(actor, record.case),
     )
-
-
-def still_visible(actor, case: Case) -> None:
-    """After a write, the actor must still see the case (no one moves a case out of their reach)."""
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied(_("This change would put the case outside your reach."))
 
 
 def victim_age(victim: Victim, on: datetime.date | None = None) -> int | None:

@@ -7,10 +7,10 @@ person already registered within the actor's scope is refused (409 naming that c
 registered outside it is registered again and flagged as a possible duplicate — the actor
 learns nothing of the other case; the new case is within the actor's reach when the
 transaction commits (``registry.scope.sees_new_case``, asked before anything is written: a
-case the actor would not see is never opened). Duplicate detection holds under concurrency on SQLite and PostgreSQL:
-registrations that share an ID-number or name-and-birth-date digest are serialized
-(``registry.locks.lock_keys`` on the digests), so of twenty simultaneous registrations of one
-person exactly one creates a case in each scope. A case holds the band of the person's age at
+case the actor would not see is never opened). Duplicate detection holds under concurrency
+on SQLite and PostgreSQL: registrations that share an ID-number or name-and-birth-date digest
+are serialized (``registry.locks.lock_keys`` on the digests), so of twenty simultaneous
+registrations of one person exactly one creates a case in each scope. A case holds the band of the person's age at
 its earliest rescue (``Case.age_band``), recomputed when the birth date changes (registration
 makes a new person for each case, so a person has one case).
 
