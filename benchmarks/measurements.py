@@ -378,7 +378,7 @@ def audit_append(bench: Bench) -> list[Result]:
     per_writer = bench.repeat * 4
     rates = {"same": _append_rate(same, per_writer), "apart": _append_rate([bench.caseworker, xiamen], per_writer)}
     return [
-        timing("audit_append", "audit event appended (lock the chain's head, insert, advance)", seconds, target="—"),
+        timing("audit_append", "audit event appended (lock the chain's head, insert)", seconds, target="—"),
         Result(
             key="audit_two_writers",
             label="audit events per second, two writers at once: same chain / different chains",
