@@ -45,7 +45,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __name__ == "__main__":  # run as a script (the Django step): the repository on the path
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.postgres import throwaway_database  # noqa: E402
 from registry.env import env_bool, env_int  # noqa: E402
 
 LOCUSTFILE = ROOT / "benchmarks" / "locustfile.py"
@@ -404,28 +405,6 @@ def measure(deployment: Deployment, settings: Settings) -> DatabaseResult:
     )
 
 
-@contextmanager
-def postgresql_database():
-    """The URL of a throwaway PostgreSQL database on ``BENCH_POSTGRES_URL``, dropped on leaving
-    (``None`` when the server does not answer)."""
-    import psycopg
-
-    server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-    name = f"registry_load_{os.getpid()}"
-    try:
-        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        _log(f"PostgreSQL not reachable at {server}: {str(error).splitlines()[0]}; skipped")
-        yield None
-        return
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"{server}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
 def run(databases: list[str], bench_dir: Path, machine: str) -> str:
     """The load benchmark on each of ``databases`` (``sqlite``, ``postgresql``): its tables.
 
@@ -442,7 +421,7 @@ def run(databases: list[str], bench_dir: Path, machine: str) -> str:
             shutil.rmtree(folder, ignore_errors=True)
             cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
             if database == "postgresql":
-                url = cleanup.enter_context(postgresql_database())
+                url = cleanup.enter_context(throwaway_database(f"registry_load_{os.getpid()}"))
                 if url is None:
                     results[database] = "PostgreSQL: not reachable, not measured"
                     continue

@@ -48,6 +48,7 @@ BENCH_DIR = Path(os.environ.get("BENCH_DIR") or ROOT / "var" / "bench").resolve(
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import DEFAULT_SEED, cases_wanted  # noqa: E402
+from benchmarks.postgres import server, throwaway_database  # noqa: E402
 
 # Modules that register more measurements when imported (``benchmarks.measure.measurement``),
 # run when they exist: the dossier measurement arrives with the exports app, the reports' with
@@ -237,25 +238,17 @@ def run_sqlite(stamp: str) -> dict | None:
 
 
 def run_postgresql(stamp: str) -> dict | None | str:
-    import psycopg
-
-    server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
     name = f"registry_bench_{os.getpid()}"
-    try:
-        admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        _log(f"PostgreSQL not reachable at {server}: {str(error).splitlines()[0]}; skipped")
-        return f"not reachable at {server}, not measured"
     keyring = BENCH_DIR / f"{name}.keyring.json"
     generation = BENCH_DIR / f"{name}.generation.json"
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        return _run("postgresql", f"{server}/{name}", keyring, generation, BENCH_DIR / f"postgresql-{stamp}.json")
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        keyring.unlink(missing_ok=True)
-        generation.unlink(missing_ok=True)
+    with throwaway_database(name) as url:
+        if url is None:
+            return f"not reachable at {server()}, not measured"
+        try:
+            return _run("postgresql", url, keyring, generation, BENCH_DIR / f"postgresql-{stamp}.json")
+        finally:
+            keyring.unlink(missing_ok=True)
+            generation.unlink(missing_ok=True)
 
 
 def machine() -> str:
