@@ -176,14 +176,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["OPTIONS"] = {
-        # Parameters travel apart from the statement, so a statement run again on the same
-        # connection is parsed and planned once: psycopg prepares it from its sixth run. A
-        # pooler in transaction mode (PgBouncer before 1.21) cannot keep prepared statements:
-        # DB_PREPARED_STATEMENTS=off turns them off.
-        "server_side_binding": True,
-        "prepare_threshold": 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None,
-    }
+    # Added to what DATABASE_URL's query gives (sslmode, sslrootcert, …), never in its place.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Parameters travel apart from the statement, so a statement run again on the same
+            # connection is parsed and planned once: psycopg prepares it from its sixth run. A
+            # pooler in transaction mode that does not keep prepared statements (PgBouncer before
+            # 1.21, or without max_prepared_statements): DB_PREPARED_STATEMENTS=off turns them off.
+            "server_side_binding": True,
+            "prepare_threshold": 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Configuration from the environment: typed helpers, and production refusing to start bare."""
 
+import json
 import os
 import subprocess
 import sys
@@ -139,3 +140,38 @@ def test_a_delay_forgotten_before_it_ends_stops_start_up_naming_both_variables()
     )
     assert result.returncode != 0
     assert "LOCKOUT_DELAY_FORGET_SECONDS" in result.stderr and "LOCKOUT_DELAY_MAX_SECONDS" in result.stderr
+
+
+def test_postgresql_options_of_the_url_are_kept_beside_the_registrys():
+    """TLS settings in DATABASE_URL's query reach the driver; the registry's options are added to
+    them, not put in their place."""
+    url = "postgres://registry@db.example:5432/registry?sslmode=verify-full&sslrootcert=/etc/registry/ca.pem"
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("REGISTRY_", "SECRET_KEY"))}
+    clean.update(
+        {
+            "REGISTRY_ENV_FILE": os.devnull,
+            "SECRET_KEY": "x" * 50,
+            "REGISTRY_KEYRING": new_keyring_document(),
+            "DATABASE_URL": url,
+            "DB_PREPARED_STATEMENTS": "off",
+        }
+    )
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import json; from registry import settings as s; print(json.dumps(s.DATABASES['default']['OPTIONS']))",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/registry/ca.pem",
+        "server_side_binding": True,
+        "prepare_threshold": None,
+    }
