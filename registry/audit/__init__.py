@@ -34,6 +34,9 @@ Guarantees:
   triggers (migrations ``0002_audit_event``, ``0008_audit_partitions``) refuse UPDATE, DELETE
   and (PostgreSQL) TRUNCATE. Retention is therefore
   unbounded — at least the 180 days the design requires — and no code path deletes events.
+- A trigger moves each chain's head with the insert of its events (migration
+  ``0009_audit_head_advanced_by_the_database``); ``verify_audit`` names it if it goes missing,
+  and any head left behind its chain's last event.
 
 The modules import one another, never this package, so importing it has no cycle.
 """

@@ -9,9 +9,10 @@ Guarantees:
   or moved from another partition) or whose ``hash`` does not match its content (changed), or
   that differs from what a checkpoint recorded of it (its partition rewritten).
 - Every checkpoint must chain from the one before it and match its hash (none removed or
-  changed), and every event it names must still be there; every head row must name an event of
-  its partition with that hash. A head or checkpoint naming an event that is gone means events
-  were cut off a partition's end.
+  changed), and every event it names must still be there; every head row must name the last
+  event of its partition, with that hash. A head or checkpoint naming an event that is gone
+  means events were cut off a partition's end; a head behind its partition's last event, that
+  the head stopped following the inserts (the trigger of migration 0009 gone).
 - On PostgreSQL the walk reads one snapshot (``REPEATABLE READ``), so appends committed during
   it, in any partition order, are either wholly seen or not at all. SQLite has one writer at a
   time, so ids grow in commit order and the walk sees a prefix of every partition anyway.
@@ -31,18 +32,20 @@ from registry.audit.chain import GENESIS, canonical_sql, genesis_of, hasher
 from registry.audit.checkpoints import checkpoint_hash
 from registry.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
-__all__ = ["APPEND_ONLY_TRIGGERS", "BrokenLink", "ChainReport", "missing_triggers", "verify_chain"]
+__all__ = ["AUDIT_TRIGGERS", "BrokenLink", "ChainReport", "missing_triggers", "verify_chain"]
 
-# The triggers migrations 0002_audit_event and 0008_audit_partitions create; verify_audit
-# reports any that went missing (a table rebuilt by a later migration on SQLite, say, would
-# silently drop them).
-APPEND_ONLY_TRIGGERS = {
+# The triggers migrations 0002_audit_event, 0008_audit_partitions (append-only) and
+# 0009_audit_head_advanced_by_the_database (the head moves with each insert) create;
+# verify_audit reports any that went missing (a table rebuilt by a later migration on SQLite,
+# say, would silently drop them).
+AUDIT_TRIGGERS = {
     "sqlite": frozenset(
         {
             "registry_auditevent_no_update",
             "registry_auditevent_no_delete",
             "registry_auditcheckpoint_no_update",
             "registry_auditcheckpoint_no_delete",
+            "registry_auditevent_advance_head",
         }
     ),
     "postgresql": frozenset(
@@ -51,6 +54,7 @@ APPEND_ONLY_TRIGGERS = {
             "registry_auditevent_no_truncate",
             "registry_auditcheckpoint_no_update_delete",
             "registry_auditcheckpoint_no_truncate",
+            "registry_auditevent_advance_head",
         }
     ),
 }
@@ -111,7 +115,7 @@ def missing_triggers() -> tuple[str, ...]:
         else:
             return ()
         present = {row[0] for row in cursor.fetchall()}
-    return tuple(sorted(APPEND_ONLY_TRIGGERS[connection.vendor] - present))
+    return tuple(sorted(AUDIT_TRIGGERS[connection.vendor] - present))
 
 
 @contextmanager
@@ -157,11 +161,12 @@ def verify_chain(*, batch_size: int = 10_000, anchors: Iterable[str] = (), diges
             last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for partition, last_event_id, head_hash in head_rows:
             claims.setdefault(last_event_id, []).append(_Claim(partition, head_hash, None))
-        walked = _walk_events(report, compute, claims, wanted, batch_size, last_id)
+        ends = _walk_events(report, compute, claims, wanted, batch_size, last_id)
     if report.broken is None:
         _unmet_claims(report, claims)
-        headless = walked - {partition for partition, _, _ in head_rows}
-        report.stale_heads = tuple(sorted({*report.stale_heads, *headless}))
+        headless = set(ends) - {partition for partition, _, _ in head_rows}
+        behind = {partition for partition, _, head_hash in head_rows if ends.get(partition, head_hash) != head_hash}
+        report.stale_heads = tuple(sorted({*report.stale_heads, *headless, *behind}))
     report.missing_anchors = tuple(sorted(wanted))
     return report
 
@@ -192,9 +197,9 @@ def _check_checkpoints(report: ChainReport, compute, wanted: set[str]) -> dict[i
 
 def _walk_events(
     report: ChainReport, compute, claims: dict[int, list[_Claim]], wanted: set[str], batch_size: int, last_id: int
-) -> set[str]:
+) -> dict[str, str]:
     """The one walk over every event up to ``last_id`` (see the module's guarantees); stops at
-    the first broken. Returns the partitions it met."""
+    the first broken. Returns the partitions it met, each with the hash of its last event."""
     heads: dict[str, str] = {}
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     query = (
@@ -218,14 +223,14 @@ def _walk_events(
                     report.checked += position
                     report.partitions = len(heads)
                     report.broken = _broken(row_id, reason)
-                    return set(heads)
+                    return heads
                 heads[partition] = row_hash
                 if wanted:
                     wanted.discard(row_hash)
             report.checked += len(batch)
             report.last_event_id = batch[-1][0]
     report.partitions = len(heads)
-    return set(heads)
+    return heads
 
 
 def _claims_on(claims: Iterable[_Claim], partition: str, row_hash: str, report: ChainReport) -> str | None:

@@ -8,7 +8,9 @@ code path can append an event and leave its chain's head behind.
   of times in one transaction.
 - SQLite: a trigger per row (SQLite has no statement-level triggers; it updates the row in place).
 
-Events of the partition from before partitions (``""``) move no head: none is appended any more.
+A head only moves forward: to an event of a higher id than the one it names (an insert of
+explicit ids out of order leaves it at the highest). Events of the partition from before
+partitions (``""``) move no head: none is appended any more.
 A partition without a head row (only a bulk load creates its heads afterwards) is left alone.
 """
 
@@ -21,7 +23,7 @@ TRIGGER = "registry_auditevent_advance_head"
 SQLITE_CREATE = [
     f'CREATE TRIGGER "{TRIGGER}" AFTER INSERT ON "{EVENTS}" WHEN NEW."partition" <> \'\' '
     f'BEGIN UPDATE "{HEADS}" SET "hash" = NEW."hash", "last_event_id" = NEW."id" '
-    'WHERE "partition" = NEW."partition"; END',
+    'WHERE "partition" = NEW."partition" AND ("last_event_id" IS NULL OR "last_event_id" < NEW."id"); END',
 ]
 SQLITE_DROP = [f'DROP TRIGGER IF EXISTS "{TRIGGER}"']
 
@@ -34,7 +36,7 @@ BEGIN
         SELECT DISTINCT ON ("partition") "partition", "id", "hash" FROM appended
         WHERE "partition" <> '' ORDER BY "partition", "id" DESC
     ) AS last
-    WHERE head."partition" = last."partition";
+    WHERE head."partition" = last."partition" AND (head."last_event_id" IS NULL OR head."last_event_id" < last."id");
     RETURN NULL;
 END;
 $$

@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from registry.audit import AuditAction, chain_hash, checkpoint_record, genesis_of, record_event, verify_chain
 from registry.audit.chain import CHAINED_FIELDS, GENESIS
@@ -240,6 +241,43 @@ def test_the_database_moves_a_chains_head_with_every_event_inserted(cast):
     before.refresh_from_db()
     assert (before.last_event_id, before.hash) == (None, GENESIS)
     assert dict(AuditChainHead.objects.values_list("partition", "hash")) == {**heads, "": GENESIS}
+
+
+@pytest.mark.django_db
+def test_a_head_only_moves_forward(cast):
+    """An event inserted with an id below its head's (a batch of explicit ids out of order)
+    leaves the head where it was."""
+    alice = record_event(action=AuditAction.CASE_VIEWED, actor=cast.alice, case_uuid=uuid.uuid4())
+    below = chained_after(alice, 1)
+    below.id = -1
+    AuditEvent._base_manager.bulk_create([below])
+    head = AuditChainHead.objects.get(partition=alice.partition)
+    assert (head.last_event_id, head.hash) == (alice.pk, alice.hash)
+
+
+@pytest.mark.django_db
+def test_a_head_left_behind_by_a_missing_trigger_is_named_with_the_trigger(cast):
+    """Without migration 0009's trigger an event no longer moves its head: verify_audit names
+    the trigger that went missing and the chain whose head stayed behind."""
+    import importlib
+
+    migration = importlib.import_module("registry.migrations.0009_audit_head_advanced_by_the_database")
+    create, drop = migration.STATEMENTS[connection.vendor]
+    interleaved(cast, rounds=1)
+    assert verify_chain().ok
+    for statement in drop:
+        raw(statement)
+    try:
+        left = record_event(action=AuditAction.CASE_VIEWED, actor=cast.alice, case_uuid=uuid.uuid4())
+        report = verify_chain()
+    finally:
+        for statement in create:
+            raw(statement)
+    assert not report.ok
+    assert report.missing_triggers == ("registry_auditevent_advance_head",)
+    assert report.stale_heads == (left.partition,)
+    passed, message = verify()
+    assert not passed and left.partition in message
 
 
 @pytest.mark.django_db(transaction=True)
